@@ -1,0 +1,85 @@
+"""apr_parse_addr_port and the IPv4 lookup httpd does for heartbeat addresses."""
+
+from __future__ import annotations
+
+from ..cstr import atoi
+
+
+class AddrParseError(ValueError):
+    """APR_EINVAL from apr_parse_addr_port."""
+
+
+def _is_ipv6_literal(text: str) -> bool:
+    import socket
+
+    try:
+        socket.inet_pton(socket.AF_INET6, text)
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def parse_addr_port(text: str) -> tuple[str | None, str | None, int]:
+    """Split 'host:port', 'port', 'host' or '[v6%scope]:port' as APR 1.7 does.
+
+    Returns (host, scope_id, port); port 0 means none was given. Raises AddrParseError
+    for APR_EINVAL (an out-of-range port, a leading ':', a malformed bracket).
+    """
+    last = len(text) - 1
+    ch = last
+    while ch >= 0 and text[ch].isdigit() and text[ch].isascii():
+        ch -= 1
+    if ch < 0:
+        port = atoi(text)
+        if port < 1 or port > 65535:
+            raise AddrParseError(text)
+        return None, None, port
+
+    port = 0
+    if text[ch] == ":" and ch < last:
+        if ch == 0:
+            raise AddrParseError(text)
+        port = atoi(text[ch + 1 :])
+        if port < 1 or port > 65535:
+            raise AddrParseError(text)
+        last = ch - 1
+
+    host = text[: last + 1]
+    if text.startswith("["):
+        end_bracket = host.find("]")
+        if end_bracket < 0 or end_bracket != last:
+            raise AddrParseError(text)
+        scope = None
+        scope_delim = host.find("%")
+        if scope_delim >= 0:
+            if scope_delim == end_bracket - 1:
+                raise AddrParseError(text)
+            scope = host[scope_delim + 1 : end_bracket]
+            addr = host[1:scope_delim]
+        else:
+            addr = host[1:end_bracket]
+        if not _is_ipv6_literal(addr):
+            raise AddrParseError(text)
+        return addr, scope, port
+    return host, None, port
+
+
+def _dotted_quad(text: str) -> bool:
+    parts = text.split(".")
+    return len(parts) == 4 and all(
+        p.isdigit() and p.isascii() and int(p) < 256 and (p == "0" or p[0] != "0") for p in parts
+    )
+
+
+def resolve_ipv4(host: str, port: int) -> str:
+    """apr_sockaddr_info_get(host, APR_INET, port): the first IPv4 address, as text.
+
+    Raises OSError when the name does not resolve to IPv4 (IPv6 literals included).
+    Numeric addresses are answered without loading the resolver.
+    """
+    if _dotted_quad(host):
+        return host
+    import socket
+
+    infos = socket.getaddrinfo(host, port, socket.AF_INET, socket.SOCK_STREAM)
+    return infos[0][4][0]

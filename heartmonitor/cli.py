@@ -1,0 +1,335 @@
+"""The heartmonitor command: httpd's command line, flags, outputs and exit codes.
+
+Options are parsed like apr_getopt with httpd's option string, after the MPM has taken
+-k off the command line (ap_mpm_rewrite_args). heartmonitor adds three long options:
+--strict (also run the checks httpd only makes at start-up, and suggest directives for
+typos), --format json (diagnostics as JSON on stdout) and --watch-config (graceful restart
+when a configuration file changes).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from . import HTTPD_VERSION, SERVER_BANNER, __version__, log
+from .layout import Layout
+from .server import RUN_CONFIG_DUMP, RUN_CONFIG_TEST, RUN_NORMAL, Httpd
+
+BASEARGS = "C:c:D:d:E:e:f:vVlLtTSMh?X"
+K_ARGS = ("start", "stop", "restart", "graceful", "graceful-stop")
+BUILT = "2026-11-25T00:00:00"
+
+
+class Usage(Exception):
+    """Show the usage text and exit 1.
+
+    From getopt it carries the options parsed so far and the index of the bad argument.
+    """
+
+    def __init__(self, found=None, index: int = 0) -> None:
+        super().__init__()
+        self.found = found or []
+        self.index = index
+
+
+class Options:
+    def __init__(self) -> None:
+        self.argv0 = "heartmonitor"
+        self.defines: list[str] = []
+        self.server_root: str | None = None
+        self.confname: str | None = None
+        self.pre: list[str] = []
+        self.post: list[str] = []
+        self.run_mode = None
+        self.loglevel = log.WARNING
+        self.error_log: str | None = None
+        self.show_directives = False
+        self.show_compile = False
+        self.document_root_check = True
+        self.dash_k: str | None = None
+        self.strict = False
+        self.format = "text"
+        self.watch_config = False
+        self.immediate: str | None = None
+
+
+def getopt(argv: list[str], optstring: str, errors) -> tuple[list[tuple[str, str | None]], int]:
+    """apr_getopt over argv[1:]: ([(option, argument)], index of the first operand).
+
+    Raises Usage for an unknown option or a missing argument, after telling `errors`
+    (when given) in apr_getopt's words.
+    """
+    found: list[tuple[str, str | None]] = []
+    index = 1
+    program = os.path.basename(argv[0])
+    while index < len(argv):
+        arg = argv[index]
+        if not arg.startswith("-") or arg == "-":
+            break
+        if arg == "--":
+            index += 1
+            break
+        pos = 1
+        while pos < len(arg):
+            ch = arg[pos]
+            spec = optstring.find(ch)
+            if spec < 0 or ch == ":":
+                if errors:
+                    errors(f"{program}: illegal option -- {ch}\n")
+                raise Usage(found, index)
+            if optstring[spec + 1 : spec + 2] == ":":
+                if pos + 1 < len(arg):
+                    value = arg[pos + 1 :]
+                elif index + 1 < len(argv):
+                    index += 1
+                    value = argv[index]
+                else:
+                    if errors:
+                        errors(f"{program}: option requires an argument -- {ch}\n")
+                    raise Usage(found, index)
+                found.append((ch, value))
+                break
+            found.append((ch, None))
+            pos += 1
+        index += 1
+    return found, index
+
+
+def parse_options(argv: list[str], stdout, stderr) -> Options:
+    options = Options()
+    args = [argv[0]]
+    rest = iter(argv[1:])
+    for arg in rest:
+        if arg == "--strict":
+            options.strict = True
+        elif arg == "--watch-config":
+            options.watch_config = True
+        elif arg.startswith("--format="):
+            options.format = arg.split("=", 1)[1]
+        elif arg == "--format":
+            options.format = next(rest, "text")
+        else:
+            args.append(arg)
+    if options.format not in ("text", "json"):
+        raise Usage()
+
+    # ap_mpm_rewrite_args: take a valid -k off the command line.
+    kept = [args[0]]
+    try:
+        found, end = getopt(args, "k:" + BASEARGS, None)
+    except Usage as bad:
+        found, end = bad.found, bad.index
+    for option, value in found:
+        if option == "k" and options.dash_k is None and value in K_ARGS:
+            options.dash_k = value
+            continue
+        kept.append("-" + option)
+        if value is not None:
+            kept.append(value)
+    kept.extend(args[end:])
+
+    found, end = getopt(kept, BASEARGS, stderr.write)
+    for option, value in found:
+        handle_option(options, option, value, stdout)
+        if options.immediate is not None:
+            return options
+    if end < len(kept):
+        raise Usage()
+    if options.run_mode is None:
+        options.run_mode = RUN_NORMAL
+    return options
+
+
+def handle_option(options: Options, option: str, value: str | None, stdout) -> None:
+    if option == "c":
+        options.post.append(value)
+    elif option == "C":
+        options.pre.append(value)
+    elif option == "d":
+        options.server_root = value
+    elif option == "D":
+        options.defines.append(value)
+        if value in ("DUMP_VHOSTS", "DUMP_RUN_CFG", "DUMP_MODULES", "DUMP_INCLUDES"):
+            options.run_mode = RUN_CONFIG_DUMP
+    elif option == "e":
+        level = log.parse_level(value)
+        if level is None:
+            raise Usage()
+        options.loglevel = level
+    elif option == "E":
+        options.error_log = value
+    elif option == "X":
+        options.defines.append("DEBUG")
+    elif option == "f":
+        options.confname = value
+    elif option == "v":
+        options.immediate = "version"
+    elif option == "l":
+        options.immediate = "modules"
+    elif option == "V":
+        options.immediate = "compile"
+    elif option == "L":
+        options.run_mode = RUN_CONFIG_DUMP
+        options.show_directives = True
+    elif option == "t":
+        if options.run_mode is None:
+            options.run_mode = RUN_CONFIG_TEST
+    elif option == "T":
+        options.document_root_check = False
+    elif option == "S":
+        options.run_mode = RUN_CONFIG_DUMP
+        options.defines += ["DUMP_VHOSTS", "DUMP_RUN_CFG"]
+    elif option == "M":
+        options.run_mode = RUN_CONFIG_DUMP
+        options.defines.append("DUMP_MODULES")
+    elif option in ("h", "?"):
+        raise Usage()
+
+
+USAGE_OPTIONS = [
+    "Options:",
+    "  -D name            : define a name for use in <IfDefine name> directives",
+    "  -d directory       : specify an alternate initial ServerRoot",
+    "  -f file            : specify an alternate ServerConfigFile",
+    '  -C "directive"     : process directive before reading config files',
+    '  -c "directive"     : process directive after reading config files',
+    "  -e level           : show startup errors of level (see LogLevel)",
+    "  -E file            : log startup errors to file",
+    "  -v                 : show version number",
+    "  -V                 : show compile settings",
+    "  -h                 : list available command line options (this page)",
+    "  -l                 : list compiled in modules",
+    "  -L                 : list available configuration directives",
+    "  -t -D DUMP_VHOSTS  : show parsed vhost settings",
+    "  -t -D DUMP_RUN_CFG : show parsed run settings",
+    "  -S                 : a synonym for -t -D DUMP_VHOSTS -D DUMP_RUN_CFG",
+    "  -t -D DUMP_MODULES : show all loaded modules ",
+    "  -M                 : a synonym for -t -D DUMP_MODULES",
+    "  -t -D DUMP_INCLUDES: show all included configuration files",
+    "  -t                 : run syntax check for config files",
+    "  -T                 : start without DocumentRoot(s) check",
+    "  -X                 : debug mode (only one worker, do not detach)",
+    "heartmonitor also takes:",
+    "  --strict           : with -t, also run the checks httpd makes only at start-up",
+    "  --format json      : with -t, print the diagnostics as JSON on standard output",
+    "  --watch-config     : graceful restart when a configuration file changes",
+]
+
+
+def usage(bin_name: str, stderr) -> int:
+    pad = " " * len(bin_name)
+    lines = [
+        f"Usage: {bin_name} [-D name] [-d directory] [-f file]",
+        f"       {pad} [-C \"directive\"] [-c \"directive\"]",
+        f"       {pad} [-k start|restart|graceful|graceful-stop|stop]",
+        f"       {pad} [-v] [-V] [-h] [-l] [-L] [-t] [-T] [-S] [-X]",
+        *USAGE_OPTIONS,
+    ]
+    stderr.write("".join(line + "\n" for line in lines))
+    return 1
+
+
+def show_version(stdout) -> None:
+    stdout.write(f"Server version: {SERVER_BANNER}\n")
+    stdout.write(f"Server built:   {BUILT}\n")
+
+
+def show_compile_settings(stdout, layout: Layout) -> None:
+    show_version(stdout)
+    stdout.write("Server's Module Magic Number: 20120211:142\n")
+    py = sys.version.split()[0]
+    stdout.write(f"Server loaded:  Python {py}, heartmonitor {__version__}\n")
+    stdout.write(f"Compiled using: Python {py}, httpd {HTTPD_VERSION} behaviour\n")
+    stdout.write("Architecture:   64-bit\n")
+    stdout.write("Server MPM:     event\n")
+    stdout.write("  threaded:     yes (fixed thread count)\n")
+    stdout.write("    forked:     no\n")
+    stdout.write("Server compiled with....\n")
+    stdout.write(" -D APR_HAVE_IPV6 (IPv4-mapped addresses enabled)\n")
+    stdout.write(f" -D DYNAMIC_MODULE_LIMIT={layout.dynamic_module_limit}\n")
+    stdout.write(f' -D HTTPD_ROOT="{layout.httpd_root}"\n')
+    stdout.write(f' -D SUEXEC_BIN="{layout.suexec_bin}"\n')
+    stdout.write(f' -D DEFAULT_PIDLOG="{layout.default_pidlog}"\n')
+    stdout.write(f' -D DEFAULT_SCOREBOARD="{layout.default_scoreboard}"\n')
+    stdout.write(f' -D DEFAULT_ERRORLOG="{layout.default_errorlog}"\n')
+    stdout.write(f' -D AP_TYPES_CONFIG_FILE="{layout.types_config_file}"\n')
+    stdout.write(f' -D SERVER_CONFIG_FILE="{layout.server_config_file}"\n')
+
+
+def show_modules(stdout, layout: Layout) -> None:
+    from . import registry
+
+    stdout.write("Compiled in modules:\n")
+    for stem in layout.static_modules:
+        module = registry.find(stem)
+        stdout.write(f"  {module.source}\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv if argv is None else argv)
+    stdout, stderr = sys.stdout, sys.stderr
+    bin_name = os.path.basename(argv[0]) if argv and argv[0] else "heartmonitor"
+    if bin_name in ("__main__.py", "-c", "-m", ""):
+        bin_name = "heartmonitor"
+    argv[0] = bin_name
+    try:
+        options = parse_options(argv, stdout, stderr)
+    except Usage:
+        return usage(bin_name, stderr)
+    layout = Layout()
+    if options.immediate == "version":
+        show_version(stdout)
+        return 0
+    if options.immediate == "modules":
+        show_modules(stdout, layout)
+        return 0
+    if options.immediate == "compile":
+        show_compile_settings(stdout, layout)
+        return 0
+    try:
+        return run(options, layout, bin_name)
+    except KeyboardInterrupt:
+        return 1
+    except BrokenPipeError:
+        return 1
+
+
+def run(options: Options, layout: Layout, bin_name: str) -> int:
+    from .lifecycle import configure
+
+    stdout, stderr = sys.stdout, sys.stderr
+    json_output = options.format == "json"
+    if json_output:
+        import io
+
+        stderr = io.StringIO()
+    if options.error_log:
+        try:
+            stderr = open(options.error_log, "a")  # noqa: SIM115 - lives for the process
+        except OSError:
+            pass
+    httpd = Httpd(
+        argv0=bin_name,
+        layout=layout,
+        server_root=options.server_root,
+        defines=options.defines,
+        pre_read_config=options.pre,
+        post_read_config=options.post,
+        run_mode=options.run_mode,
+        default_loglevel=options.loglevel,
+        stderr=stderr,
+        stdout=stdout,
+    )
+    httpd.extensions["document_root_check"] = options.document_root_check
+    httpd.strict = options.strict
+    code = configure(httpd, options)
+    if json_output:
+        from .diagnostics import report_json
+
+        report_json(httpd, code, stdout)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,122 @@
+"""The command table's vocabulary: how a directive takes its arguments and where it may appear.
+
+Names and values follow include/http_config.h so that declarations read like httpd's
+command_rec tables and the generated catalogue of stock modules can use them directly.
+"""
+
+from __future__ import annotations
+
+# cmd_how: how the arguments are split before the handler sees them.
+RAW_ARGS = 0
+TAKE1 = 1
+TAKE2 = 2
+ITERATE = 3
+ITERATE2 = 4
+FLAG = 5
+NO_ARGS = 6
+TAKE12 = 7
+TAKE3 = 8
+TAKE23 = 9
+TAKE123 = 10
+TAKE13 = 11
+TAKE_ARGV = 12
+
+HOW_NAMES = {
+    RAW_ARGS: "RAW_ARGS", TAKE1: "TAKE1", TAKE2: "TAKE2", ITERATE: "ITERATE",
+    ITERATE2: "ITERATE2", FLAG: "FLAG", NO_ARGS: "NO_ARGS", TAKE12: "TAKE12",
+    TAKE3: "TAKE3", TAKE23: "TAKE23", TAKE123: "TAKE123", TAKE13: "TAKE13",
+    TAKE_ARGV: "TAKE_ARGV",
+}
+
+# req_override: where a directive may appear.
+OR_NONE = 0
+OR_LIMIT = 1
+OR_OPTIONS = 2
+OR_FILEINFO = 4
+OR_AUTHCFG = 8
+OR_INDEXES = 16
+OR_UNSET = 32
+ACCESS_CONF = 64
+RSRC_CONF = 128
+EXEC_ON_READ = 256
+NONFATAL_OVERRIDE = 512
+NONFATAL_UNKNOWN = 1024
+PROXY_CONF = 2048
+OR_ALL = OR_LIMIT | OR_OPTIONS | OR_FILEINFO | OR_AUTHCFG | OR_INDEXES
+
+# ap_check_cmd_context(): where a handler refuses to run.
+NOT_IN_VIRTUALHOST = 0x01
+NOT_IN_LIMIT = 0x02
+NOT_IN_DIRECTORY = 0x04
+NOT_IN_LOCATION = 0x08
+NOT_IN_FILES = 0x10
+NOT_IN_HTACCESS = 0x20
+NOT_IN_PROXY = 0x40
+NOT_IN_DIR_LOC_FILE = NOT_IN_DIRECTORY | NOT_IN_LOCATION | NOT_IN_FILES
+NOT_IN_DIR_CONTEXT = NOT_IN_LIMIT | NOT_IN_DIR_LOC_FILE | NOT_IN_PROXY
+GLOBAL_ONLY = NOT_IN_VIRTUALHOST | NOT_IN_DIR_CONTEXT
+
+# The override in effect at the top level of a configuration file.
+TOP_LEVEL_OVERRIDE = (RSRC_CONF | OR_ALL) & ~(OR_AUTHCFG | OR_LIMIT)
+
+# A handler returns this to let the next module with the same directive have it.
+DECLINE_CMD = "\a\b"
+
+
+class Command:
+    """One directive of one module (command_rec).
+
+    handler(cmd, mconfig, *args) returns None or httpd's error text. A command without a
+    handler is inert: it is checked for context and arity, then does nothing; `forbidden`
+    holds the ap_check_cmd_context() mask its httpd handler applies first.
+    """
+
+    __slots__ = ("name", "handler", "data", "override", "how", "help", "forbidden", "module")
+
+    def __init__(
+        self,
+        name: str,
+        how: int,
+        override: int,
+        help: str | None,
+        handler=None,
+        data=None,
+        forbidden: int = 0,
+    ) -> None:
+        self.name = name
+        self.how = how
+        self.override = override
+        self.help = help
+        self.handler = handler
+        self.data = data
+        self.forbidden = forbidden
+        self.module = None
+
+    def __repr__(self) -> str:
+        return f"<Command {self.name} {HOW_NAMES.get(self.how, self.how)}>"
+
+
+class CmdParms:
+    """What a directive handler learns about where it runs (cmd_parms)."""
+
+    __slots__ = (
+        "httpd", "server", "override", "override_opts", "limited", "path", "cmd", "info",
+        "directive", "err_directive", "context", "config_file", "is_htaccess",
+        "override_list",
+    )
+
+    def __init__(self, httpd, server, config_file=None) -> None:
+        self.httpd = httpd
+        self.server = server
+        self.override = TOP_LEVEL_OVERRIDE
+        self.override_opts = 0
+        self.limited = -1
+        self.path = None
+        self.cmd = None
+        self.info = None
+        self.directive = None
+        self.err_directive = None
+        self.context = None
+        self.config_file = config_file
+        self.is_htaccess = False
+        self.override_list = None

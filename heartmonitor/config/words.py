@@ -1,0 +1,118 @@
+"""Splitting configuration lines into words (ap_getword_conf) and ${VAR} expansion.
+
+Both are byte-exact ports of server/util.c and server/core.c in httpd 2.4:
+
+* white space is C isspace(), nothing more;
+* a word starting with a double or single quote runs to the matching quote (or to the end
+  of the line if there is none); inside it, backslash-quote and backslash-backslash are
+  unescaped and other backslashes kept;
+* after a closing quote the next word starts at once ('"a"b' is two words);
+* an unquoted word runs to white space, and only backslash-backslash is unescaped in it.
+"""
+
+from __future__ import annotations
+
+from ..cstr import SPACE
+
+_QUOTES = "\"'"
+
+
+def _unescape(text: str, quote: str) -> str:
+    """substring_conf: keep every character but drop the backslash of '\\\\' and '\\<quote>'."""
+    if "\\" not in text:
+        return text
+    out = []
+    i = 0
+    n = len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "\\" and i + 1 < n and (text[i + 1] == "\\" or (quote and text[i + 1] == quote)):
+            i += 1
+            ch = text[i]
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def getword_conf(line: str, pos: int = 0) -> tuple[str, int]:
+    """Return (word, position after the word and the white space that follows it)."""
+    n = len(line)
+    while pos < n and line[pos] in SPACE:
+        pos += 1
+    if pos >= n:
+        return "", n
+    quote = line[pos]
+    if quote in _QUOTES:
+        end = pos + 1
+        while end < n and line[end] != quote:
+            if line[end] == "\\" and end + 1 < n and line[end + 1] in (quote, "\\"):
+                end += 2
+            else:
+                end += 1
+        word = _unescape(line[pos + 1 : end], quote)
+        if end < n:
+            end += 1
+    else:
+        end = pos
+        while end < n and line[end] not in SPACE:
+            end += 1
+        word = _unescape(line[pos:end], "")
+    while end < n and line[end] in SPACE:
+        end += 1
+    return word, end
+
+
+# Characters that make the quick str.split() path differ from ap_getword_conf: quotes and
+# backslashes change words, and Python's split() also breaks on \x1c-\x1f.
+_SLOW = frozenset("\"'\\\x1c\x1d\x1e\x1f")
+
+
+def split_words(args: str) -> list[str]:
+    """Every word of args, as repeated ap_getword_conf calls would return them."""
+    if args.isascii() and _SLOW.isdisjoint(args):
+        return args.split()
+    words = []
+    pos = 0
+    n = len(args)
+    while True:
+        word, pos = getword_conf(args, pos)
+        if not word and pos >= n:
+            return words
+        words.append(word)
+        if pos >= n:
+            return words
+
+
+def resolve_env(line: str, lookup, warn) -> str:
+    """ap_resolve_env: replace each ${NAME} by lookup(NAME); unknown names stay as written.
+
+    lookup(name) returns the value or None; warn(name) is called for an undefined name
+    that contains no ':' (AH00111).
+    """
+    if "$" not in line:
+        return line
+    out = []
+    pos = 0
+    n = len(line)
+    while pos < n:
+        dollar = line.find("$", pos)
+        if dollar < 0:
+            out.append(line[pos:])
+            break
+        out.append(line[pos:dollar])
+        if dollar + 1 < n and line[dollar + 1] == "{":
+            close = line.find("}", dollar + 2)
+            if close >= 0:
+                name = line[dollar + 2 : close]
+                value = lookup(name)
+                if value is None:
+                    if ":" not in name:
+                        warn(name)
+                    out.append(line[dollar : close + 1])
+                else:
+                    out.append(value)
+                pos = close + 1
+                continue
+        out.append("$")
+        pos = dollar + 1
+    return "".join(out)

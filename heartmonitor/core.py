@@ -1,0 +1,727 @@
+"""The core module (server/core.c): sections, conditionals, Include, Define and friends.
+
+Only the directives whose effect heartmonitor needs, or whose checks show in `httpd -t`,
+have handlers here; the rest of core's table comes from the catalogue, inert.
+"""
+
+from __future__ import annotations
+
+import os
+
+from . import log
+from .apr.filepath import PathTooLong, filepath_merge
+from .apr.fnmatch import fnmatch_test
+from .config.builder import build_cont_config, soak_end_container
+from .config.command import (
+    ACCESS_CONF,
+    EXEC_ON_READ,
+    GLOBAL_ONLY,
+    ITERATE,
+    NOT_IN_DIR_CONTEXT,
+    NOT_IN_HTACCESS,
+    NOT_IN_LIMIT,
+    NOT_IN_LOCATION,
+    OR_ALL,
+    OR_AUTHCFG,
+    OR_FILEINFO,
+    OR_LIMIT,
+    RAW_ARGS,
+    RSRC_CONF,
+    TAKE1,
+    TAKE12,
+    Command,
+)
+from .config.walker import check_cmd_context, walk_config
+from .config.words import getword_conf
+from .cstr import atoi
+from .module import Module
+
+# -- helpers shared by the section directives -------------------------------------------
+
+
+def unclosed_directive(cmd) -> str:
+    return f"{cmd.cmd.name}> directive missing closing '>'"
+
+
+def missing_container_arg(cmd) -> str:
+    return f"{cmd.cmd.name}> directive requires additional arguments"
+
+
+def section_argument(cmd, arg: str) -> str | None:
+    """The text up to the last '>' of a section line, or None when there is no '>'."""
+    end = arg.rfind(">")
+    return None if end < 0 else arg[:end]
+
+
+def compile_regex(pattern: str):
+    """ap_pregcomp with AP_REG_EXTENDED: None when the pattern does not compile."""
+    import re
+
+    try:
+        return re.compile(pattern)
+    except re.error:
+        return None
+
+
+class Section:
+    """A per-directory section (<Directory>, <Location>, <Files>, <If> ...) and its config."""
+
+    def __init__(self, kind: str, path: str, regex, config: dict, node) -> None:
+        self.kind = kind
+        self.path = path
+        self.regex = regex
+        self.config = config
+        self.node = node
+
+
+def walk_section(cmd, kind: str, path, regex, override=OR_ALL | ACCESS_CONF, keep_override=False):
+    """Walk a section's children with the section's path and override in effect."""
+    old_override, old_path = cmd.override, cmd.path
+    cmd.path = path
+    if not keep_override:
+        cmd.override = override
+    vector: dict = {}
+    error = walk_config(cmd.httpd, cmd.directive.children or (), cmd, vector)
+    if error is not None:
+        return error, None
+    section = Section(kind, path, regex, vector, cmd.directive)
+    cmd.server.per_dir_sections.append(section)
+    cmd.path, cmd.override = old_path, old_override
+    return None, section
+
+
+# -- <Directory>, <Location>, <Files>, <If>, <Limit>, <VirtualHost> -------------------------
+
+
+def dirsection(cmd, mconfig, arg: str) -> str | None:
+    error = check_cmd_context(cmd, NOT_IN_DIR_CONTEXT)
+    if error:
+        return error
+    arg = section_argument(cmd, arg)
+    if arg is None:
+        return unclosed_directive(cmd)
+    if not arg:
+        return missing_container_arg(cmd)
+    path, pos = getword_conf(arg)
+    regex = None
+    if path == "~":
+        path, pos = getword_conf(arg, pos)
+        regex = compile_regex(path)
+        if regex is None:
+            return "Regex could not be compiled"
+    elif cmd.cmd.data:
+        regex = compile_regex(path)
+        if regex is None:
+            return "Regex could not be compiled"
+    elif path != "/":
+        try:
+            path = filepath_merge(None, path)
+        except PathTooLong:
+            return f'<Directory "{path}"> path is invalid.'
+        if not path.endswith("/"):
+            path += "/"
+    error, _section = walk_section(cmd, "directory", path, regex)
+    if error:
+        return error
+    if pos < len(arg):
+        return f"Multiple {cmd.cmd.name}> arguments not (yet) supported."
+    return None
+
+
+def urlsection(cmd, mconfig, arg: str) -> str | None:
+    error = check_cmd_context(cmd, NOT_IN_DIR_CONTEXT)
+    if error:
+        return error
+    arg = section_argument(cmd, arg)
+    if arg is None:
+        return unclosed_directive(cmd)
+    if not arg:
+        return missing_container_arg(cmd)
+    path, pos = getword_conf(arg)
+    regex = None
+    if cmd.cmd.data:
+        regex = compile_regex(path)
+        if regex is None:
+            return "Regex could not be compiled"
+    elif path == "~":
+        path, pos = getword_conf(arg, pos)
+        regex = compile_regex(path)
+        if regex is None:
+            return "Regex could not be compiled"
+    error, _section = walk_section(cmd, "location", path, regex)
+    if error:
+        return error
+    if pos < len(arg):
+        return f"Multiple {cmd.cmd.name}> arguments not (yet) supported."
+    return None
+
+
+def filesection(cmd, mconfig, arg: str) -> str | None:
+    error = check_cmd_context(cmd, NOT_IN_LOCATION | NOT_IN_LIMIT)
+    if error:
+        return error
+    arg = section_argument(cmd, arg)
+    if arg is None:
+        return unclosed_directive(cmd)
+    if not arg:
+        return missing_container_arg(cmd)
+    path, pos = getword_conf(arg)
+    regex = None
+    if cmd.cmd.data:
+        regex = compile_regex(path)
+        if regex is None:
+            return "Regex could not be compiled"
+    elif path == "~":
+        path, pos = getword_conf(arg, pos)
+        regex = compile_regex(path)
+        if regex is None:
+            return "Regex could not be compiled"
+    else:
+        try:
+            path = filepath_merge("", path)
+        except PathTooLong:
+            return f'<Files "{path}"> is invalid.'
+    error, _section = walk_section(cmd, "files", path, regex, keep_override=cmd.path is not None)
+    if error:
+        return error
+    if pos < len(arg):
+        return f"Multiple {cmd.cmd.name}> arguments not (yet) supported."
+    return None
+
+
+def ifsection(cmd, mconfig, arg: str) -> str | None:
+    error = check_cmd_context(cmd, NOT_IN_LIMIT)
+    if error:
+        return error
+    arg = section_argument(cmd, arg)
+    if arg is None:
+        return unclosed_directive(cmd)
+    pos = 0
+    condition = None
+    if cmd.cmd.data == "else":
+        if arg:
+            return "<Else> does not take an argument"
+    else:
+        if not arg:
+            return missing_container_arg(cmd)
+        condition, pos = getword_conf(arg)
+    keep = cmd.path is not None
+    error, section = walk_section(cmd, cmd.cmd.data, "*If", None, keep_override=keep)
+    if error:
+        return error
+    section.condition = condition
+    if pos < len(arg):
+        return f"Multiple {cmd.cmd.name}> arguments not supported."
+    return None
+
+
+_BUILTIN_METHODS = (
+    "GET", "PUT", "POST", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "PROPFIND",
+    "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK", "VERSION-CONTROL", "CHECKOUT",
+    "UNCHECKOUT", "CHECKIN", "UPDATE", "LABEL", "REPORT", "MKWORKSPACE", "MKACTIVITY",
+    "BASELINE-CONTROL", "MERGE",
+)
+M_TRACE = 6
+M_INVALID = 26
+METHOD_NUMBER_LAST = 63
+ALL_METHODS = (1 << 64) - 1
+
+
+def method_number(httpd, method: str, register: bool) -> int:
+    """ap_method_number_of, registering unknown methods as httpd does for <Limit>."""
+    if method == "HEAD":
+        return 0
+    if method in _BUILTIN_METHODS:
+        return _BUILTIN_METHODS.index(method)
+    registered = httpd.extensions.setdefault("methods", {})
+    if method in registered:
+        return registered[method]
+    if not register:
+        return M_INVALID
+    number = M_INVALID + 1 + len(registered)
+    if number > METHOD_NUMBER_LAST:
+        return M_INVALID
+    registered[method] = number
+    return number
+
+
+def limit_section(cmd, mconfig, arg: str) -> str | None:
+    end = arg.rfind(">")
+    if end < 0:
+        return unclosed_directive(cmd)
+    methods = arg[:end]
+    if not methods:
+        return missing_container_arg(cmd)
+    limited = 0
+    pos = 0
+    while pos < len(methods):
+        method, pos = getword_conf(methods, pos)
+        number = method_number(cmd.httpd, method, register=False)
+        if number == M_TRACE and not cmd.cmd.data:
+            return "TRACE cannot be controlled by <Limit>, see TraceEnable"
+        if number == M_INVALID:
+            number = method_number(cmd.httpd, method, register=True)
+        limited |= 1 << number
+    if cmd.cmd.data:
+        limited = ~limited & ALL_METHODS
+    old_limited = cmd.limited & ALL_METHODS
+    if not (old_limited & limited):
+        return f"{cmd.cmd.name}> directive excludes all methods"
+    if (old_limited & limited) == old_limited:
+        return f"{cmd.cmd.name}> directive specifies methods already excluded"
+    saved = cmd.limited
+    cmd.limited = old_limited & limited
+    error = walk_config(cmd.httpd, cmd.directive.children or (), cmd, cmd.context)
+    cmd.limited = saved
+    return error
+
+
+def virtualhost_section(cmd, mconfig, arg: str) -> str | None:
+    error = check_cmd_context(cmd, GLOBAL_ONLY)
+    if error:
+        return error
+    arg = section_argument(cmd, arg)
+    if arg is None:
+        return unclosed_directive(cmd)
+    if not arg:
+        return missing_container_arg(cmd)
+    main_server = cmd.server
+    if main_server.is_virtual:
+        return "<VirtualHost> doesn't nest!"
+    from .vhost import init_virtual_host
+
+    error, server = init_virtual_host(cmd.httpd, arg, main_server)
+    if error:
+        return error
+    cmd.httpd.vhosts.append(server)
+    server.defn_name = cmd.directive.filename
+    server.defn_line_number = cmd.directive.line_num
+    cmd.server = server
+    error = walk_config(cmd.httpd, cmd.directive.children or (), cmd, server.lookup_defaults)
+    cmd.server = main_server
+    return error
+
+
+# -- conditional sections: <IfModule>, <IfDefine>, <IfFile>, <IfDirective>, <IfSection> ----
+
+
+def start_cond_section(cmd, holder, arg: str) -> str | None:
+    end = arg.rfind(">")
+    negate = arg[:1] == "!"
+    if end < 0:
+        return unclosed_directive(cmd)
+    arg = arg[:end]
+    if negate:
+        arg = arg[1:]
+    arg1, _pos = getword_conf(arg)
+    if not arg1:
+        return missing_container_arg(cmd)
+    result = cmd.info(cmd, arg1)
+    if result != negate:
+        return build_cont_config(cmd.httpd, cmd, cmd.cmd.name, holder)
+    holder.nodes = []
+    return soak_end_container(cmd.httpd, cmd, cmd.cmd.name)
+
+
+def test_ifmod(cmd, name: str) -> bool:
+    return cmd.httpd.find_linked_module(name) is not None
+
+
+def test_ifdefine(cmd, name: str) -> bool:
+    return cmd.httpd.exists_config_define(name)
+
+
+def test_iffile(cmd, name: str) -> bool:
+    path = cmd.httpd.server_root_relative(name)
+    return path is not None and os.path.exists(path)
+
+
+def test_ifdirective(cmd, name: str) -> bool:
+    from .cstr import ascii_lower
+
+    return ascii_lower(name) in cmd.httpd.commands
+
+
+def test_ifsection(cmd, name: str) -> bool:
+    from .cstr import ascii_lower
+
+    return ascii_lower("<" + name) in cmd.httpd.commands
+
+
+# -- directives run while reading -----------------------------------------------------------
+
+
+def set_define(cmd, holder, name: str, value: str | None) -> str | None:
+    error = check_cmd_context(cmd, NOT_IN_HTACCESS)
+    if error:
+        return error
+    if ":" in name:
+        return "Variable name must not contain ':'"
+    cmd.httpd.define(name, value)
+    return None
+
+
+def unset_define(cmd, holder, name: str) -> str | None:
+    error = check_cmd_context(cmd, NOT_IN_HTACCESS)
+    if error:
+        return error
+    if ":" in name:
+        return "Variable name must not contain ':'"
+    cmd.httpd.undefine(name)
+    return None
+
+
+def include_config(cmd, holder, name: str) -> str | None:
+    from .config.includes import process_fnmatch_configs
+    from .server import AP_MAX_INCLUDE_DEPTH
+
+    httpd = cmd.httpd
+    httpd.include_depth += 1
+    if httpd.include_depth > AP_MAX_INCLUDE_DEPTH:
+        httpd.include_depth = 0
+        return (
+            f"Exceeded maximum include depth of {AP_MAX_INCLUDE_DEPTH}, "
+            "There appears to be a recursion."
+        )
+    conffile = httpd.server_root_relative(name)
+    if conffile is None:
+        httpd.include_depth = 0
+        return f"Invalid Include path {name}"
+    if httpd.exists_config_define("DUMP_INCLUDES"):
+        httpd.include_lineno = cmd.config_file.line_number
+    nodes: list = []
+    error = process_fnmatch_configs(httpd, conffile, nodes, optional=bool(cmd.cmd.data))
+    if error is not None:
+        httpd.include_depth = 0
+        return error
+    holder.nodes = nodes
+    if httpd.include_depth:
+        httpd.include_depth -= 1
+    return None
+
+
+def set_server_root(cmd, holder, arg: str) -> str | None:
+    error = check_cmd_context(cmd, GLOBAL_ONLY)
+    if error:
+        return error
+    try:
+        root = filepath_merge(None, arg)
+    except PathTooLong:
+        return "ServerRoot must be a valid directory"
+    cmd.httpd.server_root = root
+    if not os.path.isdir(root):
+        return "ServerRoot must be a valid directory"
+    return None
+
+
+def set_runtime_dir(cmd, holder, arg: str) -> str | None:
+    error = check_cmd_context(cmd, GLOBAL_ONLY)
+    if error:
+        return error
+    httpd = cmd.httpd
+    try:
+        runtime = filepath_merge(None, httpd.server_root_relative(arg))
+    except PathTooLong:
+        runtime = None
+    message = "DefaultRuntimeDir must be a valid directory, absolute or relative to ServerRoot"
+    if runtime is None:
+        return message
+    httpd.runtime_dir = runtime
+    if not os.path.isdir(runtime):
+        return message
+    return None
+
+
+def generate_error(cmd, mconfig, arg: str) -> str | None:
+    if not arg:
+        return "The Error directive was used with no message."
+    if arg[0] in "\"'" and arg[-1] == arg[0]:
+        return arg[1:-1]
+    return arg
+
+
+# -- per-server settings ------------------------------------------------------------------
+
+
+def core_server(cmd) -> CoreServerConfig:
+    return cmd.server.module_config[CORE]
+
+
+class CoreServerConfig:
+    """What core keeps per server (core_server_config)."""
+
+    def __init__(self, httpd, server) -> None:
+        self.document_root: str | None = None
+        self.pid_fname: str | None = None
+
+
+class CoreDirConfig:
+    """What core keeps per directory section (core_dir_config)."""
+
+    def __init__(self, httpd, path) -> None:
+        self.handler: str | None = None
+        self.log_level: int | None = None
+
+
+def server_hostname_port(cmd, mconfig, arg: str) -> str | None:
+    error = check_cmd_context(cmd, NOT_IN_DIR_CONTEXT)
+    if error:
+        return error
+    if fnmatch_test(arg):
+        return f'Invalid ServerName "{arg}" use ServerAlias to set multiple server names.'
+    part = arg
+    scheme_end = arg.find("://")
+    if scheme_end >= 0:
+        cmd.server.server_scheme = arg[:scheme_end].lower()
+        part = arg[scheme_end + 3 :]
+    colon = part.find(":")
+    if colon >= 0:
+        cmd.server.server_hostname = part[:colon]
+        port = atoi(part[colon + 1 :])
+        if port <= 0 or port >= 65536:
+            return (
+                f'The port number "{arg}" is outside the appropriate range (i.e., 1..65535).'
+            )
+    else:
+        cmd.server.server_hostname = part
+        port = 0
+    cmd.server.port = port
+    return None
+
+
+def set_server_alias(cmd, mconfig, arg: str) -> str | None:
+    server = cmd.server
+    if server.names is None:
+        return "ServerAlias only used in <VirtualHost>"
+    pos = 0
+    while pos < len(arg):
+        name, pos = getword_conf(arg, pos)
+        if any(ch in name for ch in "*?"):
+            server.wild_names.append(name)
+        else:
+            server.names.append(name)
+    return None
+
+
+def set_error_log(cmd, mconfig, arg: str) -> str | None:
+    error = check_cmd_context(cmd, NOT_IN_DIR_CONTEXT)
+    if error:
+        return error
+    cmd.server.error_fname = arg
+    return None
+
+
+def set_document_root(cmd, mconfig, arg: str) -> str | None:
+    error = check_cmd_context(cmd, NOT_IN_DIR_CONTEXT)
+    if error:
+        return error
+    config = core_server(cmd)
+    if not cmd.httpd.extensions.get("document_root_check", True):
+        config.document_root = arg
+        return None
+    path = cmd.httpd.server_root_relative(arg)
+    if path is None:
+        return "DocumentRoot must be a directory"
+    config.document_root = path
+    if not os.path.isdir(path):
+        if cmd.server.is_virtual:
+            cmd.httpd.startup(f"AH00112: Warning: DocumentRoot [{path}] does not exist")
+        else:
+            return f"DocumentRoot '{path}' is not a directory, or is not readable"
+    return None
+
+
+def set_pidfile(cmd, mconfig, arg: str) -> str | None:
+    error = check_cmd_context(cmd, GLOBAL_ONLY)
+    if error:
+        return error
+    if cmd.server.is_virtual:
+        return "PidFile directive not allowed in <VirtualHost>"
+    cmd.httpd.pid_fname = arg
+    return None
+
+
+LOG_LEVEL_ERROR = (
+    "Log level keyword must be one of emerg/alert/crit/error/warn/notice/info/debug/"
+    "trace1/.../trace8"
+)
+
+
+def set_loglevel(cmd, mconfig, arg: str) -> str | None:
+    if cmd.path is not None:
+        target = mconfig
+    else:
+        target = cmd.server
+    colon = arg.rfind(":")
+    if colon < 0:
+        level = log.parse_level(arg)
+        if level is None:
+            return LOG_LEVEL_ERROR
+        if cmd.path is not None:
+            target.log_level = level
+        else:
+            target.log_level = level
+            target.module_log_levels = {}
+        return None
+    module_name, level_text = arg[:colon], arg[colon + 1 :]
+    if not level_text:
+        return f"Module specifier '{module_name}' must be followed by a log level keyword"
+    level = log.parse_level(level_text)
+    if level is None:
+        return f"{module_name}:{level_text}: {LOG_LEVEL_ERROR}"
+    httpd = cmd.httpd
+    module = httpd.find_linked_module(module_name)
+    if module is None:
+        module = httpd.find_linked_module(module_name + "_module")
+    if module is None:
+        return f"Cannot find module {module_name}"
+    if cmd.path is None:
+        target.module_log_levels[module.short_name] = level
+    return None
+
+
+def set_sethandler(cmd, mconfig, arg: str) -> str | None:
+    mconfig.handler = arg
+    return None
+
+
+def set_name_virtual_host(cmd, mconfig, arg: str) -> str | None:
+    httpd = cmd.httpd
+    if not httpd.extensions.get("namevirtualhost_warned"):
+        httpd.extensions["namevirtualhost_warned"] = True
+        httpd.startup(
+            "AH00548: NameVirtualHost has no effect and will be removed in the next release "
+            f"{cmd.directive.filename}:{cmd.directive.line_num}"
+        )
+    return None
+
+
+# -- hooks ----------------------------------------------------------------------------------
+
+
+def check_errorlog_dirs(httpd) -> bool:
+    """core_check_config: the directory of every ErrorLog file must exist."""
+    ok = True
+    for server in [httpd.server_conf, *httpd.vhosts]:
+        fname = server.error_fname
+        if server is httpd.server_conf and fname is None:
+            fname = httpd.layout.default_errorlog
+        if not fname or fname.startswith("|") or fname == "syslog" or fname.startswith("syslog:"):
+            continue
+        path = httpd.server_root_relative(fname)
+        directory = path[: path.rfind("/") + 1] if path else ""
+        status = None
+        try:
+            if not os.path.isdir(directory):
+                os.stat(directory)
+                status = 20  # ENOTDIR
+        except OSError as error:
+            status = error.errno
+        if status:
+            what = "main error log"
+            if server.defn_name:
+                what = f"error log of vhost defined at {server.defn_name}:{server.defn_line_number}"
+            httpd.startup_log.target.write(
+                log.format_line("", log.EMERG,
+                                f"AH02291: Cannot access directory '{directory}' for {what}",
+                                status=status, startup=True),
+                log.EMERG,
+            )
+            httpd.record_error(f"AH02291: Cannot access directory '{directory}' for {what}")
+            ok = False
+    return ok
+
+
+def _cmd(name, how, override, help_text, handler, data=None):
+    return Command(name, how, override, help_text, handler, data)
+
+
+_SECTION_OVERRIDE = EXEC_ON_READ | OR_ALL
+_COND = "Container for directives based on existence of "
+
+CORE = Module(
+    "core_module",
+    "core.c",
+    commands=[
+        _cmd("<Directory", RAW_ARGS, RSRC_CONF,
+             "Container for directives affecting resources located in the specified "
+             "directories", dirsection),
+        _cmd("<Location", RAW_ARGS, RSRC_CONF,
+             "Container for directives affecting resources accessed through the specified "
+             "URL paths", urlsection),
+        _cmd("<VirtualHost", RAW_ARGS, RSRC_CONF,
+             "Container to map directives to a particular virtual host, takes one or more "
+             "host addresses", virtualhost_section),
+        _cmd("<Files", RAW_ARGS, OR_ALL,
+             "Container for directives affecting files matching specified patterns",
+             filesection),
+        _cmd("<Limit", RAW_ARGS, OR_LIMIT | OR_AUTHCFG,
+             "Container for authentication directives when accessed using specified HTTP "
+             "methods", limit_section),
+        _cmd("<LimitExcept", RAW_ARGS, OR_LIMIT | OR_AUTHCFG,
+             "Container for authentication directives to be applied when any HTTP method "
+             "other than those specified is used to access the resource", limit_section, True),
+        _cmd("<IfModule", RAW_ARGS, _SECTION_OVERRIDE, _COND + "specified modules",
+             start_cond_section, test_ifmod),
+        _cmd("<IfDefine", RAW_ARGS, _SECTION_OVERRIDE, _COND + "command line defines",
+             start_cond_section, test_ifdefine),
+        _cmd("<IfFile", RAW_ARGS, _SECTION_OVERRIDE, _COND + "specified configuration files",
+             start_cond_section, test_iffile),
+        _cmd("<IfDirective", RAW_ARGS, _SECTION_OVERRIDE, _COND + "specified directives",
+             start_cond_section, test_ifdirective),
+        _cmd("<IfSection", RAW_ARGS, _SECTION_OVERRIDE, _COND + "specified sections",
+             start_cond_section, test_ifsection),
+        _cmd("<DirectoryMatch", RAW_ARGS, RSRC_CONF,
+             "Container for directives affecting resources located in the specified "
+             "directories", dirsection, True),
+        _cmd("<LocationMatch", RAW_ARGS, RSRC_CONF,
+             "Container for directives affecting resources accessed through the specified "
+             "URL paths", urlsection, True),
+        _cmd("<FilesMatch", RAW_ARGS, OR_ALL,
+             "Container for directives affecting files matching specified patterns",
+             filesection, True),
+        _cmd("Define", TAKE12, EXEC_ON_READ | ACCESS_CONF | RSRC_CONF,
+             "Define a variable, optionally to a value.  Same as passing -D to the command "
+             "line.", set_define),
+        _cmd("UnDefine", TAKE1, EXEC_ON_READ | ACCESS_CONF | RSRC_CONF,
+             "Undefine the existence of a variable. Undo a Define.", unset_define),
+        _cmd("Error", RAW_ARGS, OR_ALL,
+             "Generate error message from within configuration", generate_error),
+        _cmd("<If", RAW_ARGS, OR_ALL,
+             "Container for directives to be conditionally applied", ifsection, "if"),
+        _cmd("<ElseIf", RAW_ARGS, OR_ALL,
+             "Container for directives to be conditionally applied", ifsection, "elseif"),
+        _cmd("<Else", RAW_ARGS, OR_ALL,
+             "Container for directives to be conditionally applied", ifsection, "else"),
+        _cmd("DocumentRoot", TAKE1, RSRC_CONF, "Root directory of the document tree",
+             set_document_root),
+        _cmd("ServerName", TAKE1, RSRC_CONF,
+             "The hostname and port of the server", server_hostname_port),
+        _cmd("ServerRoot", TAKE1, RSRC_CONF | EXEC_ON_READ, "Common directory of server-related "
+             "files (logs, confs, etc.)", set_server_root),
+        _cmd("DefaultRuntimeDir", TAKE1, RSRC_CONF | EXEC_ON_READ,
+             "Common directory for run-time files (shared memory, locks, etc.)",
+             set_runtime_dir),
+        _cmd("ErrorLog", TAKE1, RSRC_CONF, "The filename of the error log", set_error_log),
+        _cmd("ServerAlias", RAW_ARGS, RSRC_CONF,
+             "A name or names alternately used to access the server", set_server_alias),
+        _cmd("Include", TAKE1, ACCESS_CONF | RSRC_CONF | EXEC_ON_READ,
+             "Name(s) of the config file(s) to be included; fails if the wildcard does not "
+             "match at least one file", include_config),
+        _cmd("IncludeOptional", TAKE1, ACCESS_CONF | RSRC_CONF | EXEC_ON_READ,
+             "Name or pattern of the config file(s) to be included; ignored if the file does "
+             "not exist or the pattern does not match any files", include_config, True),
+        _cmd("LogLevel", ITERATE, RSRC_CONF | ACCESS_CONF,
+             "Level of verbosity in error logging", set_loglevel),
+        _cmd("NameVirtualHost", TAKE1, RSRC_CONF,
+             "A numeric IP address:port, or the name of a host", set_name_virtual_host),
+        _cmd("SetHandler", TAKE1, OR_FILEINFO,
+             "a handler name that overrides any other configured handler", set_sethandler),
+        _cmd("PidFile", TAKE1, RSRC_CONF,
+             "A file for logging the server process ID", set_pidfile),
+    ],
+    hooks={"check_config": check_errorlog_dirs},
+    create_server_config=CoreServerConfig,
+    create_dir_config=CoreDirConfig,
+)
+MODULE = CORE

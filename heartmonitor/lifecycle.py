@@ -1,0 +1,52 @@
+"""httpd's main(): from reading the configuration to reporting (-t, -M, -S, -L) or serving."""
+
+from __future__ import annotations
+
+from .server import RUN_NORMAL
+from .vhost import fini_vhost_config
+
+
+def read_and_check(httpd, confname: str) -> bool:
+    """Read, pre_config, walk, fix up hosts, check_config; False once a step failed."""
+    httpd.setup_prelinked_modules()
+    if not httpd.read_config(confname):
+        return False
+    if not httpd.run_hook_all("pre_config"):
+        httpd.startup("AH00013: Pre-configuration failed")
+        return False
+    if not httpd.process_config_tree():
+        return False
+    fini_vhost_config(httpd)
+    if not httpd.run_hook_all("check_config"):
+        httpd.startup("AH00014: Configuration check failed")
+        return False
+    return True
+
+
+def configure(httpd, options) -> int:
+    """Run the command line's mode; returns the exit code."""
+    confname = options.confname or httpd.layout.server_config_file
+    if not read_and_check(httpd, confname):
+        if httpd.strict:
+            from .strict import explain_failure
+
+            explain_failure(httpd)
+        return 1
+    if httpd.run_mode != RUN_NORMAL:
+        if options.show_directives:
+            from .directives import show_directives
+
+            show_directives(httpd, httpd.stdout)
+            return 0
+        httpd.run_hook_all("test_config")
+        if httpd.strict:
+            from .strict import strict_checks
+
+            if not strict_checks(httpd):
+                return 1
+        if httpd.run_mode == "config-test":
+            httpd.startup("Syntax OK")
+        return 0
+    from .serve import serve
+
+    return serve(httpd, options)

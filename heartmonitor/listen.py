@@ -1,0 +1,93 @@
+"""Listen and its companions (server/listen.c), which every MPM module declares."""
+
+from __future__ import annotations
+
+import socket
+
+from . import log
+from .apr.sockaddr import AddrParseError, parse_addr_port
+from .config.command import GLOBAL_ONLY, RSRC_CONF, TAKE1, TAKE_ARGV, Command
+from .config.walker import check_cmd_context
+from .cstr import atoi
+
+
+class Listener:
+    """One configured Listen: address (None for all), port and protocol."""
+
+    __slots__ = ("host", "port", "protocol", "scope", "family", "ip")
+
+    def __init__(self, host, port, protocol, scope, family, ip) -> None:
+        self.host = host
+        self.port = port
+        self.protocol = protocol
+        self.scope = scope
+        self.family = family
+        self.ip = ip
+
+    def __repr__(self) -> str:
+        return f"<Listener {self.ip}:{self.port} {self.protocol}>"
+
+
+def resolve(host: str | None, port: int):
+    """apr_sockaddr_info_get(host, APR_UNSPEC, port): [(family, ip)]."""
+    flags = socket.AI_PASSIVE if host is None else socket.AI_ADDRCONFIG
+    infos = socket.getaddrinfo(host, port, socket.AF_UNSPEC, socket.SOCK_STREAM, 0, flags)
+    return [(family, sockaddr[0]) for family, _t, _p, _n, sockaddr in infos]
+
+
+def set_listener(cmd, mconfig, argv: list[str]) -> str | None:
+    error = check_cmd_context(cmd, GLOBAL_ONLY)
+    if error:
+        return error
+    if len(argv) < 1 or len(argv) > 2:
+        return "Listen requires 1 or 2 arguments."
+    try:
+        host, scope, port = parse_addr_port(argv[0])
+    except AddrParseError:
+        return "Invalid address or port"
+    if host == "*":
+        host = None
+    if not port:
+        return "Port must be specified"
+    if len(argv) != 2:
+        protocol = "https" if port == 443 else "http"
+    else:
+        protocol = argv[1].lower()
+    listeners = cmd.httpd.extensions.setdefault("listeners", [])
+    for existing in listeners:
+        if existing.host == host and existing.port == port and existing.scope == scope:
+            return "Cannot define multiple Listeners on the same IP:port"
+    try:
+        addresses = resolve(host, port)
+    except socket.gaierror as failure:
+        from .vhost import eai_status
+
+        cmd.httpd.log_startup_error(
+            "core", log.CRIT, f"AH00077: alloc_listener: failed to set up sockaddr for {host}",
+            status=eai_status(failure),
+        )
+        return "Listen setup failed"
+    for family, ip in addresses:
+        listeners.append(Listener(host, port, protocol, scope, family, ip))
+    return None
+
+
+def set_listenbacklog(cmd, mconfig, arg: str) -> str | None:
+    error = check_cmd_context(cmd, GLOBAL_ONLY)
+    if error:
+        return error
+    if atoi(arg) < 1:
+        return "ListenBacklog must be > 0"
+    return None
+
+
+def listen_commands() -> list[Command]:
+    """The directives LISTEN_COMMANDS adds to an MPM's table."""
+    return [
+        Command("ListenBacklog", TAKE1, RSRC_CONF,
+                "Maximum length of the queue of pending connections, as used by listen(2)",
+                set_listenbacklog),
+        Command("Listen", TAKE_ARGV, RSRC_CONF,
+                "A port number or a numeric IP address and a port number, and an optional "
+                "protocol", set_listener),
+    ]

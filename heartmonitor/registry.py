@@ -1,0 +1,111 @@
+"""Finding a module by the name of its file: emulated, inert, or from a third party.
+
+`LoadModule x_module /any/dir/mod_foo.so` resolves by the file's stem (mod_foo):
+
+1. heartmonitor.modules.mod_foo, a module heartmonitor emulates;
+2. the catalogue of stock httpd 2.4 modules: an inert module whose directives are
+   checked for context and arity and otherwise ignored;
+3. the entry point group "heartmonitor.modules" (a third-party module, name = stem).
+
+Emulated modules that declare only some of their stock directives get the others from
+the catalogue, inert, in httpd's table order.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+
+from .config.command import Command
+from .module import Module
+
+ENTRY_POINT_GROUP = "heartmonitor.modules"
+_cache: dict[str, Module | None] = {}
+
+
+def _modules_dir() -> str:
+    from . import modules as package
+
+    return os.path.dirname(package.__file__)
+
+
+def catalogue_entry(stem: str):
+    from .catalogue import MODULES
+
+    return MODULES.get(stem)
+
+
+def inert_command(entry: tuple) -> Command:
+    name, how, override, forbidden, help_text = entry
+    return Command(name, how, override, help_text, forbidden=forbidden)
+
+
+def complete_from_catalogue(module: Module, stem: str) -> Module:
+    """Add the stock directives the module does not declare, inert, in table order."""
+    entry = catalogue_entry(stem)
+    if entry is None:
+        return module
+    declared = {command.name.lower(): command for command in module.commands}
+    ordered = []
+    for directive in entry[3]:
+        command = declared.pop(directive[0].lower(), None)
+        if command is None:
+            command = inert_command(directive)
+            command.module = module
+        ordered.append(command)
+    ordered.extend(command for command in module.commands if command.name.lower() in declared)
+    module.commands = ordered
+    if module.has_dir_config is None:
+        module.has_dir_config = entry[2]
+    return module
+
+
+def inert_module(stem: str) -> Module | None:
+    entry = catalogue_entry(stem)
+    if entry is None:
+        return None
+    identifier, source, has_dir, directives = entry
+    module = Module(identifier, source, [inert_command(d) for d in directives], inert=True)
+    module.has_dir_config = has_dir
+    return module
+
+
+def _entry_point(stem: str) -> Module | None:
+    from importlib.metadata import entry_points
+
+    for point in entry_points(group=ENTRY_POINT_GROUP):
+        if point.name == stem:
+            module = point.load()
+            return getattr(module, "MODULE", module)
+    return None
+
+
+def find(stem: str) -> Module | None:
+    """The module a file stem stands for, or None when httpd has no such module."""
+    if stem in _cache:
+        return _cache[stem]
+    module = None
+    if stem == "core":
+        from .core import CORE
+
+        module = complete_from_catalogue(CORE, stem)
+    elif stem.replace("_", "").isalnum() and os.path.isfile(
+        os.path.join(_modules_dir(), stem + ".py")
+    ):
+        module = importlib.import_module(f"{__package__}.modules.{stem}").MODULE
+        complete_from_catalogue(module, stem)
+    if module is None:
+        module = inert_module(stem)
+    if module is None:
+        module = _entry_point(stem)
+    _cache[stem] = module
+    return module
+
+
+def stem_of(path: str) -> str:
+    """mod_foo for /usr/lib/apache2/modules/mod_foo.so (or mod_foo.py, or mod_foo)."""
+    base = os.path.basename(path)
+    for suffix in (".so", ".py", ".dll", ".nlm"):
+        if base.endswith(suffix):
+            return base[: -len(suffix)]
+    return base

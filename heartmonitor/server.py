@@ -1,0 +1,300 @@
+"""One httpd instance: its modules, command table, defines and configuration pipeline.
+
+The pipeline is httpd's main(): read the configuration (the -C directives, the main file,
+the -c directives), check the MPM, run pre_config, walk the tree through the command
+table, fix up virtual hosts, run check_config, then either report (-t, -M, -S, -L) or
+open logs, run post_config and serve.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from . import log, registry
+from .apr.filepath import server_root_relative
+from .config.builder import build_config
+from .config.command import CmdParms
+from .config.includes import process_resource_config
+from .config.reader import ArgvConfig
+from .config.walker import walk_config
+from .cstr import ascii_lower
+from .layout import Layout
+from .module import Module, sort_hooks
+
+RUN_NORMAL = "normal"
+RUN_CONFIG_TEST = "config-test"
+RUN_CONFIG_DUMP = "config-dump"
+
+AP_MAX_INCLUDE_DEPTH = 128
+
+
+class ServerRec:
+    """A server (the main one or a <VirtualHost>) and its per-module configuration."""
+
+    def __init__(self, is_virtual: bool = False) -> None:
+        self.is_virtual = is_virtual
+        self.module_config: dict[Module, object] = {}
+        self.lookup_defaults: dict[Module, object] = {}
+        self.server_hostname: str | None = None
+        self.server_scheme: str | None = None
+        self.server_admin: str | None = None
+        self.port = 0
+        self.addrs: list = []
+        self.names: list[str] | None = [] if is_virtual else None
+        self.wild_names: list[str] | None = [] if is_virtual else None
+        self.defn_name: str | None = None
+        self.defn_line_number = 0
+        self.error_fname: str | None = None
+        self.log_level: int | None = None
+        self.module_log_levels: dict[str, int] = {}
+        self.per_dir_sections: list = []
+
+
+class Httpd:
+    """Process-wide state of an httpd (its globals), and the configuration pipeline."""
+
+    def __init__(
+        self,
+        argv0: str = "heartmonitor",
+        layout: Layout | None = None,
+        server_root: str | None = None,
+        defines: list[str] | None = None,
+        pre_read_config: list[str] | None = None,
+        post_read_config: list[str] | None = None,
+        run_mode: str = RUN_NORMAL,
+        default_loglevel: int = log.WARNING,
+        stderr=None,
+        stdout=None,
+    ) -> None:
+        self.argv0 = argv0
+        self.layout = layout or Layout()
+        self.def_server_root = server_root or self.layout.httpd_root
+        self.server_root = self.def_server_root
+        self.runtime_dir: str | None = None
+        self.command_line_defines = list(defines or [])
+        self.defines: list[str] = list(self.command_line_defines)
+        self.defined_vars: dict[str, tuple[str, str]] = {}
+        self.pre_read_config = list(pre_read_config or [])
+        self.post_read_config = list(post_read_config or [])
+        self.run_mode = run_mode
+        self.default_loglevel = default_loglevel
+        self.stderr = stderr or sys.stderr
+        self.stdout = stdout or sys.stdout
+        self.startup_log = log.ErrorLog(log.LogTarget(self.stderr), default_loglevel)
+        self.commands: dict[str, list] = {}
+        self.top_modules: list[Module] = []  # most recently added first (ap_top_module)
+        self.loaded_modules: list[tuple[Module, bool]] = []  # (module, static), load order
+        self.so_loaded: dict[str, Module] = {}
+        self.mpms: list[Module] = []
+        self.server_conf = ServerRec()
+        self.vhosts: list[ServerRec] = []
+        self.conftree: list = []
+        self.include_depth = 0
+        self.include_lineno = 0
+        self.files_read: list[str] = []
+        self.config_generation = 1
+        self.diagnostics: list[dict] = []
+        self.extensions: dict[str, object] = {}
+        self.providers: dict[tuple, object] = {}
+        self.optional_functions: dict[str, object] = {}
+        self.pid_fname: str | None = None
+        self.strict = False
+
+    # -- modules ---------------------------------------------------------------------
+
+    def add_module(self, module: Module, static: bool = False) -> None:
+        """ap_add_loaded_module: chain it, register its commands and hooks."""
+        if module not in self.top_modules:
+            self.top_modules.insert(0, module)
+        self.loaded_modules.append((module, static))
+        for command in module.commands:
+            self.commands.setdefault(ascii_lower(command.name), []).insert(0, command)
+        if module.identifier.startswith("mpm_"):
+            self.mpms.append(module)
+        self.providers.update(module.providers)
+        self.optional_functions.update(module.optional_functions)
+        if module.create_server_config is not None:
+            self.server_conf.module_config[module] = module.create_server_config(
+                self, self.server_conf
+            )
+        if module.create_dir_config is not None:
+            self.server_conf.lookup_defaults[module] = module.create_dir_config(self, None)
+
+    def setup_prelinked_modules(self) -> None:
+        for stem in self.layout.static_modules:
+            module = registry.find(stem)
+            if module is not None:
+                self.add_module(module, static=True)
+
+    def find_linked_module(self, name: str) -> Module | None:
+        """<IfModule> lookup: by source file name, static identifier or loaded identifier."""
+        for module in self.top_modules:
+            if module.source == name:
+                return module
+        for module, static in self.loaded_modules:
+            if static and module.identifier == name:
+                return module
+        return self.so_loaded.get(name)
+
+    def module_named(self, identifier: str) -> Module | None:
+        for module in self.top_modules:
+            if module.identifier == identifier:
+                return module
+        return None
+
+    def hooks(self, name: str) -> list:
+        found = []
+        for module, _static in self.loaded_modules:
+            hook = module.hooks.get(name)
+            if hook is not None:
+                found.append(hook)
+        return sort_hooks(found)
+
+    def run_hook_all(self, name: str, *args) -> bool:
+        """RUN_ALL hooks: True when every function returned OK (None or True)."""
+        for hook in self.hooks(name):
+            result = hook.function(self, *args)
+            if result is False:
+                return False
+        return True
+
+    # -- defines and paths -----------------------------------------------------------
+
+    def exists_config_define(self, name: str) -> bool:
+        return name in self.defines
+
+    def define(self, name: str, value: str | None) -> None:
+        if name not in self.defines:
+            self.defines.append(name)
+        if value is not None:
+            key = ascii_lower(name)
+            original = self.defined_vars.get(key, (name, value))[0]
+            self.defined_vars[key] = (original, value)
+
+    def undefine(self, name: str) -> None:
+        if name in self.defines:
+            index = self.defines.index(name)
+            last = self.defines.pop()
+            if index < len(self.defines):
+                self.defines[index] = last
+        self.defined_vars.pop(ascii_lower(name), None)
+
+    def defined_value(self, name: str) -> str | None:
+        entry = self.defined_vars.get(ascii_lower(name))
+        return entry[1] if entry is not None else None
+
+    def _lookup_variable(self, name: str) -> str | None:
+        import os
+
+        value = self.defined_value(name)
+        if value is None:
+            value = os.environ.get(name)
+        return value
+
+    def _warn_undefined(self, name: str) -> None:
+        message = f"AH00111: Config variable ${{{name}}} is not defined"
+        self.log_startup_error("core", log.WARNING, message)
+
+    def resolve_env(self, line: str) -> str:
+        if "$" not in line:
+            return line
+        from .config.words import resolve_env
+
+        return resolve_env(line, self._lookup_variable, self._warn_undefined)
+
+    def server_root_relative(self, name: str) -> str | None:
+        return server_root_relative(self.server_root, name)
+
+    def runtime_dir_relative(self, name: str) -> str | None:
+        runtime = self.runtime_dir or self.server_root_relative(self.layout.default_rel_runtimedir)
+        if runtime is None:
+            return None
+        return server_root_relative(runtime, name)
+
+    # -- logging during start-up ------------------------------------------------------
+
+    def log_startup_error(self, module: str, level: int, message: str, status=None) -> None:
+        """ap_log_error with no server: stderr, filtered by the -e level (notice passes)."""
+        if level != log.NOTICE and level > self.default_loglevel:
+            return
+        self.startup_log.target.write(log.format_line(module, level, message, status), level)
+        self.diagnostics.append({"severity": log.LEVEL_NAMES[level], "message": message})
+
+    def startup(self, message: str) -> None:
+        """An APLOG_STARTUP message: the bare text on stderr."""
+        self.startup_log.startup(message)
+
+    def dump_config_name(self, fname: str) -> None:
+        if not self.exists_config_define("DUMP_INCLUDES"):
+            return
+        indent = "  " * (self.include_depth + 1)
+        where = f"({self.include_lineno})" if self.include_lineno > 0 else "(*)"
+        self.stdout.write(f"{indent}{where} {fname}\n")
+
+    # -- the pipeline ----------------------------------------------------------------
+
+    def _process_command_config(self, items: list[str]) -> str | None:
+        if not items:
+            return None
+        parms = CmdParms(self, self.server_conf, ArgvConfig("-c/-C directives", items))
+        error = build_config(self, parms, self.conftree)
+        if error is not None:
+            return f"Syntax error in -C/-c directive: {error}"
+        return None
+
+    def read_config(self, confname: str) -> bool:
+        """ap_read_config: build the whole tree; False after printing httpd's message."""
+        if self.exists_config_define("DUMP_INCLUDES"):
+            self.stdout.write("Included configuration files:\n")
+        error = self._process_command_config(self.pre_read_config)
+        if error is None:
+            self.confname = self.server_root_relative(confname)
+            if self.confname is None:
+                self.startup(f"AH00532: Invalid config file path {confname}")
+                return False
+            error = process_resource_config(self, self.confname, self.conftree)
+        if error is None:
+            error = self.check_mpm()
+            if error is not None:
+                self.startup(f"AH00534: {self.argv0}: Configuration error: {error}")
+                return False
+            error = self._process_command_config(self.post_read_config)
+        if error is not None:
+            self.startup(f"{self.argv0}: {error}")
+            self.record_error(error)
+            return False
+        return True
+
+    def check_mpm(self) -> str | None:
+        """ap_check_mpm; with no MPM loaded, heartmonitor's own (event) stands in."""
+        if not self.mpms:
+            module = registry.find(self.layout.default_mpm)
+            if module is not None:
+                self.add_module(module)
+                self.implicit_mpm = module
+        if len(self.mpms) > 1:
+            return "More than one MPM loaded."
+        return None
+
+    def process_config_tree(self) -> bool:
+        parms = CmdParms(self, self.server_conf)
+        error = walk_config(self, self.conftree, parms, self.server_conf.lookup_defaults)
+        if error is not None:
+            where = parms.err_directive
+            if where is not None:
+                self.startup(f"AH00526: Syntax error on line {where.line_num} of {where.filename}:")
+            self.startup(error)
+            self.record_error(error, where)
+            return False
+        return True
+
+    def record_error(self, message: str, where=None) -> None:
+        entry = {"severity": "error", "message": message}
+        if where is not None:
+            entry["file"] = where.filename
+            entry["line"] = where.line_num
+        self.diagnostics.append(entry)
+
+    def lookup_provider(self, group: str, name: str, version: str):
+        """ap_lookup_provider."""
+        return self.providers.get((group, name, version))

@@ -1,0 +1,123 @@
+"""mod_heartmonitor: collects heartbeats (multicast or POST) into hb.dat or the slotmem.
+
+The declarations and configuration handlers follow mod_heartmonitor.c exactly; the
+running parts live in heartmonitor.modules.cluster.monitor.
+"""
+
+from __future__ import annotations
+
+from heartmonitor.apr.sockaddr import AddrParseError, parse_addr_port, resolve_ipv4
+from heartmonitor.config.command import GLOBAL_ONLY, RSRC_CONF, TAKE1, Command
+from heartmonitor.config.walker import check_cmd_context
+from heartmonitor.cstr import atoi
+from heartmonitor.module import FIRST, MIDDLE, Hook, Module
+
+DEFAULT_HEARTBEAT_STORAGE = "hb.dat"
+HM_UPDATE_SEC = 5
+DEFAULT_MAXWORKERS = 10
+
+
+class MonitorConfig:
+    """hm_ctx_t: what the directives set for one server."""
+
+    def __init__(self, httpd, server) -> None:
+        self.active = False
+        self.storage_path = httpd.runtime_dir_relative(DEFAULT_HEARTBEAT_STORAGE)
+        self.interval = HM_UPDATE_SEC
+        self.listen_host: str | None = None
+        self.listen_ip: str | None = None
+        self.listen_port = 0
+        self.maxworkers = DEFAULT_MAXWORKERS
+        self.maxworkers_line: tuple[str, int] | None = None
+
+
+def config_of(cmd) -> MonitorConfig:
+    return cmd.server.module_config[MODULE]
+
+
+def set_listen(cmd, mconfig, address: str) -> str | None:
+    error = check_cmd_context(cmd, GLOBAL_ONLY)
+    if error:
+        return error
+    ctx = config_of(cmd)
+    if ctx.active:
+        return "HeartbeatListen: May only be specified once."
+    ctx.active = True
+    try:
+        host, _scope, port = parse_addr_port(address)
+    except AddrParseError:
+        return "HeartbeatListen: Unable to parse multicast address."
+    if host is None:
+        return "HeartbeatListen: No host provided in multicast address"
+    if port == 0:
+        return "HeartbeatListen: No port provided in multicast address"
+    try:
+        ctx.listen_ip = resolve_ipv4(host, port)
+    except (OSError, UnicodeError):
+        return "HeartbeatListen: apr_sockaddr_info_get failed on multicast address"
+    ctx.listen_host = host
+    ctx.listen_port = port
+    ctx.listen_where = (cmd.directive.filename, cmd.directive.line_num)
+    return None
+
+
+def set_storage(cmd, mconfig, path: str) -> str | None:
+    error = check_cmd_context(cmd, GLOBAL_ONLY)
+    if error:
+        return error
+    config_of(cmd).storage_path = cmd.httpd.runtime_dir_relative(path)
+    return None
+
+
+def set_maxworkers(cmd, mconfig, data: str) -> str | None:
+    error = check_cmd_context(cmd, GLOBAL_ONLY)
+    if error:
+        return error
+    ctx = config_of(cmd)
+    ctx.maxworkers = atoi(data)
+    ctx.maxworkers_line = (cmd.directive.filename, cmd.directive.line_num)
+    if ctx.maxworkers != 0 and ctx.maxworkers < 10:
+        return (
+            "HeartbeatMaxServers: Should be 0 for file storage, or greater or equal than 10 "
+            "for slotmem"
+        )
+    return None
+
+
+def post_config(httpd) -> bool:
+    from heartmonitor.modules.cluster import monitor
+
+    return monitor.post_config(httpd, MODULE)
+
+
+def handler(httpd, request):
+    from heartmonitor.modules.cluster import monitor
+
+    return monitor.handler(httpd, MODULE, request)
+
+
+def strict_check(httpd) -> list[str]:
+    from heartmonitor.modules.cluster import monitor
+
+    return monitor.strict_check(httpd, MODULE)
+
+
+MODULE = Module(
+    "heartmonitor_module",
+    "mod_heartmonitor.c",
+    commands=[
+        Command("HeartbeatListen", TAKE1, RSRC_CONF, "Address to listen for heartbeat requests",
+                set_listen),
+        Command("HeartbeatStorage", TAKE1, RSRC_CONF, "Path to store heartbeat data.",
+                set_storage),
+        Command("HeartbeatMaxServers", TAKE1, RSRC_CONF,
+                "Max number of servers when using slotmem (instead file) to store heartbeat "
+                "data.", set_maxworkers),
+    ],
+    hooks={
+        "post_config": Hook(post_config, MIDDLE),
+        "handler": Hook(handler, FIRST, successors=("mod_proxy.c",)),
+        "strict_check": strict_check,
+    },
+    create_server_config=MonitorConfig,
+)

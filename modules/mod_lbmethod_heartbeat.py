@@ -1,0 +1,48 @@
+"""mod_lbmethod_heartbeat: reads what mod_heartmonitor stores, for the 'heartbeat' lbmethod.
+
+heartmonitor does not proxy requests; it offers the reader (hb.dat or slotmem) that a
+balancer would use, so `heartmonitor -S` and the status pages can show what a real
+mod_lbmethod_heartbeat would see.
+"""
+
+from __future__ import annotations
+
+from heartmonitor.config.command import GLOBAL_ONLY, RSRC_CONF, TAKE1, Command
+from heartmonitor.config.walker import check_cmd_context
+from heartmonitor.module import LAST, Hook, Module
+
+DEFAULT_HEARTBEAT_STORAGE = "hb.dat"
+
+
+class ReaderConfig:
+    """lb_hb_ctx_t."""
+
+    def __init__(self, httpd, server) -> None:
+        self.path = httpd.runtime_dir_relative(DEFAULT_HEARTBEAT_STORAGE)
+        self.slotmem = None
+
+
+def set_storage(cmd, mconfig, path: str) -> str | None:
+    error = check_cmd_context(cmd, GLOBAL_ONLY)
+    if error:
+        return error
+    cmd.server.module_config[MODULE].path = cmd.httpd.runtime_dir_relative(path)
+    return None
+
+
+def post_config(httpd) -> bool:
+    from heartmonitor.modules.cluster import reader
+
+    return reader.post_config(httpd, MODULE)
+
+
+MODULE = Module(
+    "lbmethod_heartbeat_module",
+    "mod_lbmethod_heartbeat.c",
+    commands=[
+        Command("HeartbeatStorage", TAKE1, RSRC_CONF, "Path to read heartbeat data.",
+                set_storage),
+    ],
+    hooks={"post_config": Hook(post_config, LAST, predecessors=("mod_heartmonitor.c",))},
+    create_server_config=ReaderConfig,
+)
