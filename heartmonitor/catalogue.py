@@ -5,6 +5,8 @@ and the -L listing of Apache/2.4.71 (Debian). Do not edit.
 MODULES maps a module's file name (mod_rewrite for mod_rewrite.so) to
 (identifier, source file, has per-directory config, directives), each directive
 (name, cmd_how, req_override, ap_check_cmd_context mask, help text).
+PROVIDERS maps a module's file name to the providers it registers
+(group, name, version), e.g. ('authz', 'ip', '0') for mod_authz_host.
 """
 
 # ruff: noqa: E501
@@ -123,8 +125,8 @@ MODULES = {
         ('Script', 2, 192, 0, 'a method followed by a script name'),
     )),
     'mod_alias': ('alias_module', 'mod_alias.c', True, (
-        ('Alias', 7, 192, 20, 'a fakename and a realname, or a realname in a Location'),
-        ('ScriptAlias', 7, 192, 20, 'a fakename and a realname, or a realname in a Location'),
+        ('Alias', 7, 192, 0, 'a fakename and a realname, or a realname in a Location'),
+        ('ScriptAlias', 7, 192, 0, 'a fakename and a realname, or a realname in a Location'),
         ('Redirect', 10, 4, 0, 'an optional status, then document to be redirected and destination URL'),
         ('AliasMatch', 2, 128, 0, 'a regular expression and a filename'),
         ('ScriptAliasMatch', 2, 128, 0, 'a regular expression and a filename'),
@@ -202,7 +204,7 @@ MODULES = {
         ('AuthnCacheContext', 1, 64, 0, 'Context for authn cache'),
     )),
     'mod_authnz_fcgi': ('authnz_fcgi_module', 'mod_authnz_fcgi.c', True, (
-        ('AuthnzFcgiDefineProvider', 12, 128, 95, 'Define a FastCGI authn and/or authz provider'),
+        ('AuthnzFcgiDefineProvider', 12, 128, 0, 'Define a FastCGI authn and/or authz provider'),
         ('AuthnzFcgiCheckAuthnProvider', 12, 4, 0, 'Enable/disable a FastCGI authorizer to handle check_authn phase'),
     )),
     'mod_authnz_ldap': ('authnz_ldap_module', 'mod_authnz_ldap.c', True, (
@@ -564,7 +566,7 @@ MODULES = {
         ('LuaAuthzProvider', 8, 384, 95, 'Provide an authorization provider'),
         ('LuaHookPreTranslateName', 2, 31, 0, 'Provide a hook for the pre_translate name phase of request processing'),
         ('<LuaHookPreTranslateName', 0, 287, 0, 'Provide a hook for the pre_translate name phase of request processing'),
-        ('LuaHookTranslateName', 9, 31, 52, 'Provide a hook for the translate name phase of request processing'),
+        ('LuaHookTranslateName', 9, 31, 0, 'Provide a hook for the translate name phase of request processing'),
         ('<LuaHookTranslateName', 0, 287, 0, 'Provide a hook for the translate name phase of request processing'),
         ('LuaHookFixups', 2, 31, 0, 'Provide a hook for the fixups phase of request processing'),
         ('<LuaHookFixups', 0, 287, 0, 'Provide a inline hook for the fixups phase of request processing'),
@@ -583,12 +585,12 @@ MODULES = {
         ('LuaScope', 10, 31, 0, 'One of once, request, conn, server -- default is once'),
         ('LuaInherit', 1, 31, 0, 'Controls how Lua scripts in parent contexts are merged with the current  context: none|parent-last|parent-first (default: parent-first) '),
         ('LuaCodeCache', 1, 31, 0, 'Controls the behavior of the in-memory code cache  context: stat|forever|never (default: stat) '),
-        ('LuaQuickHandler', 2, 31, 52, 'Provide a hook for the quick handler of request processing'),
+        ('LuaQuickHandler', 2, 31, 0, 'Provide a hook for the quick handler of request processing'),
         ('<LuaQuickHandler', 0, 287, 0, 'Provide a hook for the quick handler of request processing'),
         ('Lua_____ByteCodeHack', 0, 31, 0, '(internal) Byte code handler'),
-        ('LuaMapHandler', 9, 31, 52, 'Maps a path to a lua handler'),
-        ('LuaOutputFilter', 8, 31, 52, 'Registers a Lua function as an output filter'),
-        ('LuaInputFilter', 8, 31, 52, 'Registers a Lua function as an input filter'),
+        ('LuaMapHandler', 9, 31, 0, 'Maps a path to a lua handler'),
+        ('LuaOutputFilter', 8, 31, 0, 'Registers a Lua function as an output filter'),
+        ('LuaInputFilter', 8, 31, 0, 'Registers a Lua function as an input filter'),
     )),
     'mod_macro': ('macro_module', 'mod_macro.c', False, (
         ('<Macro', 0, 287, 0, 'Beginning of a macro definition section.'),
@@ -957,13 +959,13 @@ MODULES = {
         ('CheckBasenameMatch', 5, 2, 0, 'whether or not to fix files with the same base name'),
     )),
     'mod_ssl': ('ssl_module', 'mod_ssl.c', True, (
-        ('SSLPassPhraseDialog', 1, 128, 0, "SSL dialog mechanism for the pass phrase query ('builtin', '|/path/to/pipe_program', or 'exec:/path/to/cgi_program')"),
-        ('SSLSessionCache', 1, 128, 0, "SSL Session Cache storage ('none', 'nonenotnull', 'dbm:/path/to/file')"),
-        ('SSLCryptoDevice', 1, 128, 0, "SSL external Crypto Device usage ('builtin', '...')"),
-        ('SSLRandomSeed', 9, 128, 0, "SSL Pseudo Random Number Generator (PRNG) seeding source ('startup|connect builtin|file:/path|exec:/path [bytes]')"),
+        ('SSLPassPhraseDialog', 1, 128, 95, "SSL dialog mechanism for the pass phrase query ('builtin', '|/path/to/pipe_program', or 'exec:/path/to/cgi_program')"),
+        ('SSLSessionCache', 1, 128, 95, "SSL Session Cache storage ('none', 'nonenotnull', 'dbm:/path/to/file')"),
+        ('SSLCryptoDevice', 1, 128, 95, "SSL external Crypto Device usage ('builtin', '...')"),
+        ('SSLRandomSeed', 9, 128, 95, "SSL Pseudo Random Number Generator (PRNG) seeding source ('startup|connect builtin|file:/path|exec:/path [bytes]')"),
         ('SSLVHostSNIPolicy', 0, 128, 0, 'SSL VirtualHost SNI compatibility policy setting'),
         ('SSLEngine', 1, 128, 0, "SSL switch for the protocol engine ('on', 'off')"),
-        ('SSLFIPS', 5, 128, 0, "Enable FIPS-140 mode (`on', `off')"),
+        ('SSLFIPS', 5, 128, 95, "Enable FIPS-140 mode (`on', `off')"),
         ('SSLCipherSuite', 7, 136, 0, "Colon-delimited list of permitted SSL Ciphers, optional preceded by protocol identifier ('XXX:...:XXX' - see manual)"),
         ('SSLCertificateFile', 1, 128, 0, "SSL Server Certificate file ('/path/to/file' - PEM or DER encoded)"),
         ('SSLCertificateKeyFile', 1, 128, 0, "SSL Server Private Key file ('/path/to/file' - PEM or DER encoded)"),
@@ -1018,7 +1020,7 @@ MODULES = {
         ('SSLOCSPProxyURL', 1, 128, 0, 'Proxy URL to use for OCSP requests'),
         ('SSLOCSPNoVerify', 5, 128, 0, "Do not verify OCSP Responder certificate ('on', 'off')"),
         ('SSLOCSPResponderCertificateFile', 1, 128, 0, "Trusted OCSP responder certificates(`/path/to/file' - PEM encoded certificates)"),
-        ('SSLStaplingCache', 1, 128, 0, "SSL Stapling Response Cache storage (`dbm:/path/to/file')"),
+        ('SSLStaplingCache', 1, 128, 95, "SSL Stapling Response Cache storage (`dbm:/path/to/file')"),
         ('SSLUseStapling', 5, 128, 0, "SSL switch for the OCSP Stapling protocol (`on', `off')"),
         ('SSLStaplingResponseTimeSkew', 1, 128, 0, 'SSL stapling option for maximum time difference in OCSP responses'),
         ('SSLStaplingResponderTimeout', 1, 128, 0, 'SSL stapling option for OCSP responder timeout'),
@@ -1082,4 +1084,35 @@ MODULES = {
         ('xml2EncAlias', 4, 128, 95, 'EncodingAlias charset alias [more aliases]'),
         ('xml2StartParse', 3, 31, 0, 'Ignore anything in front of the first of these elements'),
     )),
+}
+PROVIDERS = {
+    'mod_authn_anon': (('authn', 'anon', '0'),),
+    'mod_authn_dbd': (('authn', 'dbd', '0'),),
+    'mod_authn_dbm': (('authn', 'dbm', '0'),),
+    'mod_authn_file': (('authn', 'file', '0'),),
+    'mod_authn_socache': (('authn', 'socache', '0'),),
+    'mod_authnz_ldap': (('authn', 'ldap', '0'), ('authz', 'ldap-user', '0'), ('authz', 'ldap-group', '0'), ('authz', 'ldap-dn', '0'), ('authz', 'ldap-attribute', '0'), ('authz', 'ldap-filter', '0')),
+    'mod_authz_core': (('authz', 'env', '0'), ('authz', 'all', '0'), ('authz', 'method', '0'), ('authz', 'expr', '0')),
+    'mod_authz_dbd': (('authz', 'dbd-group', '0'), ('authz', 'dbd-login', '0'), ('authz', 'dbd-logout', '0')),
+    'mod_authz_dbm': (('authz', 'dbm-group', '0'), ('authz', 'dbm-file-group', '0')),
+    'mod_authz_groupfile': (('authz', 'group', '0'), ('authz', 'file-group', '0')),
+    'mod_authz_host': (('authz', 'ip', '0'), ('authz', 'host', '0'), ('authz', 'forward-dns', '0'), ('authz', 'local', '0')),
+    'mod_authz_owner': (('authz', 'file-owner', '0'),),
+    'mod_authz_user': (('authz', 'user', '0'), ('authz', 'valid-user', '0')),
+    'mod_cache_disk': (('cache', 'disk', '0'),),
+    'mod_cache_socache': (('cache', 'socache', '0'),),
+    'mod_dav_lock': (('dav-lock', 'generic', '0'),),
+    'mod_lbmethod_bybusyness': (('proxylbmethod', 'bybusyness', '0'),),
+    'mod_lbmethod_byrequests': (('proxylbmethod', 'byrequests', '0'),),
+    'mod_lbmethod_bytraffic': (('proxylbmethod', 'bytraffic', '0'),),
+    'mod_lbmethod_heartbeat': (('proxylbmethod', 'heartbeat', '0'),),
+    'mod_proxy_fdpass': (('proxy_fdpass_flusher', 'flush', '0'),),
+    'mod_slotmem_plain': (('slotmem', 'plain', '0'),),
+    'mod_slotmem_shm': (('slotmem', 'shm', '0'),),
+    'mod_socache_dbm': (('socache', 'dbm', '0'),),
+    'mod_socache_dc': (('socache', 'dc', '0'),),
+    'mod_socache_memcache': (('socache', 'memcache', '0'),),
+    'mod_socache_redis': (('socache', 'redis', '0'),),
+    'mod_socache_shmcb': (('socache', 'shmcb', '0'),),
+    'mod_ssl': (('authz', 'ssl', '0'), ('authz', 'ssl-verify-client', '0')),
 }

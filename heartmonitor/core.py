@@ -34,7 +34,7 @@ from .config.command import (
 from .config.walker import check_cmd_context, walk_config
 from .config.words import getword_conf
 from .cstr import atoi
-from .module import Module
+from .module import FIRST, Hook, Module
 
 # -- helpers shared by the section directives -------------------------------------------
 
@@ -632,6 +632,29 @@ def check_errorlog_dirs(httpd) -> bool:
     return ok
 
 
+def dump_config(httpd) -> None:
+    """core_dump_config: the run settings -S and -t -D DUMP_RUN_CFG print."""
+    if not httpd.exists_config_define("DUMP_RUN_CFG"):
+        return
+    out = httpd.stdout
+    server = httpd.server_conf
+    config = server.module_config[CORE]
+    out.write(f'ServerRoot: "{httpd.server_root}"\n')
+    root = config.document_root or httpd.layout.document_location
+    out.write(f'Main DocumentRoot: "{httpd.server_root_relative(root)}"\n')
+    fname = server.error_fname or httpd.layout.default_errorlog
+    if not (fname.startswith("|") or fname == "syslog" or fname.startswith("syslog:")):
+        fname = httpd.server_root_relative(fname)
+    out.write(f'Main ErrorLog: "{fname}"\n')
+    for line in httpd.mutex_dump():
+        out.write(line + "\n")
+    pid = httpd.pid_fname or httpd.layout.default_pidlog
+    out.write(f'PidFile: "{httpd.server_root_relative(pid)}"\n')
+    for name in httpd.defines:
+        value = httpd.defined_value(name)
+        out.write(f"Define: {name}={value}\n" if value is not None else f"Define: {name}\n")
+
+
 def _cmd(name, how, override, help_text, handler, data=None):
     return Command(name, how, override, help_text, handler, data)
 
@@ -720,7 +743,7 @@ CORE = Module(
         _cmd("PidFile", TAKE1, RSRC_CONF,
              "A file for logging the server process ID", set_pidfile),
     ],
-    hooks={"check_config": check_errorlog_dirs},
+    hooks={"check_config": check_errorlog_dirs, "test_config": Hook(dump_config, FIRST)},
     create_server_config=CoreServerConfig,
     create_dir_config=CoreDirConfig,
 )

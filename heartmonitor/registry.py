@@ -35,9 +35,37 @@ def catalogue_entry(stem: str):
     return MODULES.get(stem)
 
 
+class InertProvider:
+    """A provider a stock module registers (an authz provider, an lbmethod ...).
+
+    Its name resolves, so configurations that use it pass their checks; heartmonitor
+    does not run it.
+    """
+
+    def __init__(self, group: str, name: str, version: str) -> None:
+        self.group = group
+        self.name = name
+        self.version = version
+        self.inert = True
+
+    def __repr__(self) -> str:
+        return f"<InertProvider {self.group}/{self.name}/{self.version}>"
+
+
+def add_stock_providers(module: Module, stem: str) -> None:
+    from .catalogue import PROVIDERS
+
+    for key in PROVIDERS.get(stem, ()):
+        module.providers.setdefault(key, InertProvider(*key))
+
+
 def inert_command(entry: tuple) -> Command:
+    """A stock directive that is checked for context and arity and otherwise ignored."""
+    from .containers import handler_for
+
     name, how, override, forbidden, help_text = entry
-    return Command(name, how, override, help_text, forbidden=forbidden)
+    return Command(name, how, override, help_text, handler_for(name, override),
+                   forbidden=forbidden)
 
 
 def complete_from_catalogue(module: Module, stem: str) -> Module:
@@ -57,6 +85,7 @@ def complete_from_catalogue(module: Module, stem: str) -> Module:
     module.commands = ordered
     if module.has_dir_config is None:
         module.has_dir_config = entry[2]
+    add_stock_providers(module, stem)
     return module
 
 
@@ -67,6 +96,7 @@ def inert_module(stem: str) -> Module | None:
     identifier, source, has_dir, directives = entry
     module = Module(identifier, source, [inert_command(d) for d in directives], inert=True)
     module.has_dir_config = has_dir
+    add_stock_providers(module, stem)
     return module
 
 

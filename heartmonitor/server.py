@@ -99,6 +99,9 @@ class Httpd:
         self.optional_functions: dict[str, object] = {}
         self.pid_fname: str | None = None
         self.strict = False
+        self.error_log: log.ErrorLog | None = None
+        self.mutexes: list[str] = []
+        self.vhost_tables = None
 
     # -- modules ---------------------------------------------------------------------
 
@@ -220,6 +223,23 @@ class Httpd:
         self.startup_log.target.write(log.format_line(module, level, message, status), level)
         self.diagnostics.append({"severity": log.LEVEL_NAMES[level], "message": message})
 
+    def log_error(self, module: str, level: int, message: str, status=None, source=None,
+                  client=None) -> None:
+        """ap_log_error for the main server: its error log once open, else stderr."""
+        target = self.error_log
+        if target is None:
+            server = self.server_conf
+            configured = server.module_log_levels.get(module, server.log_level)
+            if configured is None:
+                configured = log.WARNING
+            if level != log.NOTICE and level > configured:
+                return
+            self.startup_log.target.write(
+                log.format_line(module, level, message, status, source, client), level
+            )
+            return
+        target.log(module, level, message, status, source, client)
+
     def startup(self, message: str) -> None:
         """An APLOG_STARTUP message: the bare text on stderr."""
         self.startup_log.startup(message)
@@ -294,6 +314,17 @@ class Httpd:
             entry["file"] = where.filename
             entry["line"] = where.line_num
         self.diagnostics.append(entry)
+
+    def register_mutex(self, kind: str) -> None:
+        """ap_mutex_register: a mutex type -S lists."""
+        if kind not in self.mutexes:
+            self.mutexes.append(kind)
+
+    def mutex_dump(self) -> list[str]:
+        """ap_dump_mutexes with no Mutex directive: the default, then each type."""
+        lines = [f'Mutex default: dir="{self.runtime_dir_relative("")}" mechanism=default ']
+        lines += [f"Mutex {kind}: using_defaults" for kind in self.mutexes]
+        return lines
 
     def lookup_provider(self, group: str, name: str, version: str):
         """ap_lookup_provider."""

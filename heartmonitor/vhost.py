@@ -120,11 +120,170 @@ def get_local_host(httpd) -> str:
     return found
 
 
+IPHASH_TABLE_SIZE = 256
+
+
+class IpChain:
+    """ipaddr_chain: the servers answering on one address, with their names."""
+
+    __slots__ = ("server", "sar", "names", "initialnames")
+
+    def __init__(self, server, sar: ServerAddr) -> None:
+        self.server = server
+        self.sar = sar
+        self.names: list | None = None
+        self.initialnames: list | None = None
+
+
+def _packed(sar: ServerAddr) -> bytes:
+    return socket.inet_pton(sar.family, sar.ip)
+
+
+def _hash_addr(sar: ServerAddr) -> int:
+    """hash_addr: the last four address bytes, read as a little-endian unsigned."""
+    key = int.from_bytes(_packed(sar)[-4:], "little")
+    key ^= key >> 16
+    return ((key >> 8) ^ key) % IPHASH_TABLE_SIZE
+
+
+def _is_any(sar: ServerAddr) -> bool:
+    return not any(_packed(sar))
+
+
+def _add_name(chain: IpChain, server, sar: ServerAddr) -> None:
+    """add_name_vhost_config: vhosts are walked last first, so each becomes the default."""
+    entry = (server, sar)
+    chain.server = server
+    if chain.names is None:
+        if chain.initialnames is None:
+            chain.initialnames = [entry]
+        else:
+            chain.names = [entry, *chain.initialnames]
+            chain.initialnames = None
+    else:
+        chain.names.insert(0, entry)
+
+
+class VhostTables:
+    """The lookup tables ap_fini_vhost_config builds (iphash_table and default_list)."""
+
+    def __init__(self) -> None:
+        self.buckets: list[list[IpChain]] = [[] for _ in range(IPHASH_TABLE_SIZE)]
+        self.default_list: list[IpChain] = []
+
+    def find_ipaddr(self, sar: ServerAddr) -> IpChain | None:
+        wild = None
+        packed = _packed(sar)
+        for chain in self.buckets[_hash_addr(sar)]:
+            if chain.sar.family != sar.family or _packed(chain.sar) != packed:
+                continue
+            if chain.sar.port == sar.port:
+                return chain
+            if wild is None and (chain.sar.port == 0 or sar.port == 0):
+                wild = chain
+        return wild
+
+    def find_default(self, port: int) -> IpChain | None:
+        wild = None
+        for chain in self.default_list:
+            if chain.sar.port == port:
+                return chain
+            if wild is None and chain.sar.port == 0:
+                wild = chain
+        return wild
+
+
+def build_tables(httpd) -> VhostTables:
+    main = httpd.server_conf
+    tables = VhostTables()
+    for server in reversed(httpd.vhosts):
+        has_default = False
+        previous = None
+        for sar in server.addrs:
+            if _is_any(sar):
+                chain = tables.find_default(sar.port)
+                if chain is not None and sar.port == chain.sar.port:
+                    if previous is None or not _is_any(previous) or previous.port != sar.port:
+                        _add_name(chain, server, sar)
+                else:
+                    chain = IpChain(server, sar)
+                    tables.default_list.insert(0, chain)
+                    _add_name(chain, server, sar)
+                has_default = True
+            else:
+                chain = tables.find_ipaddr(sar)
+                if chain is None or sar.port != chain.sar.port:
+                    chain = IpChain(server, sar)
+                    tables.buckets[_hash_addr(sar)].insert(0, chain)
+                _add_name(chain, server, sar)
+            previous = sar
+        if not server.server_hostname:
+            if has_default:
+                server.server_hostname = main.server_hostname
+            elif not server.addrs:
+                server.server_hostname = "bogus_host_without_forward_dns"
+            else:
+                server.server_hostname = _reverse_name(httpd, server.addrs[0])
+    return tables
+
+
+def _reverse_name(httpd, sar: ServerAddr) -> str:
+    try:
+        return socket.getnameinfo((sar.ip, sar.port), socket.NI_NAMEREQD)[0]
+    except (OSError, socket.gaierror) as error:
+        status = eai_status(error) if isinstance(error, socket.gaierror) else None
+        httpd.log_error("core", log.ERR,
+                        f"AH00549: Failed to resolve server name for {sar.ip} (check DNS) -- or "
+                        "specify an explicit ServerName", status=status)
+        return "bogus_host_without_reverse_dns"
+
+
+def _address_text(sar: ServerAddr) -> str:
+    if _is_any(sar):
+        text = f"*:{sar.port}"
+    elif sar.family == socket.AF_INET6:
+        text = f"[{sar.ip}]:{sar.port}"
+    else:
+        text = f"{sar.ip}:{sar.port}"
+    if sar.port == 0:
+        text = text[:-1] + "*"
+    return text
+
+
+def _where(server) -> str:
+    return f"({server.defn_name}:{server.defn_line_number})"
+
+
+def _dump_chain(out, chain: IpChain) -> None:
+    text = _address_text(chain.sar)
+    if chain.names is None:
+        out.write(f"{text:<22s} {chain.server.server_hostname} {_where(chain.server)}\n")
+        return
+    out.write(f"{text:<22s} is a NameVirtualHost\n")
+    out.write(f"{'':8s} default server {chain.server.server_hostname} {_where(chain.server)}\n")
+    for server, sar in chain.names:
+        port = f"port {sar.port} " if sar.port else "port * "
+        out.write(f"{'':8s} {port}namevhost {server.server_hostname} {_where(server)}\n")
+        for name in server.names or ():
+            out.write(f"{'':16s} alias {name}\n")
+        for name in server.wild_names or ():
+            out.write(f"{'':16s} wild alias {name}\n")
+
+
+def dump_vhost_config(out, tables: VhostTables) -> None:
+    out.write("VirtualHost configuration:\n")
+    for bucket in tables.buckets:
+        for chain in bucket:
+            _dump_chain(out, chain)
+    for chain in tables.default_list:
+        _dump_chain(out, chain)
+
+
 def fini_vhost_config(httpd) -> None:
-    """ap_fini_vhost_config: the parts heartmonitor needs (the main server's name)."""
+    """ap_fini_vhost_config: name the main server, build the tables, dump them (-S)."""
     main = httpd.server_conf
     if not main.server_hostname:
         main.server_hostname = get_local_host(httpd)
-    for server in httpd.vhosts:
-        if not server.server_hostname:
-            server.server_hostname = main.server_hostname
+    httpd.vhost_tables = build_tables(httpd)
+    if httpd.exists_config_define("DUMP_VHOSTS"):
+        dump_vhost_config(httpd.stdout, httpd.vhost_tables)

@@ -63,6 +63,7 @@ def get_instance(httpd, name: str, parent: int, singleton: int) -> Watchdog:
 def pre_config(httpd, module) -> None:
     get_instance(httpd, AP_WATCHDOG_SINGLETON, 0, 1)
     get_instance(httpd, AP_WATCHDOG_DEFAULT, 0, 0)
+    httpd.register_mutex("watchdog-callback")
 
 
 def child_watchdogs(httpd) -> list[Watchdog]:

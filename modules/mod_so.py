@@ -14,7 +14,7 @@ import os
 
 from heartmonitor import log, registry
 from heartmonitor.config.command import EXEC_ON_READ, ITERATE, RSRC_CONF, TAKE2, Command
-from heartmonitor.module import Module
+from heartmonitor.module import MIDDLE, Hook, Module
 
 _LIBRARY_DIRS = (
     "/lib", "/usr/lib", "/lib64", "/usr/lib64", "/lib/x86_64-linux-gnu",
@@ -85,6 +85,20 @@ def load_file(cmd, holder, filename: str) -> str | None:
     return f"Cannot load {filename} into server: {_not_found(shown)}"
 
 
+def dump_loaded_modules(httpd) -> None:
+    """-M: the compiled-in modules, then those loaded; inert ones say so."""
+    if not httpd.exists_config_define("DUMP_MODULES"):
+        return
+    out = httpd.stdout
+    out.write("Loaded Modules:\n")
+    implicit = getattr(httpd, "implicit_mpm", None)
+    for module, static in httpd.loaded_modules:
+        if static or module is implicit:
+            out.write(f" {module.identifier} ({'static, inert' if module.inert else 'static'})\n")
+    for name, module in httpd.so_loaded.items():
+        out.write(f" {name} ({'shared, inert' if module.inert else 'shared'})\n")
+
+
 MODULE = Module(
     "so_module",
     "mod_so.c",
@@ -96,4 +110,5 @@ MODULE = Module(
                 "shared object file or library to load into the server at runtime",
                 load_file),
     ],
+    hooks={"test_config": Hook(dump_loaded_modules, MIDDLE)},
 )

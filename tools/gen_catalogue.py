@@ -308,7 +308,10 @@ def handler_mask(sources: list[str], function: str, macros: Macros) -> int:
                 depth -= 1
             i += 1
         body = text[m.end() : i]
-        call = re.search(r"ap_check_cmd_context\s*\(\s*\w+\s*,\s*([^;]*?)\)\s*;", body)
+        call = re.search(r"ap_check_cmd_context\s*\(\s*\w+\s*,\s*([A-Z_][A-Z_ |\t]*)\)", body)
+        before = body[: call.start()] if call else ""
+        if call and (re.search(r"\bif\s*\((?!\s*\(?\s*err)", before) or "return" in before):
+            return 0  # applied only on some paths: leave the directive unchecked
         if call:
             try:
                 return int_expr(call.group(1), macros)
@@ -395,6 +398,7 @@ def generate(root: str) -> str:
         macros.collect(text)
     c_files = [p for p in files if p.endswith(".c")]
     result = {}
+    providers: dict[str, list] = {}
     for path in c_files:
         text = texts[path]
         for m in MODULE_DECL.finditer(text):
@@ -417,7 +421,27 @@ def generate(root: str) -> str:
                 so_name(identifier),
                 (identifier + "_module", os.path.basename(path), has_dir, entries),
             )
-    return result
+            found = module_providers(text, macros)
+            if found:
+                providers.setdefault(so_name(identifier), found)
+    return result, providers
+
+
+PROVIDER_CALL = re.compile(
+    r"ap_register_(?:auth_)?provider\s*\(\s*[\w>-]+\s*,\s*([^,]+?)\s*,\s*\"([^\"]+)\"\s*,"
+    r"\s*([^,]+?)\s*,"
+)
+
+
+def module_providers(text: str, macros: Macros) -> list[tuple[str, str, str]]:
+    """The providers a module registers under a literal name (group, name, version)."""
+    found = []
+    for m in PROVIDER_CALL.finditer(text):
+        group = c_string(m.group(1), macros)
+        version = c_string(m.group(3), macros)
+        if group and version and (group, m.group(2), version) not in found:
+            found.append((group, m.group(2), version))
+    return found
 
 
 ALLOWED_HTACCESS = (
@@ -538,7 +562,7 @@ def dash_L_of_debian(apache2: str) -> dict:
     return listing
 
 
-def render(root: str, modules: dict, apache2: str | None) -> str:
+def render(root: str, modules: dict, providers: dict, apache2: str | None) -> str:
     try:
         commit = subprocess.run(
             ["git", "-C", root, "rev-parse", "HEAD"], capture_output=True, text=True, check=True
@@ -553,6 +577,8 @@ def render(root: str, modules: dict, apache2: str | None) -> str:
         "MODULES maps a module's file name (mod_rewrite for mod_rewrite.so) to",
         "(identifier, source file, has per-directory config, directives), each directive",
         "(name, cmd_how, req_override, ap_check_cmd_context mask, help text).",
+        "PROVIDERS maps a module's file name to the providers it registers",
+        "(group, name, version), e.g. ('authz', 'ip', '0') for mod_authz_host.",
         '"""',
         "",
         "# ruff: noqa: E501",
@@ -565,6 +591,10 @@ def render(root: str, modules: dict, apache2: str | None) -> str:
             lines.append(f"        {entry!r},")
         lines.append("    )),")
     lines.append("}")
+    lines.append("PROVIDERS = {")
+    for key in sorted(providers):
+        lines.append(f"    {key!r}: {tuple(providers[key])!r},")
+    lines.append("}")
     return "\n".join(lines) + "\n"
 
 
@@ -576,11 +606,11 @@ def version(apache2: str) -> str:
 def main(argv: list[str]) -> None:
     if len(argv) not in (2, 3):
         raise SystemExit(__doc__)
-    modules = generate(argv[1])
+    modules, providers = generate(argv[1])
     apache2 = argv[2] if len(argv) == 3 else None
     if apache2:
         merge_dash_L(modules, dash_L_of_debian(apache2))
-    sys.stdout.write(render(argv[1], modules, apache2))
+    sys.stdout.write(render(argv[1], modules, providers, apache2))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,286 @@
+"""mod_authz_core: Require, <RequireAll>/<RequireAny>/<RequireNone>, AuthMerging.
+
+Configuration is checked as httpd checks it (unknown providers, negations that cannot
+take effect, empty sections), and the server applies the same logic to each request
+(apply_authz_sections): `Require all`, `method`, and mod_authz_host's `ip`, `host`,
+`local`, `forward-dns` are evaluated; a provider of a module heartmonitor does not
+emulate (user, group, ldap ...) never grants access.
+"""
+
+from __future__ import annotations
+
+from heartmonitor.config.command import FLAG, OR_AUTHCFG, RAW_ARGS, TAKE1, Command
+from heartmonitor.config.walker import walk_config
+from heartmonitor.config.words import getword_conf
+from heartmonitor.cstr import ascii_lower
+from heartmonitor.module import Module
+
+AUTHZ_PROVIDER_GROUP = "authz"
+AUTHZ_PROVIDER_VERSION = "0"
+DENIED, GRANTED, NEUTRAL, GENERAL_ERROR, DENIED_NO_USER = range(5)
+AND, OR = "and", "or"
+ALL_METHODS = (1 << 64) - 1
+METHOD_NUMBER_LAST = 63
+
+
+class Section:
+    """authz_section_conf: a Require line (provider set) or a group of them."""
+
+    def __init__(self, op: str = OR, negate: bool = False) -> None:
+        self.op = op
+        self.negate = negate
+        self.provider = None
+        self.provider_name = ""
+        self.provider_args = ""
+        self.parsed = None
+        self.limited = 0
+        self.children: list[Section] = []
+        self.is_merged = False
+
+    def describe(self) -> str:
+        """format_authz_command."""
+        if self.provider is not None:
+            return f"Require {'not ' if self.negate else ''}{self.provider_name} {self.provider_args}"
+        if self.op == AND:
+            kind = "NotAll" if self.negate else "All"
+        else:
+            kind = "None" if self.negate else "Any"
+        return f"AuthMerging {kind}" if self.is_merged else f"<Require{kind}>"
+
+
+class AuthzDirConfig:
+    def __init__(self, httpd, path) -> None:
+        self.section: Section | None = None
+        self.merge_op: str | None = None
+        self.forbidden_on_fail: bool | None = None
+
+
+class Provider:
+    """An authz provider: parse(cmd, line) -> (error, parsed); check(request, parsed)."""
+
+    def __init__(self, check, parse=None) -> None:
+        self.check = check
+        self.parse = parse
+
+
+def add_authz_provider(cmd, config: AuthzDirConfig, args: str) -> str | None:
+    section = Section()
+    name, pos = getword_conf(args)
+    if ascii_lower(name) == "not":
+        name, pos = getword_conf(args, pos)
+        section.negate = True
+    section.provider_name = name
+    section.provider_args = args[pos:]
+    provider = cmd.httpd.lookup_provider(AUTHZ_PROVIDER_GROUP, name, AUTHZ_PROVIDER_VERSION)
+    if provider is None:
+        return f"Unknown Authz provider: {name}"
+    section.provider = provider
+    section.limited = cmd.limited & ALL_METHODS
+    parse = getattr(provider, "parse", None)
+    if parse is not None:
+        error, section.parsed = parse(cmd, section.provider_args)
+        if error:
+            return error
+    if config.section is None:
+        config.section = Section(OR)
+    if section.negate and config.section.op == OR:
+        return (
+            f"negative {cmd.cmd.name} directive has no effect in {config.section.describe()} "
+            "directive"
+        )
+    config.section.limited |= section.limited
+    config.section.children.append(section)
+    return None
+
+
+_SECTION_KINDS = {
+    "<requireall": (AND, False), "<requireany": (OR, False),
+    "<requirenotall": (AND, True), "<requirenone": (OR, True),
+}
+
+
+def add_authz_section(cmd, config: AuthzDirConfig, args: str) -> str | None:
+    end = args.rfind(">")
+    if end < 0:
+        return f"{cmd.cmd.name}> directive missing closing '>'"
+    if args[:end]:
+        return f"{cmd.cmd.name}> directive doesn't take additional arguments"
+    op, negate = _SECTION_KINDS[ascii_lower(cmd.cmd.name)]
+    section = Section(op, negate)
+    old_section = config.section
+    config.section = section
+    old_override, old_limited = cmd.override, cmd.limited
+    cmd.limited = (cmd.limited & ALL_METHODS) & ~(1 << METHOD_NUMBER_LAST)
+    cmd.override = OR_AUTHCFG
+    error = walk_config(cmd.httpd, cmd.directive.children or (), cmd, cmd.context)
+    cmd.override, cmd.limited = old_override, old_limited
+    config.section = old_section
+    if error:
+        return error
+    if not section.children:
+        return f"{section.describe()} directive contains no authorization directives"
+    if old_section is None:
+        old_section = config.section = Section(OR)
+    if section.negate and old_section.op == OR:
+        return (
+            f"{section.describe()} directive has no effect in {old_section.describe()} "
+            "directive"
+        )
+    old_section.limited |= section.limited
+    if not section.negate and section.op == old_section.op:
+        old_section.children.extend(section.children)
+    else:
+        old_section.children.append(section)
+    return None
+
+
+def set_merging(cmd, config: AuthzDirConfig, arg: str) -> str | None:
+    lower = ascii_lower(arg)
+    if lower not in ("off", "and", "or"):
+        return f"{cmd.cmd.name} must be one of: Off | And | Or"
+    config.merge_op = lower
+    return None
+
+
+def set_forbidden_on_fail(cmd, config: AuthzDirConfig, flag: bool) -> str | None:
+    config.forbidden_on_fail = flag
+    return None
+
+
+def merge(base: AuthzDirConfig | None, new: AuthzDirConfig) -> AuthzDirConfig:
+    """merge_authz_core_dir_config: a later section replaces, unless AuthMerging says."""
+    if base is None:
+        return new
+    if new.merge_op is None and new.section is None and base.section is not None:
+        merged = AuthzDirConfig(None, None)
+        merged.section, merged.merge_op = base.section, base.merge_op
+    elif new.merge_op in (None, "off") or not (base.section or new.section):
+        merged = AuthzDirConfig(None, None)
+        merged.section, merged.merge_op = new.section, new.merge_op
+    else:
+        if base.section and new.section:
+            section = Section(AND if new.merge_op == "and" else OR)
+            section.is_merged = True
+            section.limited = base.section.limited | new.section.limited
+            section.children = [base.section, new.section]
+        else:
+            section = base.section or new.section
+        merged = AuthzDirConfig(None, None)
+        merged.section, merged.merge_op = section, new.merge_op
+    merged.forbidden_on_fail = (
+        base.forbidden_on_fail if new.forbidden_on_fail is None else new.forbidden_on_fail
+    )
+    return merged
+
+
+def apply_sections(request, section: Section, parent_op: str) -> int:
+    """apply_authz_sections."""
+    if not section.limited & (1 << request.method_number):
+        return GRANTED if parent_op == AND else NEUTRAL
+    if section.provider is not None:
+        check = getattr(section.provider, "check", None)
+        result = check(request, section.parsed) if check else DENIED
+    else:
+        result = NEUTRAL
+        for child in section.children:
+            outcome = apply_sections(request, child, section.op)
+            if outcome == GENERAL_ERROR:
+                return outcome
+            if outcome == NEUTRAL:
+                continue
+            if section.op == AND:
+                if outcome == DENIED:
+                    result = outcome
+                    break
+                if (outcome == DENIED_NO_USER and result != DENIED) or result == NEUTRAL:
+                    result = outcome
+            else:
+                if outcome == GRANTED:
+                    result = outcome
+                    break
+                if (outcome == DENIED_NO_USER and result == DENIED) or result == NEUTRAL:
+                    result = outcome
+    if section.negate:
+        if result == GRANTED:
+            result = DENIED
+        elif result in (DENIED, DENIED_NO_USER):
+            result = NEUTRAL
+    return result
+
+
+def authorize(config: AuthzDirConfig | None, request) -> bool:
+    """authorize_user_core for an unauthenticated request: True when access is granted."""
+    if config is None or config.section is None:
+        return True
+    return apply_sections(request, config.section, AND) == GRANTED
+
+
+# -- the providers mod_authz_core registers ------------------------------------------------
+
+
+def _all_parse(cmd, line: str):
+    lower = ascii_lower(line)
+    if lower == "granted":
+        return None, True
+    if lower == "denied":
+        return None, False
+    return "Argument for 'Require all' must be 'granted' or 'denied'", None
+
+
+def _method_parse(cmd, line: str):
+    from heartmonitor.core import M_INVALID, method_number
+
+    allowed = 0
+    pos = 0
+    while pos < len(line):
+        word, pos = getword_conf(line, pos)
+        if not word:
+            break
+        number = method_number(cmd.httpd, word, register=False)
+        if number == M_INVALID:
+            return f"Invalid Method '{word}'", None
+        allowed |= 1 << number
+    return None, allowed
+
+
+def _env_check(request, parsed) -> int:
+    return DENIED
+
+
+PROVIDERS = {
+    (AUTHZ_PROVIDER_GROUP, "all", "0"): Provider(
+        lambda request, granted: GRANTED if granted else DENIED, _all_parse),
+    (AUTHZ_PROVIDER_GROUP, "method", "0"): Provider(
+        lambda request, allowed: GRANTED if allowed & (1 << request.method_number) else DENIED,
+        _method_parse),
+    (AUTHZ_PROVIDER_GROUP, "env", "0"): Provider(_env_check),
+}
+
+
+MODULE = Module(
+    "authz_core_module",
+    "mod_authz_core.c",
+    commands=[
+        Command("Require", RAW_ARGS, OR_AUTHCFG,
+                "specifies authorization directives which one must pass (or not) for a request "
+                "to suceeed", add_authz_provider),
+        Command("<RequireAll", RAW_ARGS, OR_AUTHCFG,
+                "container for grouping authorization directives of which none must fail and at "
+                "least one must pass for a request to succeed", add_authz_section),
+        Command("<RequireAny", RAW_ARGS, OR_AUTHCFG,
+                "container for grouping authorization directives of which one must pass for a "
+                "request to succeed", add_authz_section),
+        Command("<RequireNone", RAW_ARGS, OR_AUTHCFG,
+                "container for grouping authorization directives of which none must pass for a "
+                "request to succeed", add_authz_section),
+        Command("AuthMerging", TAKE1, OR_AUTHCFG,
+                "controls how a <Directory>, <Location>, or similar directive's authorization "
+                "directives are combined with those of its predecessor", set_merging),
+        Command("AuthzSendForbiddenOnFailure", FLAG, OR_AUTHCFG,
+                "Controls if an authorization failure should result in a '403 FORBIDDEN' "
+                "response instead of the HTTP-conforming '401 UNAUTHORIZED'",
+                set_forbidden_on_fail),
+    ],
+    create_dir_config=AuthzDirConfig,
+    providers=PROVIDERS,
+)

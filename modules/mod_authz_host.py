@@ -1,0 +1,105 @@
+"""mod_authz_host: the `ip`, `host`, `forward-dns` and `local` authz providers."""
+
+from __future__ import annotations
+
+import socket
+
+from heartmonitor.modules.mod_authz_core import DENIED, GRANTED, Provider
+
+from heartmonitor.apr.ipsubnet import MESSAGES, SubnetError, create
+from heartmonitor.config.words import getword_conf
+from heartmonitor.module import Module
+
+_LOCALHOST = (create("127.0.0.0", "8"), create("::1", None))
+
+
+def _words(line: str) -> list[str]:
+    words = []
+    pos = 0
+    while pos < len(line):
+        word, pos = getword_conf(line, pos)
+        if not word:
+            break
+        words.append(word)
+    return words
+
+
+def ip_parse(cmd, line: str):
+    words = _words(line)
+    if not words:
+        return "'require ip' requires an argument", None
+    subnets = []
+    for word in words:
+        address, _slash, mask = word.partition("/")
+        try:
+            subnets.append(create(address, mask if _slash else None))
+        except SubnetError as error:
+            if error.code is None:
+                return f"ip address '{word}' appears to be invalid", None
+            return f"ip address '{word}' appears to be invalid: {MESSAGES[error.code]}", None
+    return None, subnets
+
+
+def ip_check(request, subnets) -> int:
+    return GRANTED if any(s.contains(request.client_ip) for s in subnets) else DENIED
+
+
+def local_check(request, parsed) -> int:
+    if request.client_ip == request.local_ip:
+        return GRANTED
+    return GRANTED if any(s.contains(request.client_ip) for s in _LOCALHOST) else DENIED
+
+
+def host_parse(cmd, line: str):
+    return None, _words(line)
+
+
+def _reverse(ip: str) -> str | None:
+    try:
+        return socket.gethostbyaddr(ip)[0]
+    except OSError:
+        return None
+
+
+def host_check(request, names) -> int:
+    """Double-reverse lookup of the peer, then a suffix match on each name."""
+    remote = _reverse(request.client_ip)
+    if remote is None:
+        return DENIED
+    try:
+        forward = {info[4][0] for info in socket.getaddrinfo(remote, None)}
+    except OSError:
+        return DENIED
+    if request.client_ip not in forward:
+        return DENIED
+    remote = remote.lower()
+    for name in names:
+        name = name.lower()
+        if remote == name or remote.endswith("." + name.lstrip(".")) or (
+            name.startswith(".") and remote.endswith(name)
+        ):
+            return GRANTED
+    return DENIED
+
+
+def forward_dns_check(request, names) -> int:
+    for name in names:
+        try:
+            addresses = {info[4][0] for info in socket.getaddrinfo(name, None)}
+        except OSError:
+            continue
+        if request.client_ip in addresses:
+            return GRANTED
+    return DENIED
+
+
+MODULE = Module(
+    "authz_host_module",
+    "mod_authz_host.c",
+    providers={
+        ("authz", "ip", "0"): Provider(ip_check, ip_parse),
+        ("authz", "host", "0"): Provider(host_check, host_parse),
+        ("authz", "forward-dns", "0"): Provider(forward_dns_check, host_parse),
+        ("authz", "local", "0"): Provider(local_check),
+    },
+)

@@ -1,0 +1,104 @@
+"""Run the same configuration through a real apache2 and through heartmonitor.
+
+Outputs are compared after normalising only what must differ: the program name, the
+temporary directory the case runs in, error_log timestamps, and pid/tid numbers.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+APACHE2 = shutil.which("apache2") or "/usr/sbin/apache2"
+MODDIR = "/usr/lib/apache2/modules"
+
+BASE = """\
+ServerRoot {root}
+LoadModule mpm_event_module {moddir}/mod_mpm_event.so
+PidFile {root}/httpd.pid
+ErrorLog {root}/error.log
+ServerName localhost
+DefaultRuntimeDir {root}
+"""
+
+_TIME = re.compile(r"^\[[A-Z][a-z]{2} [A-Z][a-z]{2} \d\d \d\d:\d\d:\d\d\.\d{6} \d{4}\] ", re.M)
+_PID = re.compile(r"\[pid \d+:tid \d+\]")
+
+
+class Result:
+    def __init__(self, code: int, stdout: str, stderr: str) -> None:
+        self.code = code
+        self.stdout = stdout
+        self.stderr = stderr
+
+    def as_tuple(self):
+        return (self.code, self.stdout, self.stderr)
+
+    def __repr__(self) -> str:
+        return f"Result(code={self.code}, stdout={self.stdout!r}, stderr={self.stderr!r})"
+
+
+def normalise(text: str, root: str, program: str) -> str:
+    text = _TIME.sub("[TIME] ", text)
+    text = _PID.sub("[pid N:tid N]", text)
+    text = text.replace(root, "{root}")
+    text = re.sub(r"(^|\n|: )" + re.escape(program) + r":", r"\1PROG:", text)
+    return text
+
+
+def heartmonitor_command() -> list[str]:
+    found = shutil.which("heartmonitor")
+    if found:
+        return [found]
+    return [sys.executable, "-m", "heartmonitor"]
+
+
+def write_case(root: str, case) -> str:
+    for rel, content in case.files.items():
+        path = os.path.join(root, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        data = content.replace("{root}", root) if isinstance(content, str) else content
+        mode = "w" if isinstance(data, str) else "wb"
+        with open(path, mode) as handle:
+            handle.write(data)
+    conf = os.path.join(root, "httpd.conf")
+    body = case.body.replace("{root}", root).replace("{moddir}", MODDIR) if isinstance(
+        case.body, str) else case.body
+    head = BASE.format(root=root, moddir=MODDIR) if case.base else ""
+    if isinstance(body, bytes):
+        data = head.encode() + body
+    else:
+        data = (head + body).encode("utf-8", "surrogateescape")
+    with open(conf, "wb") as handle:
+        handle.write(data)
+    return conf
+
+
+def run_one(command: list[str], args: list[str], root: str, program: str, env=None) -> Result:
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    proc = subprocess.run(command + args, capture_output=True, env=full_env, cwd=root,
+                          timeout=120)
+    out = proc.stdout.decode("utf-8", "surrogateescape")
+    err = proc.stderr.decode("utf-8", "surrogateescape")
+    return Result(proc.returncode, normalise(out, root, program), normalise(err, root, program))
+
+
+def run_case(case) -> tuple[Result, Result]:
+    """(apache2's result, heartmonitor's result) for one case."""
+    root = tempfile.mkdtemp(prefix="hmconf-")
+    try:
+        conf = write_case(root, case)
+        args = [a.replace("{root}", root).replace("{conf}", conf) for a in case.args]
+        if case.config_flag:
+            args = ["-f", conf] + args
+        wrap = ["unshare", "--net"] if case.isolated else []
+        real = run_one(wrap + [APACHE2], args, root, "apache2", case.env)
+        ours = run_one(wrap + heartmonitor_command(), args, root, "heartmonitor", case.env)
+        return real, ours
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
