@@ -9,6 +9,7 @@ httpd reads raw while the file is read (<LuaHook...> code) are skipped to their 
 
 from __future__ import annotations
 
+from .config.builder import too_long
 from .config.command import (
     ACCESS_CONF,
     EXEC_ON_READ,
@@ -107,7 +108,7 @@ def raw_block(cmd, holder, arg: str) -> str | None:
         try:
             line = config_file.getline(buffer)
         except LineTooLong:
-            return f"Error reading {config_file.name} at line {config_file.line_number}: Line too long"
+            return too_long(config_file)
         if line is None:
             return f"Expected {closer}> before end of configuration"
         if ascii_lower(line).startswith(closer):

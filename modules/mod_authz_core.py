@@ -40,7 +40,8 @@ class Section:
     def describe(self) -> str:
         """format_authz_command."""
         if self.provider is not None:
-            return f"Require {'not ' if self.negate else ''}{self.provider_name} {self.provider_args}"
+            negation = "not " if self.negate else ""
+            return f"Require {negation}{self.provider_name} {self.provider_args}"
         if self.op == AND:
             kind = "NotAll" if self.negate else "All"
         else:
