@@ -123,13 +123,12 @@ def execute_now(httpd, cmd_line: str, args: str, parms, sub_tree: SubTree) -> st
 def build_config(httpd, parms, nodes: list[Directive], max_len: int = VARBUF_MAX_LEN) -> str | None:
     """ap_build_config: read a whole file (parms.config_file), appending to nodes."""
     level = Level(nodes)
-    config_file = parms.config_file
     buffer = LineBuffer()
     while True:
         try:
-            line = config_file.getline(buffer, max_len)
+            line = parms.config_file.getline(buffer, max_len)
         except LineTooLong:
-            return too_long(config_file)
+            return too_long(parms.config_file)
         if line is None:
             break
         error = build_config_sub(httpd, line, parms, level)
@@ -159,13 +158,12 @@ def build_cont_config(httpd, parms, section_name: str, sub_tree: SubTree) -> str
     closer = ascii_lower(section_name[1:] + ">")
     nodes: list[Directive] = []
     level = Level(nodes)
-    config_file = parms.config_file
     buffer = LineBuffer()
     while True:
         try:
-            line = config_file.getline(buffer)
+            line = parms.config_file.getline(buffer)
         except LineTooLong:
-            return too_long(config_file)
+            return too_long(parms.config_file)
         if line is None:
             break
         if line.startswith("</") and level.parent is None and ascii_lower(line[2:]) == closer:
@@ -179,13 +177,12 @@ def build_cont_config(httpd, parms, section_name: str, sub_tree: SubTree) -> str
 
 def soak_end_container(httpd, parms, directive: str) -> str | None:
     """ap_soak_end_container: skip a false section, nested sections included."""
-    config_file = parms.config_file
     buffer = LineBuffer()
     while True:
         try:
-            line = config_file.getline(buffer)
+            line = parms.config_file.getline(buffer)
         except LineTooLong:
-            return too_long(config_file)
+            return too_long(parms.config_file)
         if line is None:
             break
         if line:
