@@ -269,6 +269,11 @@ def show_modules(stdout, layout: Layout) -> None:
 def main(argv: list[str] | None = None) -> int:
     # Includes nest up to 128 files deep, each a dozen frames of the reader.
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 8000))
+    # Reading a configuration creates many objects and frees none: the cyclic
+    # collector would only slow it down. Serving re-enables it (heartmonitor.serve).
+    import gc
+
+    gc.disable()
     argv = list(sys.argv if argv is None else argv)
     stdout, stderr = sys.stdout, sys.stderr
     bin_name = os.path.basename(argv[0]) if argv and argv[0] else "heartmonitor"

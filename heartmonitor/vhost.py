@@ -30,6 +30,17 @@ class ServerAddr:
         self.virthost = virthost
 
 
+def _numeric(host: str) -> int | None:
+    """The family of a numeric address written canonically, None for anything else."""
+    for family in (socket.AF_INET, socket.AF_INET6):
+        try:
+            packed = socket.inet_pton(family, host)
+        except OSError:
+            continue
+        return family if socket.inet_ntop(family, packed) == host else None
+    return None
+
+
 def get_addresses(httpd, word: str, default_port: int, addrs: list) -> str | None:
     if not word:
         return None
@@ -50,6 +61,10 @@ def get_addresses(httpd, word: str, default_port: int, addrs: list) -> str | Non
         port = default_port
     if host == "*" or host.lower() == "_default_":
         addrs.append(ServerAddr(socket.AF_INET, "0.0.0.0", port, host))
+        return None
+    numeric = _numeric(host)
+    if numeric is not None:
+        addrs.append(ServerAddr(numeric, host, port, host))
         return None
     try:
         infos = socket.getaddrinfo(host, port or None, socket.AF_UNSPEC, socket.SOCK_STREAM,

@@ -13,7 +13,7 @@ from ..cstr import ascii_lower
 from .command import EXEC_ON_READ
 from .reader import VARBUF_MAX_LEN, LineBuffer, LineTooLong
 from .tree import Directive
-from .words import getword_conf
+from .words import first_word, getword_conf
 
 
 class SubTree:
@@ -58,9 +58,7 @@ def build_config_sub(httpd, line: str, parms, level: Level) -> str | None:
     """ap_build_config_sub: one logical line into the tree."""
     if not line or line[0] == "#":
         return None
-    args = httpd.resolve_env(line)
-    cmd_name, pos = getword_conf(args)
-    args = args[pos:]
+    cmd_name, args = first_word(httpd.resolve_env(line) if "$" in line else line)
     if not cmd_name:
         return None
     if cmd_name[1:2] != "/":
@@ -71,8 +69,11 @@ def build_config_sub(httpd, line: str, parms, level: Level) -> str | None:
 
     config_file = parms.config_file
     node = Directive(cmd_name, args, config_file.name, config_file.line_number)
-    commands = httpd.commands.get(ascii_lower(cmd_name))
+    commands = httpd.commands.get(
+        cmd_name.lower() if cmd_name.isascii() else ascii_lower(cmd_name)
+    )
     if commands:
+        node.commands = commands
         command = commands[0]
         node.directive = command.name
         if command.override & EXEC_ON_READ:

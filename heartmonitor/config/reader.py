@@ -74,7 +74,7 @@ class LineBuffer:
 class ConfigFile:
     """An open configuration file (ap_configfile_t) yielding trimmed logical lines."""
 
-    __slots__ = ("name", "line_number", "_data", "_pos", "_end")
+    __slots__ = ("name", "line_number", "_data", "_pos", "_end", "_plain", "_index")
 
     def __init__(self, name: str, data: str) -> None:
         self.name = name
@@ -82,6 +82,12 @@ class ConfigFile:
         self._data = data
         self._pos = 0
         self._end = len(data)
+        # A file with no NUL byte and too short for an over-long line reads the same
+        # whatever the buffer sizes: split it into logical lines once, up front.
+        self._plain = None
+        self._index = 0
+        if len(data) < VARBUF_MAX_LEN - 1 and "\0" not in data:
+            self._plain = _logical_lines(data)
 
     @classmethod
     def open(cls, path: str) -> ConfigFile:
@@ -141,6 +147,15 @@ class ConfigFile:
 
     def getline(self, vb: LineBuffer, max_len: int = VARBUF_MAX_LEN) -> str | None:
         """ap_varbuf_cfg_getline + cfg_trim_line: the next logical line, or None at EOF."""
+        plain = self._plain
+        if plain is not None:
+            index = self._index
+            if index >= len(plain):
+                self.line_number += 1
+                return None
+            self._index = index + 1
+            self.line_number, line = plain[index]
+            return line
         data = self._data
         pos = self._pos
         # Fast path: a plain physical line that fits the buffer, with no NUL and no
@@ -226,6 +241,52 @@ class ArgvConfig(ConfigFile):
         if rc == EOF:
             return None
         return buf.strip(SPACE)
+
+
+def _logical_lines(data: str) -> list[tuple[int, str]]:
+    """(line number, trimmed text) of each logical line, as ap_cfg_getline yields them.
+
+    Only for text without NUL bytes whose lines cannot outgrow the buffer: then joining
+    continuation lines is all there is to it, including httpd's quirks (an empty line
+    after a line ending in two backslashes is swallowed too; a continuation at the end
+    of the file counts one more line). Lines are split and trimmed in bulk; only the
+    continued ones are walked one by one.
+    """
+    lines = data.split("\n")
+    last_has_newline = lines[-1] == ""
+    if last_has_newline:
+        lines.pop()
+    count = len(lines)
+    numbered = list(zip(range(1, count + 1), [line.strip(SPACE) for line in lines]))
+    if "\\\n" not in data and "\\\r\n" not in data:
+        return numbered
+    continued = [i for i, line in enumerate(lines) if line[-1:] == "\\" or line[-2:] == "\\\r"]
+    result: list[tuple[int, str]] = []
+    pos = 0
+    for start in continued:
+        if start < pos:
+            continue
+        result.extend(numbered[pos:start])
+        buf = ""
+        index = start
+        while True:
+            buf += lines[index]
+            if index < count - 1 or last_has_newline:
+                cp = len(buf)
+                if cp and buf[cp - 1] == "\r":
+                    cp -= 1
+                if cp and buf[cp - 1] == "\\":
+                    buf = buf[: cp - 1]
+                    index += 1
+                    if index == count:
+                        result.append((count + 1, buf.strip(SPACE)))
+                        return result
+                    continue
+            break
+        result.append((index + 1, buf.strip(SPACE)))
+        pos = index + 1
+    result.extend(numbered[pos:])
+    return result
 
 
 class NotRegularFile(OSError):

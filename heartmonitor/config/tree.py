@@ -12,7 +12,9 @@ class Directive:
     '<Directory' whatever the case in the file) and the spelling in the file otherwise.
     """
 
-    __slots__ = ("directive", "args", "filename", "line_num", "parent", "children", "data")
+    __slots__ = (
+        "directive", "args", "filename", "line_num", "parent", "children", "data", "commands",
+    )
 
     def __init__(self, directive: str, args: str, filename: str, line_num: int) -> None:
         self.directive = directive
@@ -22,6 +24,8 @@ class Directive:
         self.parent: Directive | None = None
         self.children: list[Directive] | None = None
         self.data = None
+        # The command table entry found while reading (the list of modules' commands).
+        self.commands: list | None = None
 
     def __repr__(self) -> str:
         return f"<Directive {self.directive} {self.args!r} {self.filename}:{self.line_num}>"

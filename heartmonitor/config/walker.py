@@ -44,10 +44,6 @@ AP_MAX_ARGC = 64
 _PLAIN_UNSAFE = frozenset("\"'\\\x1c\x1d\x1e\x1f")
 
 
-def _plain(args: str) -> bool:
-    return args.isascii() and _PLAIN_UNSAFE.isdisjoint(args)
-
-
 class Words:
     """Successive ap_getword_conf calls over an argument string."""
 
@@ -98,14 +94,19 @@ def invoke_cmd(httpd, cmd, parms, mconfig, args: str) -> str | None:
     parms.info = cmd.data
     parms.cmd = cmd
     how = cmd.how
+    handler = cmd.handler
 
     if how == RAW_ARGS:
+        if handler is not None:
+            return handler(parms, mconfig, args)
         return _call(cmd, parms, mconfig, args)
 
-    if how == TAKE1 and _plain(args):
+    if how == TAKE1 and args.isascii() and _PLAIN_UNSAFE.isdisjoint(args):
         words = args.split()
         if len(words) != 1:
             return _usage(cmd, "takes one argument")
+        if handler is not None:
+            return handler(parms, mconfig, words[0])
         return _call(cmd, parms, mconfig, words[0])
 
     words = Words(args)
@@ -208,49 +209,53 @@ def invoke_cmd(httpd, cmd, parms, mconfig, args: str) -> str | None:
     return f"{cmd.name} is improperly configured internally (server bug)"
 
 
-def set_config_vectors(httpd, server, section_vector: dict, path, module):
-    """ap_set_config_vectors: make the module's per-section and per-server configs exist."""
-    section_config = section_vector.get(module)
-    if section_config is None and module.create_dir_config is not None:
-        section_config = module.create_dir_config(httpd, path)
-        section_vector[module] = section_config
-    if module.create_server_config is not None and module not in server.module_config:
-        server.module_config[module] = module.create_server_config(httpd, server)
-    return section_config
-
-
 def walk_config(httpd, nodes, parms, section_vector: dict) -> str | None:
     """ap_walk_config: run each directive of a level; stop at the first error."""
     old_context = parms.context
     parms.context = section_vector
-    for node in nodes:
-        parms.directive = node
-        error = walk_config_sub(httpd, node, parms, section_vector)
-        if error is not None:
-            parms.context = old_context
-            return error
-    parms.context = old_context
-    return None
+    try:
+        for node in nodes:
+            parms.directive = node
+            error = walk_config_sub(httpd, node, parms, section_vector)
+            if error is not None:
+                return error
+        return None
+    finally:
+        parms.context = old_context
+
+
+def _unknown(httpd, node, parms) -> str | None:
+    parms.err_directive = node
+    if parms.override & NONFATAL_UNKNOWN:
+        httpd.log_startup_error(
+            "core", 4,
+            f"AH02296: Unknown directive {ascii_lower(node.directive)} perhaps misspelled "
+            "or defined by a module not included in the server configuration",
+        )
+        return None
+    return (
+        f"Invalid command '{node.directive}', perhaps misspelled or defined by a module "
+        "not included in the server configuration"
+    )
 
 
 def walk_config_sub(httpd, node, parms, section_vector: dict) -> str | None:
-    commands = httpd.commands.get(ascii_lower(node.directive))
+    """ap_walk_config_sub: give the directive to every module that declares it."""
+    commands = node.commands
     if commands is None:
-        parms.err_directive = node
-        if parms.override & NONFATAL_UNKNOWN:
-            httpd.log_startup_error(
-                "core", 4,
-                f"AH02296: Unknown directive {ascii_lower(node.directive)} perhaps misspelled "
-                "or defined by a module not included in the server configuration",
-            )
-            return None
-        return (
-            f"Invalid command '{node.directive}', perhaps misspelled or defined by a module "
-            "not included in the server configuration"
-        )
+        name = node.directive
+        commands = httpd.commands.get(name.lower() if name.isascii() else ascii_lower(name))
+        if commands is None:
+            return _unknown(httpd, node, parms)
+    server_config = parms.server.module_config
     for command in commands:
-        dir_config = set_config_vectors(httpd, parms.server, section_vector, parms.path,
-                                        command.module)
+        module = command.module
+        # ap_set_config_vectors, inline: this runs for every directive.
+        dir_config = section_vector.get(module)
+        if dir_config is None and module.create_dir_config is not None:
+            dir_config = section_vector[module] = module.create_dir_config(httpd, parms.path)
+        if module.create_server_config is not None and module not in server_config:
+            server_config[module] = module.create_server_config(httpd, parms.server)
         if command.override & EXEC_ON_READ:
             continue
         error = invoke_cmd(httpd, command, parms, dir_config, node.args)
@@ -266,32 +271,48 @@ def _gt(cmd) -> str:
     return ">" if name.startswith("<") and not name.endswith(">") else ""
 
 
+_SECTION_CHECKS = (
+    (NOT_IN_DIRECTORY, ("<directory", "<directorymatch")),
+    (NOT_IN_LOCATION, ("<location", "<locationmatch")),
+    (NOT_IN_FILES, ("<files", "<filesmatch", "<if", "<elseif", "<else")),
+    (NOT_IN_PROXY, ("<proxy", "<proxymatch")),
+)
+_SECTION_MASK = NOT_IN_DIRECTORY | NOT_IN_LOCATION | NOT_IN_FILES | NOT_IN_PROXY
+
+
+def _enclosing_sections(directive) -> dict:
+    """Each enclosing section's lowercase name mapped to the nearest such section."""
+    found: dict = {}
+    node = directive.parent
+    while node is not None:
+        name = node.directive
+        found.setdefault(name.lower() if name.isascii() else ascii_lower(name), node)
+        node = node.parent
+    return found
+
+
 def check_cmd_context(parms, forbidden: int) -> str | None:
     """ap_check_cmd_context: the context tests a handler applies before doing anything."""
     cmd = parms.cmd
-    name = cmd.name + _gt(cmd)
     if forbidden & NOT_IN_VIRTUALHOST and parms.server.is_virtual:
-        return f"{name} cannot occur within <VirtualHost> section"
+        return f"{cmd.name}{_gt(cmd)} cannot occur within <VirtualHost> section"
     if forbidden & NOT_IN_LIMIT and parms.limited != -1:
-        return f"{name} cannot occur within <Limit> or <LimitExcept> section"
+        return f"{cmd.name}{_gt(cmd)} cannot occur within <Limit> or <LimitExcept> section"
     if forbidden & NOT_IN_HTACCESS and parms.is_htaccess:
-        return f"{name} cannot occur within htaccess files"
+        return f"{cmd.name}{_gt(cmd)} cannot occur within htaccess files"
     if forbidden & NOT_IN_DIR_LOC_FILE == NOT_IN_DIR_LOC_FILE:
         if parms.path is not None:
-            return f"{name} cannot occur within directory context"
+            return f"{cmd.name}{_gt(cmd)} cannot occur within directory context"
         if cmd.override & EXEC_ON_READ:
             return None
     directive = parms.directive
-    checks = (
-        (NOT_IN_DIRECTORY, ("<Directory", "<DirectoryMatch")),
-        (NOT_IN_LOCATION, ("<Location", "<LocationMatch")),
-        (NOT_IN_FILES, ("<Files", "<FilesMatch", "<If", "<ElseIf", "<Else")),
-        (NOT_IN_PROXY, ("<Proxy", "<ProxyMatch")),
-    )
-    for mask, sections in checks:
-        if forbidden & mask and directive is not None:
-            for section in sections:
-                found = directive.find_parent(section)
+    if not forbidden & _SECTION_MASK or directive is None or directive.parent is None:
+        return None
+    sections = _enclosing_sections(directive)
+    for mask, names in _SECTION_CHECKS:
+        if forbidden & mask:
+            for name in names:
+                found = sections.get(name)
                 if found is not None:
-                    return f"{name} cannot occur within {found.directive}> section"
+                    return f"{cmd.name}{_gt(cmd)} cannot occur within {found.directive}> section"
     return None

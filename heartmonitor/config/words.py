@@ -34,37 +34,52 @@ def _unescape(text: str, quote: str) -> str:
     return "".join(out)
 
 
+_word = None
+
+
 def getword_conf(line: str, pos: int = 0) -> tuple[str, int]:
     """Return (word, position after the word and the white space that follows it)."""
-    n = len(line)
-    while pos < n and line[pos] in SPACE:
-        pos += 1
-    if pos >= n:
-        return "", n
-    quote = line[pos]
-    if quote in _QUOTES:
-        end = pos + 1
-        while end < n and line[end] != quote:
-            if line[end] == "\\" and end + 1 < n and line[end + 1] in (quote, "\\"):
-                end += 2
-            else:
-                end += 1
-        word = _unescape(line[pos + 1 : end], quote)
-        if end < n:
-            end += 1
-    else:
-        end = pos
-        while end < n and line[end] not in SPACE:
-            end += 1
-        word = _unescape(line[pos:end], "")
-    while end < n and line[end] in SPACE:
-        end += 1
-    return word, end
+    global _word
+    if _word is None:
+        import re  # compiled on first use: small configurations never need re
+
+        space = r"[ \t\n\v\f\r]*"
+        _word = re.compile(
+            space + r"""(?:"((?:\\["\\]|[^"])*)"?|'((?:\\['\\]|[^'])*)'?|([^ \t\n\v\f\r]*))"""
+            + space
+        ).match
+    match = _word(line, pos)
+    plain = match.group(3)
+    if plain is not None:
+        return (_unescape(plain, "") if "\\" in plain else plain), match.end()
+    double = match.group(1)
+    if double is not None:
+        return _unescape(double, '"'), match.end()
+    return _unescape(match.group(2), "'"), match.end()
 
 
 # Characters that make the quick str.split() path differ from ap_getword_conf: quotes and
 # backslashes change words, and Python's split() also breaks on \x1c-\x1f.
 _SLOW = frozenset("\"'\\\x1c\x1d\x1e\x1f")
+
+
+_CONTROL = frozenset("\x1c\x1d\x1e\x1f")
+
+
+def first_word(line: str) -> tuple[str, str]:
+    """(first word, the rest after the white space that follows it): ap_getword_conf once.
+
+    An ASCII line whose first word is unquoted and has no backslash, and which holds no
+    \x1c-\x1f (Python white space that C's isspace() is not), takes str.split.
+    """
+    if line.isascii() and line[:1] not in _QUOTES and _CONTROL.isdisjoint(line):
+        parts = line.split(None, 1)
+        if parts and "\\" not in parts[0]:
+            return parts[0], parts[1] if len(parts) > 1 else ""
+        if not parts:
+            return "", ""
+    word, pos = getword_conf(line)
+    return word, line[pos:]
 
 
 def split_words(args: str) -> list[str]:
