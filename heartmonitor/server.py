@@ -101,6 +101,7 @@ class Httpd:
         self.strict = False
         self.error_log: log.ErrorLog | None = None
         self.mutexes: list[str] = []
+        self.reading: list = []  # CmdParms of the files being read, innermost last
         self.vhost_tables = None
 
     # -- modules ---------------------------------------------------------------------
@@ -221,7 +222,19 @@ class Httpd:
         if level != log.NOTICE and level > self.default_loglevel:
             return
         self.startup_log.target.write(log.format_line(module, level, message, status), level)
-        self.diagnostics.append({"severity": log.LEVEL_NAMES[level], "message": message})
+        self.note(log.LEVEL_NAMES[level], message, *self.reading_position())
+
+    def reading_position(self) -> tuple[str | None, int | None]:
+        """The file and line being read, for diagnostics raised while reading."""
+        if not self.reading:
+            return None, None
+        config_file = self.reading[-1].config_file
+        return config_file.name, config_file.line_number
+
+    def note(self, severity: str, message: str, file_name=None, line=None) -> None:
+        from .diagnostics import entry
+
+        self.diagnostics.append(entry(severity, message, file_name, line))
 
     def log_error(self, module: str, level: int, message: str, status=None, source=None,
                   client=None) -> None:
@@ -309,11 +322,10 @@ class Httpd:
         return True
 
     def record_error(self, message: str, where=None) -> None:
-        entry = {"severity": "error", "message": message}
         if where is not None:
-            entry["file"] = where.filename
-            entry["line"] = where.line_num
-        self.diagnostics.append(entry)
+            self.note("error", message, where.filename, where.line_num)
+        else:
+            self.note("error", message)
 
     def register_mutex(self, kind: str) -> None:
         """ap_mutex_register: a mutex type -S lists."""

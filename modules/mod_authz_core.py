@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from heartmonitor.config.command import FLAG, OR_AUTHCFG, RAW_ARGS, TAKE1, Command
 from heartmonitor.config.walker import walk_config
-from heartmonitor.config.words import getword_conf
+from heartmonitor.config.words import getword_conf, words_until_empty
 from heartmonitor.cstr import ascii_lower
 from heartmonitor.module import Module
 
@@ -232,11 +232,7 @@ def _method_parse(cmd, line: str):
     from heartmonitor.core import M_INVALID, method_number
 
     allowed = 0
-    pos = 0
-    while pos < len(line):
-        word, pos = getword_conf(line, pos)
-        if not word:
-            break
+    for word in words_until_empty(line):
         number = method_number(cmd.httpd, word, register=False)
         if number == M_INVALID:
             return f"Invalid Method '{word}'", None

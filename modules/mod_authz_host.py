@@ -7,25 +7,14 @@ import socket
 from heartmonitor.modules.mod_authz_core import DENIED, GRANTED, Provider
 
 from heartmonitor.apr.ipsubnet import MESSAGES, SubnetError, create
-from heartmonitor.config.words import getword_conf
+from heartmonitor.config.words import words_until_empty
 from heartmonitor.module import Module
 
 _LOCALHOST = (create("127.0.0.0", "8"), create("::1", None))
 
 
-def _words(line: str) -> list[str]:
-    words = []
-    pos = 0
-    while pos < len(line):
-        word, pos = getword_conf(line, pos)
-        if not word:
-            break
-        words.append(word)
-    return words
-
-
 def ip_parse(cmd, line: str):
-    words = _words(line)
+    words = words_until_empty(line)
     if not words:
         return "'require ip' requires an argument", None
     subnets = []
@@ -51,7 +40,7 @@ def local_check(request, parsed) -> int:
 
 
 def host_parse(cmd, line: str):
-    return None, _words(line)
+    return None, words_until_empty(line)
 
 
 def _reverse(ip: str) -> str | None:

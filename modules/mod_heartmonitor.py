@@ -96,10 +96,10 @@ def handler(httpd, request):
     return monitor.handler(httpd, MODULE, request)
 
 
-def strict_check(httpd) -> list[str]:
-    from heartmonitor.modules.cluster import monitor
+def strict_check(httpd) -> list:
+    from heartmonitor.modules.cluster.checks import startup_findings
 
-    return monitor.strict_check(httpd, MODULE)
+    return startup_findings(httpd, MODULE)
 
 
 MODULE = Module(

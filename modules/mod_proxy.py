@@ -18,7 +18,7 @@ from heartmonitor.config.command import (
     Command,
 )
 from heartmonitor.config.walker import check_cmd_context
-from heartmonitor.config.words import getword_conf
+from heartmonitor.config.words import getword_conf, split_words
 from heartmonitor.containers import proxy_section
 from heartmonitor.cstr import ascii_lower
 from heartmonitor.module import Module
@@ -135,11 +135,7 @@ _PASS_FLAGS = {"nocanon", "interpolate", "noquery"}
 
 
 def add_pass(cmd, mconfig, arg: str) -> str | None:
-    words = []
-    pos = 0
-    while pos < len(arg):
-        word, pos = getword_conf(arg, pos)
-        words.append(word)
+    words = split_words(arg)
     fake = None
     real = None
     params = []

@@ -50,6 +50,11 @@ class Level:
         self.nodes = self.parent.children if self.parent is not None else self.top
 
 
+# httpd recurses in C for each nested conditional section and Use; heartmonitor stops
+# with this message where Python's stack would overflow.
+NESTED_TOO_DEEPLY = "Configuration sections are nested too deeply"
+
+
 def too_long(config_file) -> str:
     return f"Error reading {config_file.name} at line {config_file.line_number}: Line too long"
 
@@ -132,7 +137,10 @@ def build_config(httpd, parms, nodes: list[Directive], max_len: int = VARBUF_MAX
             return too_long(parms.config_file)
         if line is None:
             break
-        error = build_config_sub(httpd, line, parms, level)
+        try:
+            error = build_config_sub(httpd, line, parms, level)
+        except RecursionError:
+            return NESTED_TOO_DEEPLY
         if error is not None:
             return error
     if level.parent is not None:

@@ -46,7 +46,11 @@ def process_resource_config(httpd, fname: str, nodes: list) -> str | None:
     httpd.dump_config_name(fname)
     httpd.files_read.append(fname)
     parms.config_file = config_file
-    error = build_config(httpd, parms, nodes)
+    httpd.reading.append(parms)
+    try:
+        error = build_config(httpd, parms, nodes)
+    finally:
+        httpd.reading.pop()
     if error is not None:
         if parms.err_directive is not None:
             where = parms.err_directive

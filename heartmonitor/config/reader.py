@@ -257,7 +257,8 @@ def _logical_lines(data: str) -> list[tuple[int, str]]:
     if last_has_newline:
         lines.pop()
     count = len(lines)
-    numbered = list(zip(range(1, count + 1), [line.strip(SPACE) for line in lines]))
+    trimmed = [line.strip(SPACE) for line in lines]
+    numbered = list(zip(range(1, count + 1), trimmed, strict=True))
     if "\\\n" not in data and "\\\r\n" not in data:
         return numbered
     continued = [i for i, line in enumerate(lines) if line[-1:] == "\\" or line[-2:] == "\\\r"]

@@ -83,19 +83,25 @@ def first_word(line: str) -> tuple[str, str]:
 
 
 def split_words(args: str) -> list[str]:
-    """Every word of args, as repeated ap_getword_conf calls would return them."""
+    """Every word of args, as repeated ap_getword_conf calls return them ("" included)."""
     if args.isascii() and _SLOW.isdisjoint(args):
         return args.split()
     words = []
-    pos = 0
-    n = len(args)
-    while True:
+    pos = len(args) - len(args.lstrip(SPACE))
+    while pos < len(args):
         word, pos = getword_conf(args, pos)
-        if not word and pos >= n:
-            return words
         words.append(word)
-        if pos >= n:
-            return words
+    return words
+
+
+def words_until_empty(args: str) -> list[str]:
+    """The loop `while ((w = ap_getword_conf(p, &t)) && w[0])`: stops at an empty word."""
+    words = []
+    for word in split_words(args):
+        if not word:
+            break
+        words.append(word)
+    return words
 
 
 def resolve_env(line: str, lookup, warn) -> str:

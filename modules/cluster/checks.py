@@ -1,0 +1,108 @@
+"""What mod_heartmonitor's start-up would fail on, found without starting anything.
+
+Used by post_config (which then logs httpd's messages and stops) and by
+`heartmonitor -t --strict`. Nothing here sends a packet: whether a group can be joined
+is judged from the routing table, so a check never announces a membership.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import socket
+
+from heartmonitor import log
+from heartmonitor.strict import Finding
+
+SLOTMEM_GROUP = "slotmem"
+
+
+def is_multicast(ip: str) -> bool:
+    return 224 <= int(ip.split(".", 1)[0]) <= 239
+
+
+def join_failure(ip: str, port: int) -> tuple[int, str] | None:
+    """(errno, AH code) that bind or IP_ADD_MEMBERSHIP would fail with, or None."""
+    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((ip, port))
+        except OSError as error:
+            return error.errno or errno.EINVAL, "AH02071"
+        if not is_multicast(ip):
+            return errno.EINVAL, "AH02072"
+        try:
+            probe.connect((ip, port))  # a route lookup; UDP connect sends nothing
+        except OSError:
+            return errno.ENODEV, "AH02072"
+    finally:
+        probe.close()
+    return None
+
+
+LISTEN_MESSAGES = {
+    "AH02071": "AH02071: Failed to bind on socket.",
+    "AH02072": "AH02072: Failed to join multicast group",
+}
+
+
+def writable_directory(path: str) -> int | None:
+    """The errno a temp file in this file's directory would fail with, or None."""
+    directory = os.path.dirname(path) or "."
+    if not os.path.isdir(directory):
+        return errno.ENOENT if not os.path.exists(directory) else errno.ENOTDIR
+    if not os.access(directory, os.W_OK | os.X_OK):
+        return errno.EACCES
+    return None
+
+
+def startup_findings(httpd, module) -> list[Finding]:
+    config = httpd.server_conf.module_config[module]
+    findings: list[Finding] = []
+    if "ap_watchdog_get_instance" not in httpd.optional_functions:
+        findings.append(Finding("heartmonitor", log.CRIT, "AH02093: mod_watchdog is required",
+                                hint="load mod_watchdog: 'LoadModule watchdog_module "
+                                     "modules/mod_watchdog.so'"))
+        return findings
+    if config.maxworkers:
+        where = config.maxworkers_line or (None, None)
+        if httpd.lookup_provider(SLOTMEM_GROUP, "shm", "0") is None:
+            findings.append(Finding(
+                "heartmonitor", log.EMERG,
+                "AH02284: failed to lookup provider 'shm' for 'slotmem', maybe you need to "
+                "load mod_slotmem_shm?", file_name=where[0], line=where[1],
+                hint="load mod_slotmem_shm ('LoadModule slotmem_shm_module "
+                     "modules/mod_slotmem_shm.so') or use file storage "
+                     "('HeartbeatMaxServers 0')"))
+            return findings
+        shm = httpd.runtime_dir_relative("slotmem-shm-mod_heartmonitor_0.shm")
+        failure = writable_directory(shm)
+        if failure:
+            findings.append(Finding(
+                "slotmem_shm", log.ERR,
+                f"AH02611: create: apr_shm_create({shm}) failed", status=failure,
+                hint="the runtime directory (DefaultRuntimeDir) must exist and be writable"))
+    elif config.storage_path:
+        failure = writable_directory(config.storage_path)
+        if failure:
+            findings.append(Finding(
+                "heartmonitor", log.CRIT,
+                f"AH02081: Unable to open tmp file: {config.storage_path}.tmp.XXXXXX",
+                status=failure,
+                hint="the directory of HeartbeatStorage must exist and be writable"))
+    if config.active and config.listen_ip:
+        failure = join_failure(config.listen_ip, config.listen_port)
+        if failure:
+            code, ah = failure
+            where = getattr(config, "listen_where", (None, None))
+            reason = ("is not a multicast group" if code == errno.EINVAL and ah == "AH02072"
+                      else "cannot be listened on here")
+            findings.append(Finding(
+                "heartmonitor", log.CRIT, LISTEN_MESSAGES[ah], status=code,
+                file_name=where[0], line=where[1],
+                hint=f"HeartbeatListen {config.listen_ip}:{config.listen_port} {reason}"))
+            findings.append(Finding("heartmonitor", log.CRIT,
+                                    "AH02090: Unable to listen for connections!",
+                                    file_name=where[0], line=where[1]))
+    return findings
