@@ -27,10 +27,11 @@ class Usage(Exception):
     From getopt it carries the options parsed so far and the index of the bad argument.
     """
 
-    def __init__(self, found=None, index: int = 0) -> None:
+    def __init__(self, found=None, index: int = 0, extra: bool = False) -> None:
         super().__init__()
         self.found = found or []
         self.index = index
+        self.extra = extra
 
 
 class Options:
@@ -109,6 +110,8 @@ def parse_options(argv: list[str], stdout, stderr) -> Options:
             options.format = arg.split("=", 1)[1]
         elif arg == "--format":
             options.format = next(rest, "text")
+        elif arg == "--help":
+            raise Usage(extra=True)
         else:
             args.append(arg)
     if options.format not in ("text", "json"):
@@ -210,14 +213,18 @@ USAGE_OPTIONS = [
     "  -t                 : run syntax check for config files",
     "  -T                 : start without DocumentRoot(s) check",
     "  -X                 : debug mode (only one worker, do not detach)",
+]
+EXTRA_OPTIONS = [
     "heartmonitor also takes:",
     "  --strict           : with -t, also run the checks httpd makes only at start-up",
     "  --format json      : with -t, print the diagnostics as JSON on standard output",
     "  --watch-config     : graceful restart when a configuration file changes",
+    "  --help             : this page",
 ]
 
 
-def usage(bin_name: str, stderr) -> int:
+def usage(bin_name: str, stderr, extra: bool = False) -> int:
+    """httpd's usage text (-h) on stderr, exit 1; --help adds heartmonitor's options."""
     pad = " " * len(bin_name)
     lines = [
         f"Usage: {bin_name} [-D name] [-d directory] [-f file]",
@@ -225,6 +232,7 @@ def usage(bin_name: str, stderr) -> int:
         f"       {pad} [-k start|restart|graceful|graceful-stop|stop]",
         f"       {pad} [-v] [-V] [-h] [-l] [-L] [-t] [-T] [-S] [-X]",
         *USAGE_OPTIONS,
+        *(EXTRA_OPTIONS if extra else []),
     ]
     stderr.write("".join(line + "\n" for line in lines))
     return 1
@@ -278,12 +286,11 @@ def main(argv: list[str] | None = None) -> int:
     stdout, stderr = sys.stdout, sys.stderr
     bin_name = os.path.basename(argv[0]) if argv and argv[0] else "heartmonitor"
     if bin_name in ("__main__.py", "-c", "-m", ""):
-        bin_name = "heartmonitor"
-    argv[0] = bin_name
+        bin_name = argv[0] = "heartmonitor"
     try:
         options = parse_options(argv, stdout, stderr)
-    except Usage:
-        return usage(bin_name, stderr)
+    except Usage as bad:
+        return usage(argv[0], stderr, bad.extra)
     layout = Layout()
     if options.immediate == "version":
         show_version(stdout)

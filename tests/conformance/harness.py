@@ -42,12 +42,35 @@ class Result:
         return f"Result(code={self.code}, stdout={self.stdout!r}, stderr={self.stderr!r})"
 
 
+_USAGE = re.compile(r"^Usage: \S+", re.M)
+_USAGE_MORE = re.compile(r"^ +\[", re.M)
+
+
+def _sort_mutexes(text: str) -> str:
+    """httpd lists mutex types in hash order, which changes from run to run."""
+    lines = text.split("\n")
+    out: list[str] = []
+    block: list[str] = []
+    for line in lines:
+        if line.startswith("Mutex "):
+            block.append(line)
+            continue
+        out.extend(sorted(block))
+        block = []
+        out.append(line)
+    out.extend(sorted(block))
+    return "\n".join(out)
+
+
 def normalise(text: str, root: str, program: str) -> str:
+    """Make two programs' outputs comparable: program name, paths, times, pids."""
     text = _TIME.sub("[TIME] ", text)
     text = _PID.sub("[pid N:tid N]", text)
     text = text.replace(root, "{root}")
     text = re.sub(r"(^|\n|: )" + re.escape(program) + r":", r"\1PROG:", text)
-    return text
+    text = _USAGE.sub("Usage: PROG", text)
+    text = _USAGE_MORE.sub("       [", text)
+    return _sort_mutexes(text)
 
 
 def heartmonitor_command() -> list[str]:
