@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import need_apache2
 from tests.conformance.cases import CASES, DIFFERENCES
 from tests.conformance.harness import run_case
+from tests.conftest import need_apache2
 
 
 def test_corpus_is_large_enough():

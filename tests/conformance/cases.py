@@ -1,3 +1,4 @@
+# ruff: noqa: E501
 """The conformance corpus: configurations run through a real apache2 -t and heartmonitor -t.
 
 Each case is a configuration body (added to BASE unless base=False), optional extra
