@@ -23,10 +23,28 @@ ENTRY_POINT_GROUP = "heartmonitor.modules"
 _cache: dict[str, Module | None] = {}
 
 
-def _modules_dir() -> str:
-    from . import modules as package
+def _modules_package():
+    """heartmonitor.modules: installed with the package, or modules/ of a source tree."""
+    try:
+        from . import modules as package
+    except ImportError:
+        import importlib.util
+        import sys
 
-    return os.path.dirname(package.__file__)
+        here = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                            "modules")
+        spec = importlib.util.spec_from_file_location(
+            f"{__package__}.modules", os.path.join(here, "__init__.py"),
+            submodule_search_locations=[here],
+        )
+        package = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = package
+        spec.loader.exec_module(package)
+    return package
+
+
+def _modules_dir() -> str:
+    return os.path.dirname(_modules_package().__file__)
 
 
 def catalogue_entry(stem: str):

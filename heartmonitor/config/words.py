@@ -72,12 +72,13 @@ def first_word(line: str) -> tuple[str, str]:
     An ASCII line whose first word is unquoted and has no backslash, and which holds no
     \x1c-\x1f (Python white space that C's isspace() is not), takes str.split.
     """
-    if line.isascii() and line[:1] not in _QUOTES and _CONTROL.isdisjoint(line):
+    if line.isascii() and _CONTROL.isdisjoint(line):
         parts = line.split(None, 1)
-        if parts and "\\" not in parts[0]:
-            return parts[0], parts[1] if len(parts) > 1 else ""
         if not parts:
             return "", ""
+        first = parts[0]
+        if first[0] not in _QUOTES and "\\" not in first:
+            return first, parts[1] if len(parts) > 1 else ""
     word, pos = getword_conf(line)
     return word, line[pos:]
 

@@ -1,0 +1,115 @@
+"""Property tests: the fast reader and word splitter against httpd's rules.
+
+* words: heartmonitor's ap_getword_conf port against the pyparsing reference grammar;
+* lines: the bulk reader (logical lines split up front) against the line-by-line port
+  of ap_cfg_getline, and both against the real apache2 on generated configurations.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from heartmonitor.config.grammar import reference_words
+from heartmonitor.config.reader import ConfigFile, LineBuffer
+from heartmonitor.config.words import first_word, getword_conf, resolve_env, split_words
+from tests.conftest import need_apache2
+
+WORD_CHARS = st.text(alphabet=" \t\v\f\r\"'\\abc=é\x1c", max_size=24)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(WORD_CHARS)
+def test_split_words_matches_reference_grammar(text):
+    assert split_words(text) == reference_words(text)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(WORD_CHARS)
+def test_first_word_matches_getword(text):
+    word, pos = getword_conf(text)
+    assert first_word(text) == (word, text[pos:])
+
+
+def lines_slowly(data: str):
+    config = ConfigFile("x", data)
+    config._plain = None
+    return read_all(config)
+
+
+def read_all(config: ConfigFile):
+    buffer = LineBuffer()
+    out = []
+    while True:
+        line = config.getline(buffer)
+        out.append((config.line_number, line))
+        if line is None:
+            return out
+
+
+TEXT = st.lists(st.sampled_from(["a", " ", "\t", "\\", "\n", "\r", "#", "\\\n", "\\\\\n",
+                                 "\\\r\n", "x y", '"q"']), max_size=20).map("".join)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(TEXT)
+def test_bulk_reader_matches_line_by_line_port(data):
+    assert read_all(ConfigFile("x", data)) == lines_slowly(data)
+
+
+def test_reader_quirks():
+    # After a line ending in two backslashes, an empty line continues the join too.
+    assert read_all(ConfigFile("x", "a\\\\\n\nb\n")) == [(3, "ab"), (4, None)]
+    # A continuation at the very end counts one more line.
+    assert read_all(ConfigFile("x", "a \\\n")) == [(2, "a"), (3, None)]
+    # A NUL ends the physical line; past the buffer the rest is the next line.
+    data = "Foo a\0" + "y" * 300 + " z\nBar\n"
+    assert [line for _n, line in read_all(ConfigFile("x", data))] == [
+        "Foo a", "y" * 100 + " z", "Bar", None]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="ab${}:", max_size=16))
+def test_resolve_env_leaves_unknown_names(text):
+    seen = []
+    out = resolve_env(text, lambda name: None, seen.append)
+    assert out == text
+    assert all(":" not in name for name in seen)
+
+
+LINE = st.one_of(
+    st.builds(lambda w: "ServerAdmin " + w, WORD_CHARS.filter(lambda s: "\n" not in s)),
+    st.sampled_from(["<Directory /x>", "</Directory>", "Define X y", "ServerAdmin ${X}",
+                     "# c \\", "Options None", "", "FooBar", "<IfDefine X>", "</IfDefine>"]),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(LINE, max_size=6), st.sampled_from(["\n", "\r\n", " \\\n"]))
+def test_generated_configurations_answer_like_httpd(lines, ending):
+    """Random small configurations: the same verdict and message as apache2 -t."""
+    apache2 = need_apache2()
+    with tempfile.TemporaryDirectory() as root:
+        conf = os.path.join(root, "httpd.conf")
+        head = (f"ServerRoot {root}\nLoadModule mpm_event_module "
+                "/usr/lib/apache2/modules/mod_mpm_event.so\n"
+                f"ErrorLog {root}/e\nPidFile {root}/p\nServerName x\n")
+        with open(conf, "w") as handle:
+            handle.write(head + ending.join(lines) + "\n")
+        real = subprocess.run([apache2, "-f", conf, "-t"], capture_output=True)
+        ours = subprocess.run([sys.executable, "-m", "heartmonitor", "-f", conf, "-t"],
+                              capture_output=True)
+    assert ours.returncode == real.returncode
+    assert strip_log_prefix(ours.stderr.replace(b"heartmonitor:", b"PROG:")) == \
+        strip_log_prefix(real.stderr.replace(b"apache2:", b"PROG:"))
+
+
+def strip_log_prefix(text: bytes) -> bytes:
+    import re
+
+    return re.sub(rb"^\[[^]]*\] \[[^]]*\] \[pid \d+:tid \d+\] ", b"", text, flags=re.M)
