@@ -1,0 +1,205 @@
+"""hb.dat: the flat-file storage mod_heartmonitor writes and mod_lbmethod_heartbeat reads.
+
+One line per server, byte for byte as httpd writes it:
+
+    10.0.0.5 &ready=75&busy=0&lastseen=2&port=80\\n
+
+Writes go to `<path>.tmp.XXXXXX` (created 0600, exclusive), are flushed and fsync'd,
+made 0444 and renamed over the file, so a reader always sees a complete file and a crash
+at any instant leaves the previous one. Unlike httpd a failed write removes its
+temporary file.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import random
+import string
+import time
+
+from heartmonitor.cstr import as_unsigned32, atoi
+
+from .codec import qs_to_table
+from .table import SEEN_TIMEOUT, Server
+
+_TMP_CHARS = string.ascii_letters + string.digits
+LINE_MAX = 4096
+
+
+class WriteError(Exception):
+    """A storage write failed: the AH code and message httpd logs, and the errno."""
+
+    def __init__(self, code: str, message: str, errno_value: int) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.errno = errno_value
+
+
+def format_line(ip: str, ready: int, busy: int, lastseen: int, port: int) -> str:
+    return (f"{ip} &ready={as_unsigned32(ready)}&busy={as_unsigned32(busy)}"
+            f"&lastseen={as_unsigned32(lastseen)}&port={as_unsigned32(port)}\n")
+
+
+def render(servers, now: float) -> bytes:
+    """hm_file_update_stats: every server seen within SEEN_TIMEOUT seconds."""
+    lines = []
+    for server in servers:
+        seen = server.age(now)
+        if seen <= SEEN_TIMEOUT:
+            lines.append(format_line(server.ip, server.ready, server.busy, seen, server.port))
+    return "".join(lines).encode("utf-8", "surrogateescape")
+
+
+def _create_temporary(path: str) -> tuple[int, str]:
+    template = f"{path}.tmp."
+    for _attempt in range(100):
+        name = template + "".join(random.choices(_TMP_CHARS, k=6))
+        try:
+            return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600), name
+        except FileExistsError:
+            continue
+    raise FileExistsError(errno.EEXIST, "no free temporary name", template)
+
+
+def write_atomically(path: str, data: bytes, codes=("AH02081", "AH02082", "AH02083",
+                                                     "AH02084", "AH02085")) -> None:
+    """Replace path with data (mode 0444) or raise WriteError with httpd's message."""
+    open_code, flush_code, close_code, perms_code, move_code = codes
+    shown = f"{path}.tmp.XXXXXX"
+    try:
+        fd, temporary = _create_temporary(path)
+    except OSError as error:
+        raise WriteError(open_code, f"Unable to open tmp file: {shown}",
+                         error.errno or errno.EIO) from None
+    step = (flush_code, f"Unable to flush file: {temporary}")
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+        step = (close_code, f"Unable to close file: {temporary}")
+        os.close(fd)
+        fd = -1
+        step = (perms_code, f"Unable to set file permissions on {temporary}")
+        os.chmod(temporary, 0o444)
+        step = (move_code, f"Unable to move file: {temporary} -> {path}")
+        os.rename(temporary, path)
+    except OSError as error:
+        if fd >= 0:
+            os.close(fd)
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        raise WriteError(step[0], step[1], error.errno or errno.EIO) from None
+    _sync_directory(os.path.dirname(path) or ".")
+
+
+def _sync_directory(directory: str) -> None:
+    """Make the rename itself durable (a crash right after it keeps the new file)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def remove_stale_temporaries(path: str, older_than: float = 60.0) -> int:
+    """Temporary files a crash left behind (our pattern only, not recent ones)."""
+    directory = os.path.dirname(path) or "."
+    prefix = os.path.basename(path) + ".tmp."
+    removed = 0
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return 0
+    now = time.time()
+    for name in names:
+        if name.startswith(prefix) and len(name) == len(prefix) + 6:
+            full = os.path.join(directory, name)
+            try:
+                if now - os.stat(full).st_mtime > older_than:
+                    os.unlink(full)
+                    removed += 1
+            except OSError:
+                continue
+    return removed
+
+
+def split_lines(data: bytes) -> list[bytes]:
+    """apr_brigade_split_line(..., 4096) then buf[bsize - 1] = 0, as both readers do it.
+
+    Each piece ends at a newline or after 4096 bytes, and loses its last byte: the
+    newline normally, a real character on a final line without one.
+    """
+    pieces = []
+    pos = 0
+    n = len(data)
+    while pos < n:
+        newline = data.find(b"\n", pos, pos + LINE_MAX)
+        end = newline + 1 if newline >= 0 else min(pos + LINE_MAX, n)
+        piece = data[pos:end]
+        pieces.append(piece[:-1])
+        pos = end
+    return [piece.split(b"\0", 1)[0] for piece in pieces]
+
+
+def parse_entries(data: bytes) -> dict[str, dict[str, int]]:
+    """What mod_lbmethod_heartbeat's readfile_heartbeats sees in a file.
+
+    {ip: {port, busy, ready, seen}}; a missing lastseen leaves seen -1 (fresh), the
+    'busy == 0 makes ready / 4' penalty is applied per line, duplicates accumulate.
+    """
+    servers: dict[str, dict[str, int]] = {}
+    for raw in split_lines(data):
+        line = raw.decode("latin-1")
+        if line.startswith("#"):
+            continue
+        space = line.find(" ")
+        if space < 0:
+            continue
+        ip = line[:space]
+        entry = servers.setdefault(ip, {"port": 80, "busy": 0, "ready": 0, "seen": -1})
+        table = qs_to_table(line[space + 1 :])
+        for key, field in (("busy", "busy"), ("ready", "ready"), ("lastseen", "seen"),
+                           ("port", "port")):
+            if key in table:
+                entry[field] = atoi(table[key])
+        if entry["busy"] == 0 and entry["ready"] != 0:
+            entry["ready"] = int(entry["ready"] / 4)
+    return servers
+
+
+def load(path: str, now: float | None = None) -> list[Server]:
+    """The servers of an existing hb.dat, their age counted from the file's age.
+
+    Used at start-up so that a restart does not blind the balancer; the penalty of the
+    reader is not applied here (the file's own numbers are restored).
+    """
+    now = time.time() if now is None else now
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+        file_age = max(now - os.stat(path).st_mtime, 0.0)
+    except OSError:
+        return []
+    servers = []
+    for raw in split_lines(data):
+        line = raw.decode("latin-1")
+        space = line.find(" ")
+        if line.startswith("#") or space <= 0:
+            continue
+        table = qs_to_table(line[space + 1 :])
+        lastseen = atoi(table.get("lastseen", str(SEEN_TIMEOUT)))
+        servers.append(Server(
+            line[:space], atoi(table.get("port", "80")), atoi(table.get("busy", "0")),
+            atoi(table.get("ready", "0")), now - file_age - lastseen,
+        ))
+    return servers
