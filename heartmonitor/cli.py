@@ -12,13 +12,12 @@ from __future__ import annotations
 import os
 import sys
 
-from . import HTTPD_VERSION, SERVER_BANNER, __version__, log
+from . import HTTPD_VERSION, SERVER_BANNER, SERVER_BUILT, __version__, log
 from .layout import Layout
-from .server import RUN_CONFIG_DUMP, RUN_CONFIG_TEST, RUN_NORMAL, Httpd
+from .server import RUN_CONFIG_DUMP, RUN_CONFIG_TEST, RUN_NORMAL
 
 BASEARGS = "C:c:D:d:E:e:f:vVlLtTSMh?X"
 K_ARGS = ("start", "stop", "restart", "graceful", "graceful-stop")
-BUILT = "2026-11-25T00:00:00"
 
 
 class Usage(Exception):
@@ -53,6 +52,9 @@ class Options:
         self.format = "text"
         self.watch_config = False
         self.immediate: str | None = None
+        self.argv: list[str] = []
+        self.bin_name = "heartmonitor"
+        self.layout: Layout | None = None
 
 
 def getopt(argv: list[str], optstring: str, errors) -> tuple[list[tuple[str, str | None]], int]:
@@ -240,7 +242,7 @@ def usage(bin_name: str, stderr, extra: bool = False) -> int:
 
 def show_version(stdout) -> None:
     stdout.write(f"Server version: {SERVER_BANNER}\n")
-    stdout.write(f"Server built:   {BUILT}\n")
+    stdout.write(f"Server built:   {SERVER_BUILT}\n")
 
 
 def show_compile_settings(stdout, layout: Layout) -> None:
@@ -274,6 +276,38 @@ def show_modules(stdout, layout: Layout) -> None:
         stdout.write(f"  {module.source}\n")
 
 
+RUNDIR_VARIABLE = "HEARTMONITOR_RUNDIR"
+
+
+def default_runtime_dir() -> None:
+    """Give the embedded configuration a private, writable runtime directory.
+
+    $XDG_RUNTIME_DIR/heartmonitor, else /tmp/heartmonitor-<uid>; created mode 0700 and
+    used only when it is a directory of ours that nobody else can write to.
+    """
+    if os.environ.get(RUNDIR_VARIABLE):
+        return
+    base = os.environ.get("XDG_RUNTIME_DIR")
+    if base and os.path.isdir(base):
+        path = os.path.join(base, "heartmonitor")
+    else:
+        path = f"/tmp/heartmonitor-{os.getuid()}"
+    try:
+        os.mkdir(path, 0o700)
+    except FileExistsError:
+        pass
+    except OSError:
+        return
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return
+    import stat
+
+    if stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o022:
+        os.environ[RUNDIR_VARIABLE] = path
+
+
 def main(argv: list[str] | None = None) -> int:
     # Includes nest up to 128 files deep, each a dozen frames of the reader.
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 8000))
@@ -291,7 +325,9 @@ def main(argv: list[str] | None = None) -> int:
         options = parse_options(argv, stdout, stderr)
     except Usage as bad:
         return usage(argv[0], stderr, bad.extra)
+    options.argv = argv
     layout = Layout()
+    default_runtime_dir()
     if options.immediate == "version":
         show_version(stdout)
         return 0
@@ -310,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(options: Options, layout: Layout, bin_name: str) -> int:
-    from .lifecycle import configure
+    from .lifecycle import configure, new_httpd
 
     stdout, stderr = sys.stdout, sys.stderr
     json_output = options.format == "json"
@@ -323,20 +359,9 @@ def run(options: Options, layout: Layout, bin_name: str) -> int:
             stderr = open(options.error_log, "a")  # noqa: SIM115 - lives for the process
         except OSError:
             pass
-    httpd = Httpd(
-        argv0=bin_name,
-        layout=layout,
-        server_root=options.server_root,
-        defines=options.defines,
-        pre_read_config=options.pre,
-        post_read_config=options.post,
-        run_mode=options.run_mode,
-        default_loglevel=options.loglevel,
-        stderr=stderr,
-        stdout=stdout,
-    )
-    httpd.extensions["document_root_check"] = options.document_root_check
-    httpd.strict = options.strict
+    options.bin_name = bin_name
+    options.layout = layout
+    httpd = new_httpd(options, stderr=stderr, stdout=stdout)
     code = configure(httpd, options)
     if json_output:
         from .diagnostics import report_json

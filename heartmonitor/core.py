@@ -15,6 +15,7 @@ from .config.builder import build_cont_config, soak_end_container
 from .config.command import (
     ACCESS_CONF,
     EXEC_ON_READ,
+    FLAG,
     GLOBAL_ONLY,
     ITERATE,
     NOT_IN_DIR_CONTEXT,
@@ -25,6 +26,7 @@ from .config.command import (
     OR_AUTHCFG,
     OR_FILEINFO,
     OR_LIMIT,
+    OR_OPTIONS,
     RAW_ARGS,
     RSRC_CONF,
     TAKE1,
@@ -580,6 +582,56 @@ def set_loglevel(cmd, mconfig, arg: str) -> str | None:
     return None
 
 
+_OPTION_NAMES = ("indexes", "includes", "includesnoexec", "followsymlinks",
+                 "symlinksifownermatch", "execcgi", "multiviews", "runscripts")
+_MIXED_OPTIONS = "Either all Options must start with + or -, or no Option may."
+
+
+def set_options(cmd, mconfig, line: str) -> str | None:
+    """set_options: the syntax checks (heartmonitor serves no directories)."""
+    first, merge, all_none = True, False, False
+    pos = 0
+    while pos < len(line):
+        word, pos = getword_conf(line, pos)
+        if word[:1] in ("+", "-"):
+            word = word[1:]
+            if not merge and not first and not all_none:
+                return _MIXED_OPTIONS
+            merge = True
+        elif not first and merge:
+            return _MIXED_OPTIONS
+        lower = word.lower()
+        if lower == "none" or lower == "all":
+            shown = "None" if lower == "none" else "All"
+            if not first:
+                option = "Option" if lower == "none" else "option"
+                return f"'Options {shown}' must be the first {option} given."
+            if merge:
+                return f"You may not use 'Options +{shown}' or 'Options -{shown}'."
+            all_none = True
+        elif lower not in _OPTION_NAMES:
+            return f"Illegal option {word}"
+        first = False
+    return None
+
+
+def set_timeout(cmd, mconfig, arg: str) -> str | None:
+    error = check_cmd_context(cmd, NOT_IN_DIR_CONTEXT)
+    if error:
+        return error
+    if not cmd.server.is_virtual:
+        cmd.httpd.extensions["timeout"] = float(atoi(arg))
+    return None
+
+
+def set_extended_status(cmd, mconfig, flag: bool) -> str | None:
+    error = check_cmd_context(cmd, GLOBAL_ONLY)
+    if error:
+        return error
+    cmd.httpd.extensions["extended_status"] = flag
+    return None
+
+
 def set_sethandler(cmd, mconfig, arg: str) -> str | None:
     mconfig.handler = arg
     return None
@@ -742,6 +794,12 @@ CORE = Module(
              "a handler name that overrides any other configured handler", set_sethandler),
         _cmd("PidFile", TAKE1, RSRC_CONF,
              "A file for logging the server process ID", set_pidfile),
+        _cmd("Timeout", TAKE1, RSRC_CONF, "Timeout duration (sec)", set_timeout),
+        _cmd("Options", RAW_ARGS, OR_OPTIONS, "Set a number of attributes for a given directory",
+             set_options),
+        _cmd("ExtendedStatus", FLAG, RSRC_CONF,
+             '"On" to track extended status information, "Off" to disable',
+             set_extended_status),
     ],
     hooks={"check_config": check_errorlog_dirs, "test_config": Hook(dump_config, FIRST)},
     create_server_config=CoreServerConfig,

@@ -2,8 +2,27 @@
 
 from __future__ import annotations
 
-from .server import RUN_NORMAL
+from .server import RUN_NORMAL, Httpd
 from .vhost import fini_vhost_config
+
+
+def new_httpd(options, stderr=None, stdout=None) -> Httpd:
+    """An httpd for the command line's options (the server keeps no other state)."""
+    httpd = Httpd(
+        argv0=options.bin_name,
+        layout=options.layout,
+        server_root=options.server_root,
+        defines=options.defines,
+        pre_read_config=options.pre,
+        post_read_config=options.post,
+        run_mode=options.run_mode,
+        default_loglevel=options.loglevel,
+        stderr=stderr,
+        stdout=stdout,
+    )
+    httpd.extensions["document_root_check"] = options.document_root_check
+    httpd.strict = options.strict
+    return httpd
 
 
 def read_and_check(httpd, confname: str) -> bool:

@@ -104,16 +104,18 @@ def format_line(
     client: str | None = None,
     startup: bool = False,
     now: float | None = None,
+    timestamp: bool = True,
 ) -> str:
-    """One error_log line without its newline (do_errorlog_default)."""
+    """One error_log line without its newline (do_errorlog_default); syslog has no time."""
     if startup:
         prefix = ""
     else:
         tid = threading.get_native_id()
         prefix = (
-            f"[{ctime(now)}] [{module}:{LEVEL_NAMES[level]}] "
-            f"[pid {os.getpid()}:tid {tid}] "
+            f"[{module}:{LEVEL_NAMES[level]}] [pid {os.getpid()}:tid {tid}] "
         )
+        if timestamp:
+            prefix = f"[{ctime(now)}] " + prefix
     if level >= DEBUG and source:
         prefix += source + ": "
     if status:
@@ -131,13 +133,23 @@ def format_line(
 class LogTarget:
     """Where error_log lines are written: stderr, a file, a pipe to a program, or syslog."""
 
-    def __init__(self, stream=None, close=None, syslog_facility=None) -> None:
+    def __init__(self, stream=None, close=None, syslog_facility=None, echo=None) -> None:
         self.stream = stream if stream is not None else sys.stderr
         self._close = close
         self.syslog_facility = syslog_facility
+        self.timestamps = syslog_facility is None
+        # While starting, serious lines also go to the terminal (see heartmonitor.serve).
+        self.echo = echo
         self._lock = threading.Lock()
 
     def write(self, line: str, level: int) -> None:
+        echo = self.echo
+        if echo is not None and level <= ERR and echo is not self.stream:
+            try:
+                echo.write(line + "\n")
+                echo.flush()
+            except (OSError, ValueError):
+                pass
         if self.syslog_facility is not None:
             import syslog
 
@@ -182,7 +194,8 @@ class ErrorLog:
     ) -> None:
         if not self.enabled(module, level):
             return
-        self.target.write(format_line(module, level, message, status, source, client), level)
+        self.target.write(format_line(module, level, message, status, source, client,
+                                      timestamp=self.target.timestamps), level)
 
     def startup(self, message: str) -> None:
         """An APLOG_STARTUP line: the message alone."""

@@ -103,6 +103,11 @@ class Httpd:
         self.mutexes: list[str] = []
         self.reading: list = []  # CmdParms of the files being read, innermost last
         self.vhost_tables = None
+        # Run time: what modules keep across restarts, the event loop, its tasks.
+        self.retained: dict = {}
+        self.loop = None
+        self.background_tasks: set = set()
+        self.stopping = False
 
     # -- modules ---------------------------------------------------------------------
 
@@ -252,6 +257,14 @@ class Httpd:
             )
             return
         target.log(module, level, message, status, source, client)
+
+    def log_enabled(self, module: str, level: int) -> bool:
+        """Whether log_error would write a message of this module and level."""
+        if self.error_log is not None:
+            return self.error_log.enabled(module, level)
+        server = self.server_conf
+        configured = server.module_log_levels.get(module, server.log_level)
+        return level <= (log.WARNING if configured is None else configured)
 
     def startup(self, message: str) -> None:
         """An APLOG_STARTUP message: the bare text on stderr."""

@@ -59,9 +59,17 @@ class AuthzDirConfig:
 class Provider:
     """An authz provider: parse(cmd, line) -> (error, parsed); check(request, parsed)."""
 
-    def __init__(self, check, parse=None) -> None:
+    def __init__(self, check, parse=None, blocking: bool = False) -> None:
         self.check = check
         self.parse = parse
+        self.blocking = blocking  # it asks DNS: run it off the event loop
+
+
+def needs_lookup(section: Section) -> bool:
+    """Whether evaluating these rules may block on a DNS lookup."""
+    if section.provider is not None:
+        return getattr(section.provider, "blocking", False)
+    return any(needs_lookup(child) for child in section.children)
 
 
 def add_authz_provider(cmd, config: AuthzDirConfig, args: str) -> str | None:

@@ -87,8 +87,8 @@ MODULE = Module(
     "mod_authz_host.c",
     providers={
         ("authz", "ip", "0"): Provider(ip_check, ip_parse),
-        ("authz", "host", "0"): Provider(host_check, host_parse),
-        ("authz", "forward-dns", "0"): Provider(forward_dns_check, host_parse),
+        ("authz", "host", "0"): Provider(host_check, host_parse, blocking=True),
+        ("authz", "forward-dns", "0"): Provider(forward_dns_check, host_parse, blocking=True),
         ("authz", "local", "0"): Provider(local_check),
     },
 )

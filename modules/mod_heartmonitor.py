@@ -27,6 +27,7 @@ class MonitorConfig:
         self.listen_host: str | None = None
         self.listen_ip: str | None = None
         self.listen_port = 0
+        self.listen_interface: str | None = None
         self.maxworkers = DEFAULT_MAXWORKERS
         self.maxworkers_line: tuple[str, int] | None = None
 
@@ -61,6 +62,18 @@ def set_listen(cmd, mconfig, address: str) -> str | None:
     return None
 
 
+def set_listen_interface(cmd, mconfig, address: str) -> str | None:
+    """heartmonitor's HeartbeatListenInterface: join the group on this local address."""
+    error = check_cmd_context(cmd, GLOBAL_ONLY)
+    if error:
+        return error
+    try:
+        config_of(cmd).listen_interface = resolve_ipv4(address, 0)
+    except (OSError, UnicodeError):
+        return f"HeartbeatListenInterface: {address} is not an IPv4 address of this host"
+    return None
+
+
 def set_storage(cmd, mconfig, path: str) -> str | None:
     error = check_cmd_context(cmd, GLOBAL_ONLY)
     if error:
@@ -91,9 +104,51 @@ def post_config(httpd) -> bool:
 
 
 def handler(httpd, request):
+    """hm_handler; the coroutine reading the body runs only for SetHandler heartbeat."""
+    if request.handler != "heartbeat":
+        return -1
     from heartmonitor.modules.cluster import monitor
 
     return monitor.handler(httpd, MODULE, request)
+
+
+def shutdown(httpd, final: bool) -> None:
+    from heartmonitor.modules.cluster import monitor
+
+    monitor.shutdown(httpd, final)
+
+
+def console(httpd, say) -> None:
+    from heartmonitor.modules.cluster import monitor
+
+    monitor.console(httpd, say)
+
+
+def status_hook(httpd, request, flags: int) -> str:
+    from heartmonitor.modules.cluster import monitor
+
+    return monitor.status_hook(httpd, request, flags)
+
+
+def status_json(httpd, now: float) -> dict:
+    from heartmonitor.modules.cluster import monitor
+
+    return monitor.status_json(httpd, now)
+
+
+def status_metrics(httpd, now: float) -> list:
+    from heartmonitor.modules.cluster import monitor
+
+    return monitor.status_metrics(httpd, now)
+
+
+def test_config(httpd) -> None:
+    """-S (DUMP_RUN_CFG): what the storage holds now, read as the balancer reads it."""
+    if not httpd.exists_config_define("DUMP_RUN_CFG"):
+        return
+    from heartmonitor.modules.cluster.reader import dump_storage
+
+    dump_storage(httpd, httpd.server_conf.module_config[MODULE], httpd.stdout)
 
 
 def strict_check(httpd) -> list:
@@ -113,11 +168,20 @@ MODULE = Module(
         Command("HeartbeatMaxServers", TAKE1, RSRC_CONF,
                 "Max number of servers when using slotmem (instead file) to store heartbeat "
                 "data.", set_maxworkers),
+        Command("HeartbeatListenInterface", TAKE1, RSRC_CONF,
+                "Local IPv4 address of the interface to join the HeartbeatListen group on "
+                "(heartmonitor)", set_listen_interface, extension=True),
     ],
     hooks={
         "post_config": Hook(post_config, MIDDLE),
         "handler": Hook(handler, FIRST, successors=("mod_proxy.c",)),
         "strict_check": strict_check,
+        "shutdown": shutdown,
+        "console": console,
+        "status_hook": status_hook,
+        "status_json": status_json,
+        "status_metrics": status_metrics,
+        "test_config": test_config,
     },
     create_server_config=MonitorConfig,
 )

@@ -58,12 +58,27 @@ def test_catalogue_renders_httpd_dash_L(mpm):
     assert "".join(rendered) == expected
 
 
+def without_extensions(listing: str) -> str:
+    """-L minus the entries of heartmonitor's own directives (their help ends so)."""
+    entries: list[list[str]] = []
+    for line in listing.splitlines(keepends=True):
+        if line.startswith("\t") and entries:
+            entries[-1].append(line)
+        else:
+            entries.append([line])
+    kept = [e for e in entries if not (len(e) > 1 and e[1].rstrip().endswith("(heartmonitor)"))]
+    return "".join(line for entry in kept for line in entry)
+
+
 def test_heartmonitor_dash_L_matches_httpd():
-    """heartmonitor -L with every Debian module loaded: emulated ones declare the same."""
+    """heartmonitor -L with every Debian module loaded: emulated ones declare the same,
+    and heartmonitor's own directives are listed besides, marked (heartmonitor)."""
     apache2 = need_apache2()
     loaded = debian_modules("mod_mpm_event")
     ours = dash_L([sys.executable, "-m", "heartmonitor"], loaded)
-    assert ours == dash_L([apache2], loaded)
+    extensions = [line for line in ours.splitlines() if line.endswith("(heartmonitor)")]
+    assert len(extensions) == 3
+    assert without_extensions(ours) == dash_L([apache2], loaded)
 
 
 @pytest.mark.parametrize("stem", EMULATED)
@@ -74,11 +89,16 @@ def test_emulated_module_declares_stock_directives_exactly(stem):
     assert (module.identifier, module.source) == (identifier, source)
     stock = {name.lower(): (name, how, override, help_text)
              for name, how, override, _mask, help_text in entries}
-    for command in module.commands:
+    stock_commands = [c for c in module.commands if not c.extension]
+    for command in stock_commands:
         name, how, override, help_text = stock[command.name.lower()]
         assert (command.name, command.how, command.override, command.help) == (
             name, how, override, help_text), command.name
-    assert [c.name for c in module.commands] == [e[0] for e in entries]
+    assert [c.name for c in stock_commands] == [e[0] for e in entries]
+    for command in module.commands:
+        if command.extension:
+            assert command.name.lower() not in stock
+            assert command.help.endswith("(heartmonitor)")
 
 
 def test_core_declarations_match():

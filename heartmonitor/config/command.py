@@ -68,10 +68,12 @@ class Command:
 
     handler(cmd, mconfig, *args) returns None or httpd's error text. A command without a
     handler is inert: it is checked for context and arity, then does nothing; `forbidden`
-    holds the ap_check_cmd_context() mask its httpd handler applies first.
+    holds the ap_check_cmd_context() mask its httpd handler applies first; `extension`
+    marks a directive of heartmonitor's own that httpd does not have.
     """
 
-    __slots__ = ("name", "handler", "data", "override", "how", "help", "forbidden", "module")
+    __slots__ = ("name", "handler", "data", "override", "how", "help", "forbidden", "module",
+                 "extension")
 
     def __init__(
         self,
@@ -82,6 +84,7 @@ class Command:
         handler=None,
         data=None,
         forbidden: int = 0,
+        extension: bool = False,
     ) -> None:
         self.name = name
         self.how = how
@@ -91,6 +94,8 @@ class Command:
         self.data = data
         self.forbidden = forbidden
         self.module = None
+        # heartmonitor's own directive: httpd has no such directive (test with <IfDirective>).
+        self.extension = extension
 
     def __repr__(self) -> str:
         return f"<Command {self.name} {HOW_NAMES.get(self.how, self.how)}>"

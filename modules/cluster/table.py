@@ -39,25 +39,42 @@ class ServerTable:
         self.on_new = None  # callback(server) when a server is first seen
         self.on_stale = None  # callback(server) when a server passes SEEN_TIMEOUT
         self._stale: set[str] = set()
+        self.listening = False  # a multicast listener feeds it (so it holds everyone)
 
     def __len__(self) -> int:
         return len(self.servers)
+
+    def add(self, ip: str, port: int) -> Server:
+        """hm_get_server for an IP not seen before: its port is fixed from now on."""
+        server = self.servers[ip] = Server(ip, port)
+        return server
+
+    def revive(self, server: Server) -> bool:
+        """A server that had gone stale sends again: True when it had been reported."""
+        if server.ip in self._stale:
+            self._stale.discard(server.ip)
+            return True
+        return False
+
+    def appeared(self, server: Server) -> None:
+        """Tell on_new about a server that is new or back (its fields already set)."""
+        if self.on_new is not None:
+            self.on_new(server)
 
     def update(self, ip: str, port: int, busy: int, ready: int, now: float | None = None
                ) -> Server:
         """hm_get_server + the field updates of hm_processmsg / the POST handler."""
         server = self.servers.get(ip)
+        appeared = server is None
         if server is None:
-            server = self.servers[ip] = Server(ip, port)
-            if self.on_new is not None:
-                self.on_new(server)
-        elif ip in self._stale:
-            self._stale.discard(ip)
-            if self.on_new is not None:
-                self.on_new(server)
+            server = self.add(ip, port)
+        else:
+            appeared = self.revive(server)
         server.busy = busy
         server.ready = ready
         server.seen = time.time() if now is None else now
+        if appeared:
+            self.appeared(server)
         return server
 
     def sweep(self, now: float, forget_after: float | None = None) -> list[Server]:

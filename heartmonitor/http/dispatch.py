@@ -1,0 +1,188 @@
+"""ap_process_request for heartmonitor: URI checks, section walk, Require, handler.
+
+The per-directory configuration of a request is merged as httpd merges it: the server's
+defaults, then the <Directory> sections that contain the mapped file name (shortest
+first, regular expressions after), <Files> on its base name, then every <Location>
+that matches the URI, in configuration order. mod_authz_core decides access; the
+handler hooks run in httpd's order, core's default handler last (heartmonitor serves no
+documents, so it answers 404, or 405 for methods other than GET and POST).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import os
+import re
+
+from heartmonitor import log
+
+from .request import DECLINED, DONE, M_GET, M_OPTIONS, M_POST, OK, Request, normalise_path
+
+DEFAULT_ALLOW = "GET,POST,OPTIONS,HEAD"
+
+
+async def process_request(httpd, request: Request) -> int:
+    """The request's status: OK once a handler filled the response, else an error code."""
+    path = normalise_path(request.raw_path) if request.raw_path != "*" else "*"
+    if path is None:
+        return 404 if "%2f" in request.raw_path.lower() else 400
+    request.uri = path
+    request.filename = _document_root(httpd) + path
+    request.per_dir_config = walk_sections(httpd, request)
+    if not await _authorized(httpd, request):
+        return 403
+    core_config = _core_dir(httpd, request)
+    handler = core_config.handler if core_config is not None else None
+    if handler is not None and handler.lower() == "none":
+        handler = None
+    request.handler = handler
+    for hook in httpd.hooks("handler"):
+        if request.handler is None:
+            break
+        result = hook.function(httpd, request)
+        if inspect.isawaitable(result):
+            result = await result
+        if result is None or result == DECLINED:
+            continue
+        return OK if result in (OK, DONE) else result
+    return default_handler(httpd, request)
+
+
+def default_handler(httpd, request: Request) -> int:
+    """core's default_handler with nothing to serve."""
+    if request.method_number in (M_GET, M_POST):
+        request.log_error("core", log.INFO, f"AH00128: File does not exist: {request.filename}",
+                          source="core.c(4920)")
+        return 404
+    request.headers_out.append(("Allow", DEFAULT_ALLOW))
+    if request.method_number == M_OPTIONS:
+        request.status = 200
+        return OK
+    return 405
+
+
+def _document_root(httpd) -> str:
+    from heartmonitor.core import CORE
+
+    config = httpd.server_conf.module_config.get(CORE)
+    root = getattr(config, "document_root", None) or httpd.layout.document_location
+    return (httpd.server_root_relative(root) or root).rstrip("/")
+
+
+def _core_dir(httpd, request: Request):
+    from heartmonitor.core import CORE
+
+    return request.per_dir_config.get(CORE)
+
+
+def _sections_matching(httpd, request: Request) -> list:
+    sections = httpd.server_conf.per_dir_sections
+    filename = request.filename or ""
+    directory = filename if filename.endswith("/") else os.path.dirname(filename) + "/"
+    plain = [s for s in sections if s.kind == "directory" and s.regex is None]
+    plain.sort(key=lambda s: s.path.count("/") if s.path != "/" else 0)
+    matched = [s for s in plain if s.path == "/" or directory.startswith(s.path)]
+    matched += [s for s in sections if s.kind == "directory" and s.regex is not None
+                and s.regex.search(directory)]
+    base = os.path.basename(filename)
+    for section in sections:
+        if section.kind != "files":
+            continue
+        if section.regex is not None:
+            if section.regex.search(base):
+                matched.append(section)
+        elif _wildcard(section.path).fullmatch(base):
+            matched.append(section)
+    for section in sections:
+        if section.kind == "location" and _location_matches(section, request.uri):
+            matched.append(section)
+    return matched
+
+
+def _location_matches(section, uri: str) -> bool:
+    """ap_location_walk: a regex search, a wildcard, or a prefix ending at a '/'."""
+    if section.regex is not None:
+        return section.regex.search(uri) is not None
+    entry = section.path
+    if any(ch in entry for ch in "*?["):
+        return _wildcard(entry).fullmatch(uri) is not None
+    if not uri.startswith(entry):
+        return False
+    return entry.endswith("/") or len(uri) == len(entry) or uri[len(entry)] == "/"
+
+
+@functools.lru_cache(maxsize=256)
+def _wildcard(pattern: str) -> re.Pattern:
+    """apr_fnmatch with APR_FNM_PATHNAME: '*' and '?' never match a '/'."""
+    out = []
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "*":
+            out.append("[^/]*")
+        elif ch == "?":
+            out.append("[^/]")
+        elif ch == "[":
+            end = pattern.find("]", i + 2)
+            if end < 0:
+                out.append(re.escape(ch))
+            else:
+                body = pattern[i + 1 : end].replace("\\", "\\\\")
+                if body.startswith("!"):
+                    body = "^" + body[1:]
+                out.append(f"[{body}]")
+                i = end
+        elif ch == "\\" and i + 1 < len(pattern):
+            i += 1
+            out.append(re.escape(pattern[i]))
+        else:
+            out.append(re.escape(ch))
+        i += 1
+    return re.compile("".join(out), re.S)
+
+
+def walk_sections(httpd, request: Request) -> dict:
+    """The merged per-directory configuration of each module for this request."""
+    from heartmonitor.modules import mod_authz_core
+
+    merged = dict(httpd.server_conf.lookup_defaults)
+    for section in _sections_matching(httpd, request):
+        for module, config in section.config.items():
+            if module is mod_authz_core.MODULE:
+                merged[module] = mod_authz_core.merge(merged.get(module), config)
+            else:
+                merged[module] = _merge_plain(merged.get(module), config)
+    return merged
+
+
+def _merge_plain(base, new):
+    """Fields a later section sets override the earlier ones (httpd's usual merge)."""
+    if base is None:
+        return new
+    result = object.__new__(type(new))
+    fields = dict(vars(base))
+    fields.update({k: v for k, v in vars(new).items() if v is not None})
+    result.__dict__.update(fields)
+    return result
+
+
+async def _authorized(httpd, request: Request) -> bool:
+    from heartmonitor.modules import mod_authz_core
+
+    if httpd.module_named("authz_core_module") is None:
+        return True
+    config = request.per_dir_config.get(mod_authz_core.MODULE)
+    if config is None or config.section is None:
+        return True
+    if mod_authz_core.needs_lookup(config.section):
+        import asyncio
+
+        granted = await asyncio.get_running_loop().run_in_executor(
+            None, mod_authz_core.authorize, config, request)
+    else:
+        granted = mod_authz_core.authorize(config, request)
+    if not granted:
+        request.log_error("authz_core", log.ERR,
+                          f"AH01630: client denied by server configuration: {request.filename}")
+    return granted

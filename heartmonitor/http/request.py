@@ -1,0 +1,116 @@
+"""request_rec: what a handler sees of one HTTP request, and what it answers."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote_to_bytes
+
+OK = 0
+DECLINED = -1
+DONE = -2
+
+M_GET, M_PUT, M_POST = 0, 1, 2
+M_OPTIONS = 5
+M_INVALID = 26
+
+
+class Request:
+    """One request: the parsed request line and headers, the body, the response."""
+
+    def __init__(self, connection, method: str, target: str, version: str, headers) -> None:
+        from heartmonitor.core import method_number
+
+        self.connection = connection
+        self.httpd = connection.httpd
+        self.server = connection.httpd.server_conf
+        self.method = method
+        self.method_number = method_number(self.httpd, method, register=False)
+        self.header_only = method == "HEAD"
+        self.protocol = f"HTTP/{version}"
+        self.the_request = f"{method} {target} {self.protocol}"
+        self.unparsed_uri = target
+        path, _sep, query = target.partition("?")
+        self.raw_path = path
+        self.args: str | None = query if _sep else None
+        self.uri = path
+        self.filename: str | None = None
+        self.headers_in: dict[str, str] = {}
+        for name, value in headers:
+            key = name.decode("latin-1").lower()
+            text = value.decode("latin-1")
+            if key in self.headers_in:
+                self.headers_in[key] += ", " + text
+            else:
+                self.headers_in[key] = text
+        self.hostname = self.headers_in.get("host", "").rsplit(":", 1)[0]
+        self.client_ip = connection.client_ip
+        self.client_port = connection.client_port
+        self.local_ip = connection.local_ip
+        self.local_port = connection.local_port
+        self.per_dir_config: dict = {}
+        self.handler: str | None = None
+        self.status = 200
+        self.content_type: str | None = None
+        self.headers_out: list[tuple[str, str]] = []
+        self.body: list[bytes] = []
+        self.allowed = 0
+
+    @property
+    def client(self) -> str:
+        """The %pI of the client, as error_log lines show it."""
+        if ":" in self.client_ip:
+            return f"[{self.client_ip}]:{self.client_port}"
+        return f"{self.client_ip}:{self.client_port}"
+
+    async def read_body(self, limit: int) -> bytes:
+        """Up to `limit` bytes of the request body (less when the body is shorter)."""
+        return await self.connection.read_body(limit)
+
+    def set_content_type(self, value: str) -> None:
+        self.content_type = value
+
+    def write(self, data: bytes | str) -> None:
+        if isinstance(data, str):
+            data = data.encode("latin-1", "replace")
+        self.body.append(data)
+
+    def log_error(self, module: str, level: int, message: str, status=None,
+                  source: str | None = None) -> None:
+        """ap_log_rerror: the message with the client's address."""
+        self.httpd.log_error(module, level, message, status, source, client=self.client)
+
+
+def normalise_path(raw: str) -> str | None:
+    """The decoded, dot-segment-free path httpd matches sections against; None is 400.
+
+    ap_unescape_url (a bad escape or an encoded NUL is an error; %2F is refused as httpd
+    does without AllowEncodedSlashes: None), then ap_getparents and merged slashes.
+    """
+    if not raw.startswith("/"):
+        return None
+    if "%" in raw:
+        i = raw.find("%")
+        while i >= 0:
+            pair = raw[i + 1 : i + 3]
+            if len(pair) < 2 or not all(c in "0123456789abcdefABCDEF" for c in pair):
+                return None
+            if pair in ("00", "2f", "2F"):
+                return None
+            i = raw.find("%", i + 3)
+        path = unquote_to_bytes(raw).decode("latin-1")
+    else:
+        path = raw
+    segments: list[str] = []
+    for segment in path.split("/")[1:]:
+        if segment == ".":
+            continue
+        if segment == "..":
+            if not segments:
+                return None
+            segments.pop()
+            continue
+        segments.append(segment)
+    trailing = path.endswith("/") or path.endswith("/.") or path.endswith("/..")
+    merged = "/" + "/".join(s for s in segments if s)
+    if trailing and merged != "/":
+        merged += "/"
+    return merged

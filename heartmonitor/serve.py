@@ -1,0 +1,367 @@
+"""Running the server: httpd's start-up after the configuration is read, and its signals.
+
+    -k handling (ap_signal_server) -> open logs -> Listen sockets -> post_config ->
+    detach (unless -X, -DFOREGROUND, -DNO_DETACH, -DONE_PROCESS) -> PidFile ->
+    child_init (watchdogs) -> serve until a signal.
+
+SIGTERM/SIGINT stop, SIGWINCH stops gracefully, SIGHUP restarts and SIGUSR1 restarts
+gracefully, as in httpd. A restart reads the configuration again; if it fails to read
+or to start, heartmonitor logs why and keeps the running configuration (httpd would
+exit). What modules keep across restarts (the heartbeat table, the multicast socket,
+the slotmem) lives in `retained`, and the Listen sockets stay open throughout.
+
+Unlike httpd, post_config runs before detaching, so `heartmonitor -k start` exits 1
+with the reason on the terminal when start-up fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import os
+import signal
+import sys
+import time
+
+from . import SERVER_BANNER, log
+from .errorlog import LogOpenError, open_error_log
+from .http.scoreboard import Scoreboard
+from .http.server import BindError, HttpServer, open_listeners
+from .pidfile import PidReadError, is_ours, pid_path, read_pid, remove_pid, write_pid
+
+FOREGROUND_DEFINES = ("DEBUG", "FOREGROUND", "NO_DETACH", "ONE_PROCESS")
+SIGNAL_ACTIONS = {
+    signal.SIGTERM: "stop", signal.SIGINT: "stop", signal.SIGWINCH: "graceful-stop",
+    signal.SIGHUP: "restart", signal.SIGUSR1: "graceful",
+}
+APR_EGENERAL = (20014, "Internal error (specific information not available)")
+
+
+class LogStream:
+    """A file-like view of an error log target, for messages printed while restarting."""
+
+    def __init__(self, target: log.LogTarget) -> None:
+        self.target = target
+
+    def write(self, text: str) -> int:
+        for line in text.splitlines():
+            self.target.write(line, log.ERR)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+class Console:
+    """What the terminal shows in the foreground: where it listens, servers coming and going."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+
+    def say(self, text: str) -> None:
+        try:
+            self.stream.write(f"heartmonitor: {text}\n")
+            self.stream.flush()
+        except (OSError, ValueError):
+            pass
+
+
+def signal_server(httpd, dash_k: str | None) -> int | None:
+    """ap_signal_server: an exit code when -k is done, None to go on starting."""
+    path = pid_path(httpd)
+    shown = httpd.pid_fname or httpd.layout.default_pidlog
+    running = False
+    status = "httpd (no pid file) not running"
+    try:
+        pid = read_pid(path)
+    except FileNotFoundError:
+        pid = 0
+    except PidReadError as error:
+        code = (error.errno, os.strerror(error.errno)) if error.errno else APR_EGENERAL
+        httpd.startup_log.target.write(log.format_line(
+            "", log.ERR, f"AH00058: Error retrieving pid file {shown}", status=code,
+            startup=True), log.ERR)
+        httpd.startup("AH00059: Remove it before continuing if it is corrupted.")
+        return 1
+    if pid:
+        running = is_ours(pid, path)
+        status = (f"httpd (pid {pid}) already running" if running
+                  else f"httpd (pid {pid}?) not running")
+    out = httpd.stdout
+    if dash_k in (None, "start"):
+        if running:
+            out.write(status + "\n")
+            return 0
+        return None
+    if dash_k == "stop":
+        if not running:
+            out.write(status + "\n")
+        else:
+            _send(httpd, pid, signal.SIGTERM)
+        return 0
+    if dash_k in ("restart", "graceful"):
+        if not running:
+            out.write("httpd not running, trying to start\n")
+            return None
+        return _send(httpd, pid, signal.SIGHUP if dash_k == "restart" else signal.SIGUSR1)
+    if dash_k == "graceful-stop":
+        if not running:
+            out.write(status + "\n")
+            return 0
+        return _send(httpd, pid, signal.SIGWINCH)
+    return None
+
+
+def _send(httpd, pid: int, sig: int) -> int:
+    try:
+        os.kill(pid, sig)
+    except OSError as error:
+        httpd.startup_log.target.write(log.format_line(
+            "", log.ERR, "AH00057: sending signal to server", status=error.errno,
+            startup=True), log.ERR)
+        return 1
+    return 0
+
+
+class Runner:
+    """The server across generations (restarts)."""
+
+    def __init__(self, httpd, options) -> None:
+        self.httpd = httpd
+        self.options = options
+        self.retained: dict = {}
+        self.scoreboard = Scoreboard()
+        self.sockets: dict = {}
+        self.http: HttpServer | None = None
+        self.terminal = sys.stderr
+        self.foreground = any(name in httpd.defines for name in FOREGROUND_DEFINES)
+        self.console = Console(sys.stdout) if self.foreground else None
+        self.pid_file: str | None = None
+        self.pending: list[str] = []
+        self.wakeup: asyncio.Event | None = None
+        self.watcher = None
+
+    # -- one generation ---------------------------------------------------------------
+
+    def prepare(self, httpd, first: bool) -> bool:
+        """open_logs, the Listen sockets and post_config for this configuration."""
+        httpd.retained = self.retained
+        httpd.extensions["scoreboard"] = self.scoreboard
+        try:
+            error_log = open_error_log(httpd)
+        except LogOpenError:
+            httpd.startup("AH00015: Unable to open logs")
+            return False
+        if first:
+            error_log.target.echo = self.terminal
+        httpd.error_log = error_log
+        listeners = httpd.extensions.get("listeners", [])
+        try:
+            sockets = open_listeners(listeners, self.sockets)
+        except BindError as error:
+            httpd.startup_log.target.write(log.format_line(
+                "", log.CRIT, f"AH00072: make_sock: could not bind to address {error.address}",
+                status=error.errno, startup=True), log.CRIT)
+            httpd.startup("no listening sockets available, shutting down")
+            httpd.startup("AH00015: Unable to open logs")
+            error_log.target.close()
+            return False
+        if not httpd.run_hook_all("post_config"):
+            httpd.startup_log.target.write("AH00016: Configuration Failed", log.ERR)
+            if error_log.target.stream is not httpd.startup_log.target.stream:
+                error_log.log("", log.EMERG, "AH00016: Configuration Failed")
+            for key, sock in sockets.items():
+                if key not in self.sockets:
+                    sock.close()
+            error_log.target.close()
+            return False
+        for key, sock in self.sockets.items():
+            if key not in sockets:
+                sock.close()
+        self.sockets = sockets
+        return True
+
+    async def start_generation(self, httpd) -> None:
+        self.httpd = httpd
+        httpd.loop = asyncio.get_running_loop()
+        httpd.background_tasks = set()
+        httpd.stopping = False
+        httpd.error_log.target.echo = None
+        if self.http is None:
+            self.http = HttpServer(httpd, self.scoreboard)
+        self.http.reconfigure(httpd)
+        await self.http.listen(self.sockets)
+        httpd.run_hook_all("child_init")
+        if self.console is not None:
+            self._console_notices(httpd)
+        httpd.log_error("mpm_event", log.NOTICE,
+                        f"AH00489: {SERVER_BANNER} configured -- resuming normal operations")
+        httpd.log_error("mpm_event", log.INFO,
+                        f"AH00490: Server built: {_built()}")
+        httpd.log_error("core", log.NOTICE,
+                        f"AH00094: Command line: '{' '.join(self.options.argv)}'")
+
+    def _console_notices(self, httpd) -> None:
+        say = self.console.say
+        for (_family, ip, port, _specific) in self.sockets:
+            shown = f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
+            say(f"serving HTTP on {shown}")
+        if not self.sockets:
+            say("no Listen directive: HTTP is off")
+        for hook in httpd.hooks("console"):
+            hook.function(httpd, say)
+
+    async def stop_generation(self, graceful: bool, final: bool) -> None:
+        httpd = self.httpd
+        httpd.stopping = True
+        tasks = list(getattr(httpd, "background_tasks", ()))
+        if tasks:
+            await asyncio.wait(tasks, timeout=5.0)
+            for task in tasks:
+                task.cancel()
+        if self.http is not None:
+            if final:
+                await self.http.close(graceful)
+            elif not graceful:
+                await self.http.drop_connections(False)
+        httpd.run_hook_all("shutdown", final)
+
+    # -- restarts -------------------------------------------------------------------
+
+    def read_again(self):
+        """The configuration read afresh, or None (the reason is in the error log)."""
+        from .lifecycle import new_httpd, read_and_check
+
+        old = self.httpd
+        httpd = new_httpd(self.options, stderr=LogStream(old.error_log.target),
+                          stdout=LogStream(old.error_log.target))
+        httpd.config_generation = old.config_generation + 1
+        confname = self.options.confname or httpd.layout.server_config_file
+        if not read_and_check(httpd, confname):
+            old.log_error("core", log.ERR,
+                          "configuration not reloaded: it has errors (see above); the running "
+                          "configuration stays")
+            return None
+        return httpd
+
+    async def restart(self, graceful: bool) -> bool:
+        old = self.httpd
+        if graceful:
+            old.log_error("mpm_event", log.NOTICE,
+                          "AH00493: SIGUSR1 received.  Doing graceful restart")
+        else:
+            old.log_error("mpm_event", log.NOTICE,
+                          "AH00494: SIGHUP received.  Attempting to restart")
+        new = self.read_again()
+        if new is None:
+            return True
+        await self.stop_generation(graceful, final=False)
+        if self.prepare(new, first=False):
+            self.scoreboard.generation += 1
+            old.error_log.target.close()
+            await self.start_generation(new)
+            return True
+        old.log_error("core", log.ERR, "restart failed (see above); the running configuration "
+                                       "stays")
+        old.stopping = False
+        if self.prepare(old, first=False):
+            await self.start_generation(old)
+            return True
+        return False
+
+    # -- the loop -------------------------------------------------------------------
+
+    def request(self, action: str) -> None:
+        self.pending.append(action)
+        if self.wakeup is not None:
+            self.wakeup.set()
+
+    async def main(self) -> int:
+        loop = asyncio.get_running_loop()
+        self.wakeup = asyncio.Event()
+        for sig, action in SIGNAL_ACTIONS.items():
+            loop.add_signal_handler(sig, self.request, action)
+        await self.start_generation(self.httpd)
+        if self.options.watch_config:
+            from .reload import ConfigWatcher
+
+            self.watcher = ConfigWatcher(self, loop)
+            self.watcher.watch(self.httpd.files_read)
+        code = 0
+        while True:
+            await self.wakeup.wait()
+            self.wakeup.clear()
+            action = self.pending.pop(0) if self.pending else None
+            if action in ("stop", "graceful-stop"):
+                if action == "stop":
+                    self.httpd.log_error("mpm_event", log.NOTICE,
+                                         "AH00491: caught SIGTERM, shutting down")
+                else:
+                    self.httpd.log_error("mpm_event", log.NOTICE,
+                                         "AH00492: caught SIGWINCH, shutting down gracefully")
+                await self.stop_generation(graceful=action == "graceful-stop", final=True)
+                break
+            if action in ("restart", "graceful"):
+                if not await self.restart(graceful=action == "graceful"):
+                    code = 1
+                    break
+                if self.watcher is not None:
+                    self.watcher.watch(self.httpd.files_read)
+            if self.pending:
+                self.wakeup.set()
+        if self.watcher is not None:
+            self.watcher.stop()
+        for sock in self.sockets.values():
+            sock.close()
+        if self.pid_file:
+            remove_pid(self.httpd, self.pid_file)
+        self.httpd.error_log.target.close()
+        return code
+
+
+def _built() -> str:
+    from . import SERVER_BUILT
+
+    return SERVER_BUILT
+
+
+def _detach(runner: Runner) -> None:
+    """apr_proc_detach(APR_PROC_DETACH_DAEMONIZE): the parent returns 0, the child goes on."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if os.fork() > 0:
+        os._exit(0)
+    os.setsid()
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.close(devnull)
+    runner.terminal = None
+
+
+def serve(httpd, options) -> int:
+    """Start serving; returns the exit code once the server stops."""
+    code = signal_server(httpd, options.dash_k)
+    if code is not None:
+        return code
+    gc.enable()
+    runner = Runner(httpd, options)
+    if not runner.prepare(httpd, first=True):
+        return 1
+    if "NO_DETACH" in httpd.defines and "DEBUG" not in httpd.defines:
+        try:
+            os.setsid()
+        except OSError:
+            pass
+    elif not runner.foreground:
+        _detach(runner)
+        httpd.error_log.target.echo = None
+    path = pid_path(httpd)
+    if path is not None and write_pid(httpd, path):
+        runner.pid_file = path
+    started = time.time()
+    runner.scoreboard.restart_time = started
+    try:
+        return asyncio.run(runner.main())
+    except KeyboardInterrupt:
+        return 0
