@@ -16,7 +16,9 @@ from heartmonitor.module import LAST, MIDDLE, Hook, Module
 
 STATUS_MAGIC_TYPE = "application/x-httpd-status"
 DEFAULT_TIME_FORMAT = "%A, %d-%b-%Y %H:%M:%S %Z"
-DOCTYPE_HTML_3_2 = '<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 3.2 Final//EN">\n'
+# httpd 2.4's DOCTYPE_HTML_3_2 is, despite its name, HTML 4.01 strict.
+DOCTYPE_HTML_3_2 = ('<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01//EN" '
+                    '"http://www.w3.org/TR/html4/strict.dtd">\n')
 AP_STATUS_SHORT, AP_STATUS_NOTABLE, AP_STATUS_EXTENDED = 1, 2, 4
 KBYTE, MBYTE, GBYTE = 1024, 1048576, 1073741824
 STATUS_MAXLINE = 64
@@ -39,28 +41,30 @@ SCOREBOARD_KEY = (
     "</p>\n"
 )
 TABLE_KEY = (
-    "</table>\n \n<hr /> \n<table>\n \n"
-    "<tr><th>Srv</th><td>Child Server number - generation</td></tr>\n \n"
-    "<tr><th>PID</th><td>OS process ID</td></tr>\n \n"
+    "</table>\n <hr /> <table>\n "
+    "<tr><th>Srv</th><td>Child Server number - generation</td></tr>\n "
+    "<tr><th>PID</th><td>OS process ID</td></tr>\n "
     "<tr><th>Acc</th><td>Number of accesses this connection / this child / this slot</td>"
-    "</tr>\n \n"
+    "</tr>\n "
     "<tr><th>M</th><td>Mode of operation</td></tr>\n"
     "<tr><th>CPU</th><td>CPU usage, number of seconds</td></tr>\n"
-    "<tr><th>SS</th><td>Seconds since beginning of most recent request</td></tr>\n \n"
-    "<tr><th>Req</th><td>Milliseconds required to process most recent request</td></tr>\n \n"
-    "<tr><th>Dur</th><td>Sum of milliseconds required to process all requests</td></tr>\n \n"
-    "<tr><th>Conn</th><td>Kilobytes transferred this connection</td></tr>\n \n"
-    "<tr><th>Child</th><td>Megabytes transferred this child</td></tr>\n \n"
-    "<tr><th>Slot</th><td>Total megabytes transferred this slot</td></tr>\n \n"
+    "<tr><th>SS</th><td>Seconds since beginning of most recent request</td></tr>\n "
+    "<tr><th>Req</th><td>Milliseconds required to process most recent request</td></tr>\n "
+    "<tr><th>Dur</th><td>Sum of milliseconds required to process all requests</td></tr>\n "
+    "<tr><th>Conn</th><td>Kilobytes transferred this connection</td></tr>\n "
+    "<tr><th>Child</th><td>Megabytes transferred this child</td></tr>\n "
+    "<tr><th>Slot</th><td>Total megabytes transferred this slot</td></tr>\n "
     "</table>\n"
 )
 MODE_NAMES = {2: "_", 1: "<b>S</b>", 3: "<b>R</b>", 4: "<b>W</b>", 5: "<b>K</b>",
               6: "<b>L</b>", 7: "<b>D</b>", 8: "<b>C</b>", 0: ".", 9: "G", 10: "I"}
 
 
-def c_g(value: float) -> str:
-    """printf's %g."""
-    return f"{value:g}"
+def c_g(value: float, precision: int = 6) -> str:
+    """apr_snprintf's %g (".125", not "0.125")."""
+    from heartmonitor.apr.snprintf import format_g
+
+    return format_g(value, precision)
 
 
 def format_byte_out(size: float) -> str:
@@ -249,12 +253,12 @@ def render_html(httpd, request, f: Figures, notable: bool) -> str:
         out.append(f"<dt>CPU Usage: u{c_g(gu)} s{c_g(gs)} cu{c_g(gcu)} cs{c_g(gcs)}")
         cpu = gu + gs + gcu + gcs
         if cpu and f.up_time:
-            out.append(f" - {cpu / f.up_time * 100.0:.3g}% CPU load</dt>\n")
+            out.append(f" - {c_g(cpu / f.up_time * 100.0, 3)}% CPU load</dt>\n")
         else:
             out.append("</dt>\n")
         out.append("<dt>")
         if f.up_time > 0:
-            out.append(f"{_f32(f.count / f.up_time):.3g} requests/sec - "
+            out.append(f"{c_g(_f32(f.count / f.up_time), 3)} requests/sec - "
                        f"{format_byte_out(int(_f32(KBYTE * f.kbcount / f.up_time)))}/second")
         if f.count > 0:
             if f.up_time > 0:
@@ -292,7 +296,7 @@ def render_html(httpd, request, f: Figures, notable: bool) -> str:
     else:
         out.append(_worker_table(f, notable))
     out.append(_run_status_hooks(httpd, request, _flags(f, False, notable)))
-    out.append("<hr />\n</body></html>\n")
+    out.append("</body></html>\n")  # ServerSignature Off: no signature
     return "".join(out)
 
 

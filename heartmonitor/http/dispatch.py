@@ -19,7 +19,7 @@ from heartmonitor import log
 
 from .request import DECLINED, DONE, M_GET, M_OPTIONS, M_POST, OK, Request, normalise_path
 
-DEFAULT_ALLOW = "GET,POST,OPTIONS,HEAD"
+DEFAULT_ALLOW = "HEAD,GET,POST,OPTIONS,TRACE"
 
 
 async def process_request(httpd, request: Request) -> int:

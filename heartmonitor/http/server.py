@@ -223,8 +223,8 @@ class HttpConnection:
             worker.start_time = started
             worker.client = self.client_ip
             worker.request = request.the_request[:63]
-            worker.protocol = request.protocol
-            worker.vhost = self.httpd.server_conf.server_hostname or ""
+            worker.protocol = "http/1.1"  # the connection's protocol, as httpd names it
+            worker.vhost = f"{self.httpd.server_conf.server_hostname or ''}:{self.local_port}"
             worker.conn_count = self.requests - 1 if self.requests > 1 else 0
             worker.status = SERVER_BUSY_WRITE
         try:
@@ -307,12 +307,14 @@ class HttpConnection:
     async def _send(self, request, status, headers, body, content_type, close) -> int:
         out = [("Date", formatdate(usegmt=True)), ("Server", SERVER_BANNER)]
         out.extend(headers)
-        out.append(("Content-Length", str(len(body))))
+        if not (request.header_only and status >= 400):
+            # httpd sends no body, and so no length, for a HEAD request's error.
+            out.append(("Content-Length", str(len(body))))
         wants_keepalive = "keep-alive" in request.headers_in.get("connection", "").lower()
-        if close:
+        if close or status == 400:
             out.append(("Connection", "close"))
-        elif wants_keepalive:
-            left = MAX_KEEPALIVE_REQUESTS - self.requests
+        elif wants_keepalive and request.protocol == "HTTP/1.1":
+            left = MAX_KEEPALIVE_REQUESTS - self.requests + 1
             out.append(("Keep-Alive", f"timeout={int(self.server.keepalive_timeout)}, "
                                       f"max={left}"))
             out.append(("Connection", "Keep-Alive"))

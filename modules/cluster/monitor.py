@@ -61,7 +61,7 @@ class Monitor:
             self.listener.start(asyncio.get_running_loop())
             self.httpd.log_error("heartmonitor", log.DEBUG,
                                  "AH02091: _heartmonitor_ listener started.",
-                                 source="mod_heartmonitor.c(727)")
+                                 source="mod_heartmonitor.c(619)")
             self.update(now)
         elif state == STATE_RUNNING:
             if now - self.last_update >= HM_UPDATE_SEC:
@@ -69,7 +69,7 @@ class Monitor:
         elif state == STATE_STOPPING:
             self.httpd.log_error("heartmonitor", log.DEBUG,
                                  "AH02092: stopping _heartmonitor_ listener.",
-                                 source="mod_heartmonitor.c(750)")
+                                 source="mod_heartmonitor.c(660)")
             self.listener.stop()
             self.update(now)
         return 0
@@ -165,7 +165,7 @@ def post_config(httpd, module) -> bool:
     watchdog = get_instance(httpd, HM_WATCHDOG_NAME, 0, 1)
     register(watchdog, 0, monitor, monitor.callback)
     httpd.log_error("heartmonitor", log.DEBUG, "AH02096: wd callback _heartmonitor_",
-                    source="mod_heartmonitor.c(870)")
+                    source="mod_heartmonitor.c(736)")
     return True
 
 

@@ -1,0 +1,100 @@
+"""APR's own %g (apr_gcvt over apr_ecvt), which httpd's status page prints with.
+
+It differs from C's printf: no leading zero before the point (0.125 prints as ".125"),
+its own rounding, and E-style only when the exponent is below -4 or the integer part is
+more than 4 digits longer than the precision.
+"""
+
+from __future__ import annotations
+
+import math
+
+NDIG = 80
+FLOAT_DIGITS = 6
+
+
+def _ecvt(arg: float, ndigits: int) -> tuple[list[int], int, bool]:
+    """apr_cvt(eflag=1): (digits, position of the decimal point, negative)."""
+    ndigits = min(ndigits, NDIG - 2)
+    negative = arg < 0
+    arg = -arg if negative else arg
+    arg, whole = math.modf(arg)
+    digits: list[int] = []
+    r2 = 0
+    if whole != 0:
+        while len(digits) < NDIG and whole != 0:
+            fraction, whole = math.modf(whole / 10)
+            digits.insert(0, int((fraction + 0.03) * 10))
+            r2 += 1
+    elif arg > 0:
+        while arg * 10 < 1:
+            arg *= 10
+            r2 -= 1
+    end = ndigits
+    if end < 0:
+        return [], -ndigits, negative
+    decpt = r2
+    while len(digits) <= end and len(digits) < NDIG:
+        arg, digit = math.modf(arg * 10)
+        digits.append(int(digit))
+    if end >= NDIG:
+        return digits[: NDIG - 1], decpt, negative
+    digits[end] += 5
+    i = end
+    while digits[i] > 9:
+        digits[i] = 0
+        if i > 0:
+            i -= 1
+            digits[i] += 1
+        else:
+            digits[i] = 1
+            decpt += 1
+    return digits[:end], decpt, negative
+
+
+def format_g(number: float, precision: int = FLOAT_DIGITS) -> str:
+    """apr_snprintf's "%g" / "%.<precision>g"."""
+    if precision == 0:
+        precision = 1
+    digits, decpt, negative = _ecvt(number, precision)
+    text = "0123456789"
+    ndigit = precision
+    while ndigit > 1 and ndigit - 1 < len(digits) and digits[ndigit - 1] == 0:
+        ndigit -= 1
+    digits = digits + [0] * (precision - len(digits))
+    out = ["-"] if negative else []
+    if (decpt >= 0 and decpt - ndigit > 4) or (decpt < 0 and decpt < -3):
+        decpt -= 1
+        out.append(text[digits[0]])
+        out.append(".")
+        out.extend(text[d] for d in digits[1:ndigit])
+        out.append("e")
+        if decpt < 0:
+            decpt = -decpt
+            out.append("-")
+        else:
+            out.append("+")
+        if decpt // 100 > 0:
+            out.append(text[decpt // 100])
+        if decpt // 10 > 0:
+            out.append(text[(decpt % 100) // 10])
+        out.append(text[decpt % 10])
+    else:
+        if decpt <= 0:
+            if digits[0] != 0:
+                out.append(".")
+            while decpt < 0:
+                decpt += 1
+                out.append("0")
+        for i in range(1, ndigit + 1):
+            out.append(text[digits[i - 1]])
+            if i == decpt:
+                out.append(".")
+        if ndigit < decpt:
+            while ndigit < decpt:
+                ndigit += 1
+                out.append("0")
+            out.append(".")
+    if out and out[-1] == ".":
+        out.pop()
+    return "".join(out)
