@@ -53,17 +53,55 @@ class LogStream:
 
 
 class Console:
-    """What the terminal shows in the foreground: where it listens, servers coming and going."""
+    """What the terminal shows in the foreground: where it listens, servers coming and going.
+
+    Lines are written by a thread of their own, so a terminal or pipe that does not keep
+    up never stalls the server; at most LINES_PER_SECOND lines a second are shown and
+    the rest are counted in one summary line.
+    """
+
+    LINES_PER_SECOND = 20
+    QUEUE_LIMIT = 1000
 
     def __init__(self, stream) -> None:
+        import queue
+        import threading
+
         self.stream = stream
+        self.queue: queue.Queue = queue.Queue(self.QUEUE_LIMIT)
+        self.window = 0.0
+        self.shown = 0
+        self.held_back = 0
+        threading.Thread(target=self._write, name="console", daemon=True).start()
 
     def say(self, text: str) -> None:
+        now = time.monotonic()
+        if now - self.window >= 1.0:
+            if self.held_back:
+                self._put(f"({self.held_back} more lines like these left out)")
+            self.window, self.shown, self.held_back = now, 0, 0
+        if self.shown >= self.LINES_PER_SECOND:
+            self.held_back += 1
+            return
+        self.shown += 1
+        self._put(text)
+
+    def _put(self, text: str) -> None:
+        import queue
+
         try:
-            self.stream.write(f"heartmonitor: {text}\n")
-            self.stream.flush()
-        except (OSError, ValueError):
+            self.queue.put_nowait(f"heartmonitor: {text}\n")
+        except queue.Full:
             pass
+
+    def _write(self) -> None:
+        while True:
+            line = self.queue.get()
+            try:
+                self.stream.write(line)
+                self.stream.flush()
+            except (OSError, ValueError):
+                return
 
 
 def signal_server(httpd, dash_k: str | None) -> int | None:

@@ -1,0 +1,272 @@
+"""The running monitor: datagrams in, hb.dat and the slotmem out, and bad input survived."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import stat
+import struct
+import time
+
+import pytest
+
+from heartmonitor.modules.cluster.sender import IP_PKTINFO
+from heartmonitor.modules.cluster.slotmem import SLOT_SIZE, Slotmem, slotmem_filename
+from tests.helpers import heartmonitor, write
+from tests.live import PrivateNetwork, heartmonitor_server, read, request, send, wait_for
+
+PORT = 8090
+MODULES = ("slotmem_shm", "heartmonitor", "status", "authz_core", "authz_host")
+LINE = re.compile(rb"^(\S+) &ready=(\d+)&busy=(\d+)&lastseen=(\d+)&port=(\d+)\n")
+
+
+def monitor_conf(directory: str, extra: str = "", storage: str = "HeartbeatMaxServers 0",
+                 level: str = "warn", port: int = PORT) -> str:
+    loads = "".join(f"LoadModule {m}_module modules/mod_{m}.so\n" for m in MODULES)
+    return write(os.path.join(directory, "httpd.conf"), (
+        f"ServerRoot {directory}\nServerName localhost\nPidFile {directory}/httpd.pid\n"
+        f"ErrorLog {directory}/error_log\nDefaultRuntimeDir {directory}\nLogLevel {level}\n"
+        f"Listen 127.0.0.1:{port}\n{loads}HeartbeatListen 239.0.0.1:27999\n"
+        f"HeartbeatListenInterface 127.0.0.1\n{storage}\n"
+        f"HeartbeatStorage {directory}/hb.dat\n"
+        "<Location /hb>\n    SetHandler heartbeat\n</Location>\n"
+        "<Location /server-status>\n    SetHandler server-status\n</Location>\n" + extra))
+
+
+def entries(path: str) -> dict[str, tuple[int, int, int, int]]:
+    """hb.dat as {ip: (ready, busy, lastseen, port)}; every line must be well formed."""
+    with open(path, "rb") as handle:
+        data = handle.read()
+    result = {}
+    for line in data.splitlines(keepends=True):
+        match = LINE.match(line)
+        assert match, line
+        ip, *numbers = match.groups()
+        result[ip.decode()] = tuple(int(n) for n in numbers)
+    return result
+
+
+def listed(path: str, count: int):
+    return lambda: os.path.exists(path) and len(entries(path)) >= count and entries(path)
+
+
+@pytest.fixture
+def network():
+    with PrivateNetwork() as net:
+        yield net
+
+
+def test_datagrams_become_hb_dat_lines(network, tmp_path):
+    directory = str(tmp_path)
+    hb = os.path.join(directory, "hb.dat")
+    with heartmonitor_server(monitor_conf(directory), directory):
+        # The first write happens at start, before any heartbeat: an empty file, 0444.
+        assert wait_for(lambda: os.path.exists(hb))
+        assert read(hb) == ""
+        assert stat.S_IMODE(os.stat(hb).st_mode) == 0o444
+        send(b"v=1&ready=75&busy=0", "127.0.0.2")
+        send(b"V=1&READY=10&BUSY=2&port=8080", "127.0.0.3")
+        send(b"v=1&ready=-5&busy=4294967297", "127.0.0.4")
+        send(b"v=1&ready=%37%38&busy=+3x&&&port=99999999999", "127.0.0.5")
+        send(b"v=1&ready=11&busy=3&port=9090", "127.0.0.3")
+        table = wait_for(listed(hb, 4), timeout=8)
+    assert {ip: value[:2] + value[3:] for ip, value in table.items()} == {
+        "127.0.0.2": (75, 0, 80),
+        "127.0.0.3": (11, 3, 8080),  # the port of the first heartbeat stays
+        "127.0.0.4": (4294967291, 1, 80),
+        "127.0.0.5": (78, 3, 1215752191),
+    }
+    assert all(value[2] <= 5 for value in table.values())
+
+
+def test_bad_datagrams_are_logged_rate_limited_and_survived(network, tmp_path):
+    directory = str(tmp_path)
+    hb = os.path.join(directory, "hb.dat")
+    with heartmonitor_server(monitor_conf(directory), directory) as server:
+        for payload in (b"", b"garbage", b"\xff\xfe\x00binary", b"ready=1&busy=1",
+                        b"x" * 65000, os.urandom(512)):
+            send(payload, "127.0.0.9")
+        for _ in range(200):
+            send(b"v=1", "127.0.0.9")
+        send(b"v=1&ready=1&busy=2&" + b"y" * 3000, "127.0.0.10")  # cut at 1000 bytes
+        table = wait_for(listed(hb, 1), timeout=8)
+        log = read(server.error_log)
+        status, _headers, _body = request(PORT, path="/server-status?auto")
+    assert status == 200
+    assert list(table) == ["127.0.0.10"] and table["127.0.0.10"][:2] == (1, 2)
+    first = re.findall(r"\[heartmonitor:crit\] \[pid \d+:tid \d+\] AH02087: malformed "
+                       r"message from 127\.0\.0\.9:\d+\n", log)
+    assert len(first) == 1
+    assert re.search(r"\[heartmonitor:crit\] \[pid \d+:tid \d+\] 205 more malformed messages "
+                     r"were not logged \(at most one AH02087 line per second\)\n", log), log
+
+
+def test_a_flood_from_thousands_of_sources(network, tmp_path):
+    directory = str(tmp_path)
+    hb = os.path.join(directory, "hb.dat")
+    sources = [f"127.1.{i // 250}.{i % 250 + 1}" for i in range(3000)]
+    with heartmonitor_server(monitor_conf(directory), directory):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF, socket.inet_aton("127.0.0.1"))
+        for round_number in range(3):
+            for source in sources:
+                info = struct.pack("I4s4s", 0, socket.inet_aton(source), b"\0" * 4)
+                sock.sendmsg([f"v=1&ready={round_number}&busy=1".encode()],
+                               [(socket.IPPROTO_IP, IP_PKTINFO, info)], 0,
+                               ("239.0.0.1", 27999))
+            time.sleep(0.2)
+        sock.close()
+        table = wait_for(lambda: len(entries(hb)) == 3000 and all(
+            v[0] == 2 for v in entries(hb).values()) and entries(hb), timeout=12)
+        status, _h, _b = request(PORT, path="/server-status?auto")
+    assert status == 200
+    assert len(table) == 3000
+
+
+def test_port_and_busy_of_post_and_bad_bodies(network, tmp_path):
+    directory = str(tmp_path)
+    hb = os.path.join(directory, "hb.dat")
+    with heartmonitor_server(monitor_conf(directory), directory):
+        status, headers, body = request(PORT, "POST", "/hb", b"v=1&ready=7&busy=1&port=8081")
+        assert (status, body, dict(headers)["Content-Type"]) == (200, b"OK", "text/plain")
+        assert (request(PORT, "POST", "/hb", b"")[0], request(PORT, "POST", "/hb", b"ready=1")[0]
+                ) == (400, 400)
+        big = b"ready=5&busy=2&" + b"z" * (2 << 20)
+        assert request(PORT, "POST", "/hb", big)[0] == 200
+        chunks = iter([b"ready=9&", b"busy=4", b"&port=81"])
+        assert request(PORT, "POST", "/hb", chunks,
+                       headers={"Transfer-Encoding": "chunked"})[0] == 200
+        status, headers, body = request(PORT, "GET", "/hb")
+        assert (status, dict(headers)["Allow"]) == (405, "TRACE")
+        table = wait_for(lambda: entries(hb).get("127.0.0.1", (0,))[0] == 9 and entries(hb))
+    assert table["127.0.0.1"][:2] == (9, 4) and table["127.0.0.1"][3] == 81
+
+
+def test_a_slow_client_blocks_nobody_and_times_out(network, tmp_path):
+    directory = str(tmp_path)
+    with heartmonitor_server(monitor_conf(directory, extra="Timeout 2\n"), directory):
+        slow = socket.create_connection(("127.0.0.1", PORT))
+        slow.sendall(b"POST /hb HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nready=1")
+        started = time.monotonic()
+        assert request(PORT, "POST", "/hb", b"ready=1&busy=1")[0] == 200
+        assert time.monotonic() - started < 1.0
+        slow.settimeout(10)
+        answer = slow.recv(65536)
+        waited = time.monotonic() - started
+        slow.close()
+    assert answer.startswith(b"HTTP/1.1 408 Request Timeout\r\n")
+    assert 1.5 < waited < 6
+
+
+def test_storage_directory_vanishing_is_logged_and_retried(network, tmp_path):
+    directory = str(tmp_path)
+    store = os.path.join(directory, "store")
+    os.mkdir(store)
+    hb = os.path.join(store, "hb.dat")
+    conf = monitor_conf(directory)
+    write(conf, read(conf).replace(f"HeartbeatStorage {directory}/hb.dat",
+                                   f"HeartbeatStorage {hb}"))
+    with heartmonitor_server(conf, directory) as server:
+        assert wait_for(lambda: os.path.exists(hb))
+        os.chmod(hb, 0o644)
+        os.remove(hb)
+        os.rmdir(store)
+        send(b"v=1&ready=3&busy=1", "127.0.0.7")
+        assert wait_for(lambda: "AH02081" in read(server.error_log), timeout=8)
+        time.sleep(5.5)  # another failed write: not logged again
+        os.mkdir(store)
+        table = wait_for(listed(hb, 1), timeout=8)
+        log = read(server.error_log)
+    assert table["127.0.0.7"][:2] == (3, 1)
+    assert len(re.findall(
+        rf"\[heartmonitor:crit\] \[pid \d+:tid \d+\] \(2\)No such file or directory: AH02081: "
+        rf"Unable to open tmp file: {re.escape(hb)}\.tmp\.XXXXXX\n", log)) == 1
+    assert f"[heartmonitor:notice]" in log and f"{hb} written again" in log
+
+
+def test_full_slot_table_reuses_the_stalest_slot(network, tmp_path):
+    directory = str(tmp_path)
+    conf = monitor_conf(directory, storage="HeartbeatMaxServers 10")
+    with heartmonitor_server(conf, directory) as server:
+        for index in range(12):
+            send(b"v=1&ready=%d&busy=1" % index, f"127.0.0.{index + 2}")
+            time.sleep(0.02)
+
+        def slots():
+            class Paths:
+                def runtime_dir_relative(self, name):
+                    return os.path.join(directory, name)
+
+            table = Slotmem.attach(slotmem_filename(Paths(), "mod_heartmonitor"))
+            try:
+                return {data[:46].split(b"\0")[0].decode() for _i, data in table.doall()}
+            finally:
+                table.close()
+
+        found = wait_for(lambda: "127.0.0.13" in slots() and slots(), timeout=8)
+        log = read(server.error_log)
+    assert len(found) == 10
+    assert "127.0.0.13" in found and "127.0.0.12" in found
+    assert log.count("slotmem full: HeartbeatMaxServers 10 is too small") == 1
+    assert SLOT_SIZE == 72
+
+
+def test_second_instance_on_the_same_files(network, tmp_path):
+    directory = str(tmp_path)
+    conf = monitor_conf(directory)
+    hb = os.path.join(directory, "hb.dat")
+    with heartmonitor_server(conf, directory):
+        second = heartmonitor("-f", conf, "-DFOREGROUND")
+        assert (second.returncode, second.stderr) == (0, "")
+        assert re.fullmatch(r"httpd \(pid \d+\) already running\n", second.stdout)
+        # Another instance on the same group and storage, other pid file and port.
+        other = os.path.join(directory, "other")
+        os.mkdir(other)
+        text = read(conf).replace(f"PidFile {directory}/httpd.pid", f"PidFile {other}/pid")
+        text = text.replace(f"ErrorLog {directory}/error_log", f"ErrorLog {other}/error_log")
+        text = text.replace(f"Listen 127.0.0.1:{PORT}", f"Listen 127.0.0.1:{PORT + 1}")
+        write(os.path.join(other, "httpd.conf"), text)
+        with heartmonitor_server(os.path.join(other, "httpd.conf"), other):
+            for index in range(20):
+                send(b"v=1&ready=4&busy=4", f"127.0.0.{index + 2}")
+                entries(hb) if os.path.exists(hb) else None
+                time.sleep(0.3)
+            table = wait_for(listed(hb, 20), timeout=8)
+    assert len(table) == 20
+
+
+def test_debug_level_for_heartmonitor_only(network, tmp_path):
+    directory = str(tmp_path)
+    conf = monitor_conf(directory, level="warn heartmonitor:debug")
+    with heartmonitor_server(conf, directory) as server:
+        send(b"v=1&ready=5&busy=2", "127.0.0.5")
+        log = wait_for(lambda: "AH02086" in read(server.error_log) and read(server.error_log))
+    assert re.search(r"\[heartmonitor:debug\] \[pid \d+:tid \d+\] mod_heartmonitor\.c\(549\): "
+                     r"AH02086: 127\.0\.0\.5:\d+ busy=2 ready=5\n", log)
+    assert "[watchdog:debug]" not in log
+
+
+def test_sigkill_during_writes_leaves_a_complete_file(network, tmp_path):
+    """Each POST rewrites hb.dat with ~2000 servers; kill the server in the middle."""
+    directory = str(tmp_path)
+    hb = os.path.join(directory, "hb.dat")
+    simulate = ("LoadModule heartbeat_module modules/mod_heartbeat.so\n"
+                "HeartbeatAddress 239.0.0.1:27999\nHeartbeatAddressInterface 127.0.0.1\n"
+                "HeartbeatSimulate 2000 127.2.0.1 ready=7 busy=1\nWatchdogInterval 100ms\n")
+    conf = monitor_conf(directory, extra=simulate)
+    sizes = []
+    for round_number in range(6):
+        server = heartmonitor_server(conf, directory).start()
+        deadline = time.monotonic() + 0.8 + round_number * 0.23
+        while time.monotonic() < deadline:
+            request(PORT, "POST", "/hb", b"ready=1&busy=1")
+            sizes.append(len(entries(hb)))  # every line complete, whenever it is read
+        server.process.send_signal(signal.SIGKILL)
+        server.process.wait()
+        sizes.append(len(entries(hb)))
+    assert max(sizes) >= 2000
+    # A killed write leaves at most its own temporary file behind.
+    leftovers = [n for n in os.listdir(directory) if n.startswith("hb.dat.tmp.")]
+    assert len(leftovers) <= 6
