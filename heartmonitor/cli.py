@@ -18,6 +18,7 @@ from .server import RUN_CONFIG_DUMP, RUN_CONFIG_TEST, RUN_NORMAL
 
 BASEARGS = "C:c:D:d:E:e:f:vVlLtTSMh?X"
 K_ARGS = ("start", "stop", "restart", "graceful", "graceful-stop")
+BUILDS = ("debian", "upstream")
 
 
 class Usage(Exception):
@@ -53,6 +54,8 @@ class Options:
         self.watch_config = False
         self.immediate: str | None = None
         self.argv: list[str] = []
+        self.command_line: list[str] = []  # argv as the MPM rewrote it (without -k)
+        self.build = "debian"
         self.bin_name = "heartmonitor"
         self.layout: Layout | None = None
 
@@ -114,9 +117,13 @@ def parse_options(argv: list[str], stdout, stderr) -> Options:
             options.format = next(rest, "text")
         elif arg == "--help":
             raise Usage(extra=True)
+        elif arg.startswith("--build="):
+            options.build = arg.split("=", 1)[1]
+        elif arg == "--build":
+            options.build = next(rest, "")
         else:
             args.append(arg)
-    if options.format not in ("text", "json"):
+    if options.format not in ("text", "json") or options.build not in BUILDS:
         raise Usage()
 
     # ap_mpm_rewrite_args: take a valid -k off the command line.
@@ -133,6 +140,7 @@ def parse_options(argv: list[str], stdout, stderr) -> Options:
         if value is not None:
             kept.append(value)
     kept.extend(args[end:])
+    options.command_line = list(kept)
 
     found, end = getopt(kept, BASEARGS, stderr.write)
     for option, value in found:
@@ -221,6 +229,8 @@ EXTRA_OPTIONS = [
     "  --strict           : with -t, also run the checks httpd makes only at start-up",
     "  --format json      : with -t, print the diagnostics as JSON on standard output",
     "  --watch-config     : graceful restart when a configuration file changes",
+    "  --build upstream   : behave like an upstream build (only core, mod_so and http_core",
+    "                       compiled in; mod_watchdog must be loaded) instead of Debian's",
     "  --help             : this page",
 ]
 
@@ -326,7 +336,7 @@ def main(argv: list[str] | None = None) -> int:
     except Usage as bad:
         return usage(argv[0], stderr, bad.extra)
     options.argv = argv
-    layout = Layout()
+    layout = Layout(build=options.build)
     default_runtime_dir()
     if options.immediate == "version":
         show_version(stdout)

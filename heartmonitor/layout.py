@@ -3,7 +3,9 @@
 heartmonitor follows the layout of an upstream httpd build: ServerRoot defaults to the
 directory that holds the embedded conf/httpd.conf, the runtime directory to logs/ under
 ServerRoot. The modules compiled in are those of Debian's apache2 (core, mod_so,
-mod_watchdog, http_core, mod_log_config, mod_logio, mod_version, mod_unixd).
+mod_watchdog, http_core, mod_log_config, mod_logio, mod_version, mod_unixd), or with
+--build upstream those of a default upstream build (core, mod_so, http_core), where
+mod_watchdog has to be loaded like any other module.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ def _httpd_root() -> str:
 class Layout:
     """Defaults an httpd binary has compiled in (see `httpd -V`)."""
 
-    def __init__(self, httpd_root: str | None = None) -> None:
+    def __init__(self, httpd_root: str | None = None, build: str = "debian") -> None:
         self.httpd_root = httpd_root or _httpd_root()
         self.server_config_file = "conf/httpd.conf"
         self.default_rel_runtimedir = "logs"
@@ -39,5 +41,8 @@ class Layout:
             "core", "mod_so", "mod_watchdog", "http_core", "mod_log_config", "mod_logio",
             "mod_version", "mod_unixd",
         ]
+        if build == "upstream":
+            # ./configure's default: everything else is a shared module (LoadModule).
+            self.static_modules = ["core", "mod_so", "http_core"]
         # The MPM used when the configuration loads none (an upstream build's default).
         self.default_mpm = "mod_mpm_event"

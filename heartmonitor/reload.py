@@ -59,7 +59,7 @@ class ConfigWatcher:
         self.timer = None
         self.runner.httpd.log_error("core", log.NOTICE,
                                     "a configuration file changed: graceful restart")
-        self.runner.request("graceful")
+        self.runner.request("reload")
 
     def stop(self) -> None:
         if self.timer is not None:

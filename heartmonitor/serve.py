@@ -204,10 +204,7 @@ class Runner:
             httpd.startup("AH00015: Unable to open logs")
             error_log.target.close()
             return False
-        if not httpd.run_hook_all("post_config"):
-            httpd.startup_log.target.write("AH00016: Configuration Failed", log.ERR)
-            if error_log.target.stream is not httpd.startup_log.target.stream:
-                error_log.log("", log.EMERG, "AH00016: Configuration Failed")
+        if not self._post_config(httpd):
             for key, sock in sockets.items():
                 if key not in self.sockets:
                     sock.close()
@@ -217,6 +214,23 @@ class Runner:
             if key not in sockets:
                 sock.close()
         self.sockets = sockets
+        return True
+
+    def _post_config(self, httpd) -> bool:
+        """httpd's two passes: the preflight one, then the one that creates things."""
+        httpd.main_state = "create-pre-config"
+        if not httpd.run_hook_all("post_config"):
+            httpd.startup("AH00016: Configuration Failed")
+            target = httpd.error_log.target
+            if target.stream is not httpd.startup_log.target.stream:
+                echo, target.echo = target.echo, None  # the terminal has it already
+                target.write("AH00016: Configuration Failed", log.EMERG)
+                target.echo = echo
+            return False
+        httpd.main_state = "create-config"
+        if not httpd.run_hook_all("post_config"):
+            httpd.log_error("", log.EMERG, "AH00020: Configuration Failed, exiting")
+            return False
         return True
 
     async def start_generation(self, httpd) -> None:
@@ -237,7 +251,7 @@ class Runner:
         httpd.log_error("mpm_event", log.INFO,
                         f"AH00490: Server built: {_built()}")
         httpd.log_error("core", log.NOTICE,
-                        f"AH00094: Command line: '{' '.join(self.options.argv)}'")
+                        f"AH00094: Command line: '{' '.join(self.options.command_line)}'")
 
     def _console_notices(self, httpd) -> None:
         say = self.console.say
@@ -282,9 +296,11 @@ class Runner:
             return None
         return httpd
 
-    async def restart(self, graceful: bool) -> bool:
+    async def restart(self, graceful: bool, signalled: bool = True) -> bool:
         old = self.httpd
-        if graceful:
+        if not signalled:
+            pass  # --watch-config logged why
+        elif graceful:
             old.log_error("mpm_event", log.NOTICE,
                           "AH00493: SIGUSR1 received.  Doing graceful restart")
         else:
@@ -339,8 +355,9 @@ class Runner:
                                          "AH00492: caught SIGWINCH, shutting down gracefully")
                 await self.stop_generation(graceful=action == "graceful-stop", final=True)
                 break
-            if action in ("restart", "graceful"):
-                if not await self.restart(graceful=action == "graceful"):
+            if action in ("restart", "graceful", "reload"):
+                if not await self.restart(graceful=action != "restart",
+                                          signalled=action != "reload"):
                     code = 1
                     break
                 if self.watcher is not None:

@@ -108,6 +108,9 @@ class Httpd:
         self.loop = None
         self.background_tasks: set = set()
         self.stopping = False
+        # ap_state_query(AP_SQ_MAIN_STATE) while post_config runs: the preflight pass
+        # ("create-pre-config") or the real one ("create-config").
+        self.main_state = "create-config"
 
     # -- modules ---------------------------------------------------------------------
 

@@ -75,6 +75,8 @@ def child_watchdogs(httpd) -> list[Watchdog]:
 
 def post_config(httpd, module) -> bool:
     """Mark the watchdogs that have callbacks, or that a module needs, as active."""
+    if httpd.main_state != "create-config":
+        return True
     server = httpd.server_conf
     interval = server.module_config[module].interval
     httpd.log_error("watchdog", log.DEBUG,

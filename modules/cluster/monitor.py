@@ -132,7 +132,8 @@ def _listener(httpd, config, table: ServerTable, kept: dict) -> HeartbeatListene
         sock = open_socket(config.listen_ip, config.listen_port, config.listen_interface)
     except ListenError as error:
         httpd.log_error("heartmonitor", log.CRIT, error.message, error.errno)
-        httpd.log_error("heartmonitor", log.CRIT, "AH02090: Unable to listen for connections!")
+        httpd.log_error("heartmonitor", log.CRIT, "AH02090: Unable to listen for connections!",
+                        error.errno)
         return None
     listener = kept["listener"] = HeartbeatListener(httpd, sock, table, address)
     return listener
@@ -146,6 +147,8 @@ def post_config(httpd, module) -> bool:
     if get_instance is None or register is None:
         httpd.log_error("heartmonitor", log.CRIT, "AH02093: mod_watchdog is required")
         return False
+    if httpd.main_state != "create-config":
+        return True
     kept = _retained(httpd)
     storage = _storage(httpd, config, kept)
     if storage is None:

@@ -20,6 +20,8 @@ SLOTMEM_NAME = "mod_heartmonitor"
 
 def post_config(httpd, module) -> bool:
     """lb_hb_init: attach to mod_heartmonitor's slotmem when there is one."""
+    if httpd.main_state != "create-config":
+        return True
     ctx = httpd.server_conf.module_config[module]
     provider = httpd.lookup_provider("slotmem", "shm", "0")
     if provider is None:
