@@ -127,6 +127,7 @@ class Figures:
         self.cpu = tuple(round(t, 2) for t in (times.user, times.system,
                                                    times.children_user,
                                                    times.children_system))
+        # ap_get_server_name with UseCanonicalName Off: the Host the client asked for.
         self.server_name = request.hostname or httpd.server_conf.server_hostname or ""
         self.config_generation = httpd.config_generation
         self.mpm_generation = scoreboard.generation

@@ -61,11 +61,17 @@ class Scoreboard:
         self.connections = 0
         self.keep_alive = 0
         self.overflow = 0  # requests in progress beyond the worker slots
+        self.next = 0
 
     def grab(self) -> WorkerScore | None:
-        for worker in self.workers:
+        """An idle slot, taken in turn (httpd's requests also land on different workers)."""
+        count = len(self.workers)
+        for offset in range(count):
+            index = (self.next + offset) % count
+            worker = self.workers[index]
             if worker.status == SERVER_READY:
                 worker.status = SERVER_BUSY_READ
+                self.next = (index + 1) % count
                 return worker
         self.overflow += 1
         return None

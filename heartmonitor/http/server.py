@@ -323,6 +323,9 @@ class HttpConnection:
         response = h11.Response(status_code=status, headers=out,
                                 reason=REASONS.get(status, "").encode())
         data = self.h11.send(response)
+        if request.header_only and status >= 400:
+            # h11 would announce a chunked body; httpd sends neither length nor framing.
+            data = data.replace(b"Transfer-Encoding: chunked\r\n", b"", 1)
         if not request.header_only:
             data += self.h11.send(h11.Data(data=body)) if body else b""
         data += self.h11.send(h11.EndOfMessage())
