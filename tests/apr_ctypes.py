@@ -41,6 +41,12 @@ class _Apr:
             return None
         return addr.value, scope.value, port.value
 
+    def format_g(self, value: float, precision: int) -> str:
+        """apr_snprintf(buf, n, "%.<precision>g", value)."""
+        buffer = ctypes.create_string_buffer(128)
+        self.lib.apr_snprintf(buffer, 128, f"%.{precision}g".encode(), ctypes.c_double(value))
+        return buffer.value.decode()
+
     def filepath_merge(self, root: bytes, add: bytes) -> bytes | None:
         out = ctypes.c_char_p()
         rv = self.lib.apr_filepath_merge(ctypes.byref(out), root, add, 0x20, self.pool)

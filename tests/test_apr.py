@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from heartmonitor.apr.filepath import filepath_merge
 from heartmonitor.apr.fnmatch import fnmatch, fnmatch_test
+from heartmonitor.apr.snprintf import format_g
 from heartmonitor.apr.sockaddr import AddrParseError, parse_addr_port
 from tests.apr_ctypes import apr
 
@@ -64,3 +65,23 @@ SEGMENT = st.sampled_from(["a", "b", ".", "..", "", "c.d", "...", "x"])
 def test_filepath_merge_matches_apr(root, segments, absolute, trailing):
     add = ("/" if absolute else "") + "/".join(segments) + ("/" if trailing and segments else "")
     assert filepath_merge(root, add).encode() == apr().filepath_merge(root.encode(), add.encode())
+
+
+NUMBER = st.one_of(
+    st.floats(min_value=-1e12, max_value=1e12, allow_nan=False),
+    st.builds(lambda m, e: m * 10.0 ** e, st.floats(0, 10, allow_nan=False),
+              st.integers(-8, 10)),
+    st.sampled_from([0.0, 0.125, 0.04, 99999.95, 1e-5, 0.0001, 123456.0, 1234567.0]),
+)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(NUMBER, st.sampled_from([1, 3, 6]))
+def test_format_g_matches_apr_snprintf(value, precision):
+    assert format_g(value, precision) == apr().format_g(value, precision)
+
+
+def test_format_g_examples():
+    """APR's %g is not C's: no leading zero, no E-style for 7-digit integers."""
+    assert [format_g(v) for v in (0.0, 0.125, 0.04, 1024.0, 1234567.0, 1e-5)] == [
+        "0", ".125", ".04", "1024", "1234570", "1.e-5"]
