@@ -298,3 +298,73 @@ def _slots(run_dir: str) -> list[bytes]:
     finally:
         table.close()
 
+
+
+
+POSTS = [
+    ("127.0.0.2", b"ready=7&busy=1&port=8081"), ("127.0.0.3", b"ready=x&busy=1.5&port=z"),
+    ("127.0.0.4", b"ready=9999999999999999999&busy=-9999999999999999999&port=99999"),
+    ("127.0.0.5", b"ready=&busy=&port="), ("127.0.0.6", b"ready= 4&busy=+3&port=0081"),
+    ("127.0.0.7", b"ready=1"), ("127.0.0.8", b""), ("127.0.0.9", b"v=1&ready=%37&busy=2&x"),
+    ("127.0.0.2", b"ready=8&busy=2"),
+]
+
+
+def _post_from(port: int, source: str, body: bytes) -> int:
+    connection = http.client.HTTPConnection("127.0.0.1", port, source_address=(source, 0))
+    try:
+        connection.request("POST", "/hb", body)
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+def _checks_logged(text: str) -> list[str]:
+    return re.findall(r"(\[heartmonitor:\w+\]) \[pid \d+:tid \d+\] \[client ([\d.]+):\d+\] "
+                      r"(AH105\d\d: .*)", text)
+
+
+def test_post_values_are_checked_and_merged_like_httpd(pair):
+    """httpd 2.4.71's checks (AH10563-AH10566) and its merge into hb.dat."""
+    paths = [os.path.join(server.directory, "hb.dat") for server in pair]
+    for _attempt in range(3):
+        # Right after a periodic write, so none lands between the POSTs.
+        stamps = {path: os.stat(path).st_mtime for path in paths}
+
+        def rewritten(stamps=stamps) -> bool:
+            return all(os.stat(path).st_mtime != stamp for path, stamp in stamps.items())
+
+        wait_for(rewritten, 12)
+        statuses = [[_post_from(port, source, body) for source, body in POSTS]
+                    for port in (REAL_PORT, OUR_PORT)]
+        files = [without_lastseen(path) for path in paths]
+        if all(len(lines) == 6 for lines in files):
+            break
+    assert statuses[1] == statuses[0] == [200, 200, 200, 200, 200, 400, 400, 200, 200]
+    assert files[1] == files[0]
+    # Each POST sets the port: the second one from 127.0.0.2 had none, so 80.
+    assert files[0][0] == "127.0.0.2 &ready=8&busy=2&lastseen=N&port=80\n"
+    assert _checks_logged(read(pair[1].error_log)) == _checks_logged(read(pair[0].error_log))
+    assert len(_checks_logged(read(pair[0].error_log))) == 7
+
+
+def test_post_without_heartbeat_listen_is_refused(network, tmp_path):
+    apache2 = need_apache2()
+    body = "HeartbeatMaxServers 0\n<Location /hb>\n    SetHandler heartbeat\n</Location>\n"
+    answers, logs = [], []
+    for name, port in (("real", 8187), ("ours", 8188)):
+        directory = str(tmp_path / name)
+        os.mkdir(directory)
+        conf = write(os.path.join(directory, "httpd.conf"), apache2_config(
+            directory, port, body, ["authz_core", "heartmonitor"]))
+        if name == "ours":
+            write(conf, read(conf).replace("/usr/lib/apache2/modules/", "modules/"))
+        server = (apache2_server(apache2, conf, directory) if name == "real"
+                  else heartmonitor_server(conf, directory))
+        with server:
+            answers.append(request(port, "POST", "/hb", b"ready=1&busy=1"))
+            logs.append(re.findall(r"\[heartmonitor:error\] \[pid \d+:tid \d+\] \[client "
+                                   r"127\.0\.0\.1:\d+\] (AH10561: .*)", read(server.error_log)))
+    assert answers[1][0] == answers[0][0] == 503
+    assert answers[1][2] == answers[0][2]
+    assert logs[1] == logs[0] == ["AH10561: Heartbeat monitoring not active"]

@@ -11,6 +11,16 @@ DONE = -2
 M_GET, M_PUT, M_POST = 0, 1, 2
 M_OPTIONS = 5
 M_INVALID = 26
+# LimitRequestBody's default since httpd 2.4.54.
+LIMIT_REQUEST_BODY = 1 << 30
+
+
+class BodyError(Exception):
+    """Reading the body failed with this HTTP status (ap_map_http_request_error)."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(status)
+        self.status = status
 
 
 class Request:
@@ -62,8 +72,24 @@ class Request:
         return f"{self.client_ip}:{self.client_port}"
 
     async def read_body(self, limit: int) -> bytes:
-        """Up to `limit` bytes of the request body (less when the body is shorter)."""
-        return await self.connection.read_body(limit)
+        """Up to `limit` bytes of the request body (less when the body is shorter).
+
+        Raises BodyError: 413 for a Content-Length over LimitRequestBody, 408 when the
+        client stops sending, 400 for a malformed body.
+        """
+        import h11
+
+        length = self.headers_in.get("content-length", "")
+        if length.isdigit() and int(length) > LIMIT_REQUEST_BODY:
+            self.log_error("http", 6, f"AH01588: Requested content-length of {int(length)} is "
+                           f"larger than the configured limit of {LIMIT_REQUEST_BODY}")
+            raise BodyError(413)
+        try:
+            return await self.connection.read_body(limit)
+        except TimeoutError:
+            raise BodyError(408) from None
+        except h11.RemoteProtocolError:
+            raise BodyError(400) from None
 
     def set_content_type(self, value: str) -> None:
         self.content_type = value

@@ -28,6 +28,7 @@ MAX_HEAD = 8190 * 2
 DISCARD_LIMIT = 1 << 20
 LINGER_SECONDS = 2.0
 LISTEN_BACKLOG = 511
+CLOSING_STATUSES = (400, 408, 413)
 
 
 class BindError(Exception):
@@ -300,8 +301,9 @@ class HttpConnection:
             body = error_page(status, method)
             content_type = "text/html; charset=iso-8859-1"
             headers = [h for h in request.headers_out if h[0] == "Allow"]
-        close = self.closing or not await self._discard_body() or (
-            self.requests >= MAX_KEEPALIVE_REQUESTS)
+        # After a body error httpd reads no more of it and closes the connection.
+        close = (status in CLOSING_STATUSES or self.closing or not await self._discard_body()
+                 or self.requests >= MAX_KEEPALIVE_REQUESTS)
         return await self._send(request, status, headers, body, content_type, close)
 
     async def _send(self, request, status, headers, body, content_type, close) -> int:
@@ -311,7 +313,7 @@ class HttpConnection:
             # httpd sends no body, and so no length, for a HEAD request's error.
             out.append(("Content-Length", str(len(body))))
         wants_keepalive = "keep-alive" in request.headers_in.get("connection", "").lower()
-        if close or status == 400:
+        if close:
             out.append(("Connection", "close"))
         elif wants_keepalive and request.protocol == "HTTP/1.1":
             left = MAX_KEEPALIVE_REQUESTS - self.requests + 1

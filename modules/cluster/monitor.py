@@ -16,9 +16,10 @@ import asyncio
 import time
 
 from heartmonitor import log
+from heartmonitor.cstr import strtol, to_int32
 
 from . import hbfile
-from .codec import MAX_MSG_LEN, decode, numbers, port_of
+from .codec import DEFAULT_PORT, MAX_MSG_LEN, decode, printable
 from .listener import HeartbeatListener, ListenError, open_socket
 from .slotmem import SLOT_SIZE, TYPE_PREGRAB
 from .storage import FileStorage, SlotmemStorage
@@ -156,7 +157,6 @@ def post_config(httpd, module) -> bool:
     table = _table(httpd, config, kept)
     monitor = Monitor(httpd, config, table, storage)
     httpd.extensions["heartmonitor"] = monitor
-    table.listening = config.active
     if not config.active:
         old = kept.pop("listener", None)
         if old is not None:
@@ -186,33 +186,60 @@ def shutdown(httpd, final: bool) -> None:
 
 
 async def handler(httpd, module, request) -> int:
-    """hm_handler: POST a `ready=N&busy=N[&port=N]` body, answer 200 OK."""
+    """hm_handler as httpd 2.4.71 has it: POST `ready=N&busy=N[&port=N]`, 200 OK.
+
+    Monitoring must be active (HeartbeatListen), busy and ready must be present, and
+    values that are not plain numbers are logged and replaced, as httpd does. Unlike
+    httpd, the body is read up to 1000 bytes even when it comes in several pieces
+    (httpd reads one piece: a chunked POST usually gets 400), and the server is also
+    entered in the monitor's table, so the next periodic write keeps it.
+    """
     if request.handler != "heartbeat":
         return DECLINED
     if request.method_number != M_POST:
         request.headers_out.append(("Allow", "TRACE"))
         return 405
+    monitor = httpd.extensions.get("heartmonitor")
+    if monitor is None or monitor.listener is None:
+        request.log_error("heartmonitor", log.ERR, "AH10561: Heartbeat monitoring not active")
+        return 503
+    from heartmonitor.http.request import BodyError
+
     try:
         body = await request.read_body(MAX_MSG_LEN)
-    except TimeoutError:
-        return 408
-    except Exception:  # a malformed chunked body and the like
-        return 400
+    except BodyError as error:
+        return error.status
     fields = decode(body)
     if "busy" not in fields or "ready" not in fields:
-        # httpd dereferences NULL here and the child dies; answer instead.
+        request.log_error("heartmonitor", log.ERR,
+                          "AH10563: Missing required parameters: busy and/or ready")
         return 400
-    monitor = httpd.extensions.get("heartmonitor")
-    if monitor is None:
-        return 503
+    port = _checked(request, fields.get("port"), 1, 65535,
+                    "AH10564: Invalid port value: {}, using default 80", DEFAULT_PORT)
+    busy = _checked(request, fields["busy"], None, None,
+                    "AH10565: Invalid busy value: {}, using 0", 0)
+    ready = _checked(request, fields["ready"], None, None,
+                     "AH10566: Invalid ready value: {}, using 0", 0)
     now = time.time()
-    busy, ready = numbers(fields)
-    server = monitor.table.update(request.client_ip, port_of(fields), busy, ready, now)
-    server.port = port_of(fields)
+    server = monitor.table.update(request.client_ip, port, busy, ready, now)
+    server.port = port
     monitor.storage.write_one(monitor.table, server, now)
     request.set_content_type("text/plain")
     request.write(b"OK")
     return OK
+
+
+def _checked(request, text: str | None, low: int | None, high: int | None, warning: str,
+             default: int) -> int:
+    """strtol with nothing left over (and within low..high), else httpd's warning."""
+    if text is None:
+        return default
+    value, end, _overflow = strtol(text)
+    valid = end == len(text) and (low is None or low <= value <= high)
+    if not valid:
+        request.log_error("heartmonitor", log.WARNING, warning.format(printable(text)))
+        return default
+    return to_int32(value)
 
 
 def console(httpd, say) -> None:
@@ -226,7 +253,7 @@ def console(httpd, say) -> None:
         joined = f" (joined on {interface})" if interface else ""
         say(f"listening for heartbeats on {group}:{port}{joined}")
     else:
-        say("no HeartbeatListen: heartbeats arrive only by POST")
+        say("no HeartbeatListen: heartbeats are not monitored (POSTs get 503, as in httpd)")
     say(f"heartbeat storage: {_storage_text(monitor)}")
     monitor.table.on_new = lambda server: say(
         f"server {server.ip} is up (port {server.port}, ready {server.ready}, "
@@ -272,7 +299,7 @@ def status_hook(httpd, request, flags: int) -> str:
 
     listener = monitor.listener
     where = (f"listening on {listener.address[0]}:{listener.address[1]}"
-             if listener is not None else "not listening (POST only)")
+             if listener is not None else "not listening")
     out = [f"<hr /><h2>Heartbeats</h2>\n<p>{len(rows)} servers, {where}, storage "
            f"{escape_html(_storage_text(monitor))}</p>\n"
            "<table border=\"0\"><tr><th>Server</th><th>Port</th><th>Ready</th><th>Busy</th>"

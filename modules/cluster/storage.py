@@ -76,11 +76,8 @@ class FileStorage:
         self._write(hbfile.render(table.servers.values(), now), FILE_CODES)
 
     def write_one(self, table: ServerTable, server: Server, now: float) -> None:
-        """With a listener the table holds everyone: write it all; without, merge."""
-        if table.listening:
-            self.write_all(table, now)
-        else:
-            self._write(self.merge(server, now), MERGE_CODES)
+        """The POST path merges into the file as httpd does (the table has it too)."""
+        self._write(self.merge(server, now), MERGE_CODES)
 
     def merge(self, server: Server, now: float) -> bytes:
         """hm_file_update_stat: the old file, its other lines aged, this server replaced."""

@@ -39,7 +39,6 @@ class ServerTable:
         self.on_new = None  # callback(server) when a server is first seen
         self.on_stale = None  # callback(server) when a server passes SEEN_TIMEOUT
         self._stale: set[str] = set()
-        self.listening = False  # a multicast listener feeds it (so it holds everyone)
 
     def __len__(self) -> int:
         return len(self.servers)
