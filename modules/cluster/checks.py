@@ -103,6 +103,6 @@ def startup_findings(httpd, module) -> list[Finding]:
                 file_name=where[0], line=where[1],
                 hint=f"HeartbeatListen {config.listen_ip}:{config.listen_port} {reason}"))
             findings.append(Finding("heartmonitor", log.CRIT,
-                                    "AH02090: Unable to listen for connections!",
+                                    "AH02090: Unable to listen for connections!", status=code,
                                     file_name=where[0], line=where[1]))
     return findings
