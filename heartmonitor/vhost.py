@@ -302,3 +302,37 @@ def fini_vhost_config(httpd) -> None:
     httpd.vhost_tables = build_tables(httpd)
     if httpd.exists_config_define("DUMP_VHOSTS"):
         dump_vhost_config(httpd.stdout, httpd.vhost_tables)
+
+
+def select_server(httpd, local_ip: str, local_port: int, host: str | None):
+    """ap_update_vhost_given_ip + ap_update_vhost_from_headers: the server of a request.
+
+    The chain of the address the connection came in on (or the _default_ one for its
+    port), then the virtual host of that chain whose ServerName or ServerAlias is the
+    Host; the chain's first virtual host otherwise; the main server when none matches.
+    """
+    from .apr.fnmatch import fnmatch
+
+    tables = httpd.vhost_tables
+    if tables is None or not httpd.vhosts:
+        return httpd.server_conf
+    family = socket.AF_INET6 if ":" in local_ip else socket.AF_INET
+    try:
+        chain = tables.find_ipaddr(ServerAddr(family, local_ip, local_port, ""))
+    except OSError:
+        chain = None
+    if chain is None:
+        chain = tables.find_default(local_port)
+    if chain is None:
+        return httpd.server_conf
+    entries = chain.names or chain.initialnames or []
+    name = (host or "").lower().rstrip(".")
+    if name:
+        for server, _sar in entries:
+            if (server.server_hostname or "").lower() == name:
+                return server
+            if any(alias.lower() == name for alias in server.names or ()):
+                return server
+            if any(fnmatch(pattern.lower(), name) for pattern in server.wild_names or ()):
+                return server
+    return entries[0][0] if entries else chain.server

@@ -270,3 +270,17 @@ def test_sigkill_during_writes_leaves_a_complete_file(network, tmp_path):
     # A killed write leaves at most its own temporary file behind.
     leftovers = [n for n in os.listdir(directory) if n.startswith("hb.dat.tmp.")]
     assert len(leftovers) <= 6
+
+
+def test_sections_of_the_matching_virtual_host(network, tmp_path):
+    directory = str(tmp_path)
+    vhosts = (f"<VirtualHost 127.0.0.1:{PORT}>\n    ServerName hb.lab\n"
+              "    <Location /lab-hb>\n        SetHandler heartbeat\n    </Location>\n"
+              "</VirtualHost>\n"
+              f"<VirtualHost 127.0.0.1:{PORT}>\n    ServerName other.lab\n</VirtualHost>\n")
+    with heartmonitor_server(monitor_conf(directory, extra=vhosts), directory):
+        lab = request(PORT, "POST", "/lab-hb", b"ready=1&busy=1", headers={"Host": "hb.lab"})
+        other = request(PORT, "POST", "/lab-hb", b"ready=1&busy=1",
+                        headers={"Host": "other.lab"})
+        main = request(PORT, "POST", "/hb", b"ready=1&busy=1", headers={"Host": "other.lab"})
+    assert (lab[0], other[0], main[0]) == (200, 404, 200)

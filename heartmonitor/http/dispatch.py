@@ -28,7 +28,11 @@ async def process_request(httpd, request: Request) -> int:
     if path is None:
         return 404 if "%2f" in request.raw_path.lower() else 400
     request.uri = path
-    request.filename = _document_root(httpd) + path
+    from heartmonitor.vhost import select_server
+
+    request.server = select_server(httpd, request.local_ip, request.local_port,
+                                   request.hostname)
+    request.filename = _document_root(httpd, request.server) + path
     request.per_dir_config = walk_sections(httpd, request)
     if not await _authorized(httpd, request):
         return 403
@@ -62,11 +66,13 @@ def default_handler(httpd, request: Request) -> int:
     return 405
 
 
-def _document_root(httpd) -> str:
+def _document_root(httpd, server) -> str:
     from heartmonitor.core import CORE
 
-    config = httpd.server_conf.module_config.get(CORE)
-    root = getattr(config, "document_root", None) or httpd.layout.document_location
+    root = None
+    for candidate in (server, httpd.server_conf):
+        root = root or getattr(candidate.module_config.get(CORE), "document_root", None)
+    root = root or httpd.layout.document_location
     return (httpd.server_root_relative(root) or root).rstrip("/")
 
 
@@ -77,7 +83,10 @@ def _core_dir(httpd, request: Request):
 
 
 def _sections_matching(httpd, request: Request) -> list:
-    sections = httpd.server_conf.per_dir_sections
+    """The main server's sections, then those of the request's virtual host."""
+    sections = list(httpd.server_conf.per_dir_sections)
+    if request.server is not httpd.server_conf:
+        sections += request.server.per_dir_sections
     filename = request.filename or ""
     directory = filename if filename.endswith("/") else os.path.dirname(filename) + "/"
     plain = [s for s in sections if s.kind == "directory" and s.regex is None]
