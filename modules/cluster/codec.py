@@ -28,7 +28,7 @@ def unescape_url(text: str) -> str:
     n = len(text)
     while i < n:
         ch = text[i]
-        if ch == "%" and i + 2 < n + 0 and text[i + 1] in _HEX and text[i + 2] in _HEX:
+        if ch == "%" and i + 2 < n and text[i + 1] in _HEX and text[i + 2] in _HEX:
             decoded = chr(int(text[i + 1 : i + 3], 16))
             if decoded == "\0":
                 break
