@@ -98,7 +98,8 @@ def test_bad_datagrams_are_logged_rate_limited_and_survived(network, tmp_path):
             send(b"v=1", "127.0.0.9")
         send(b"v=1&ready=1&busy=2&" + b"y" * 3000, "127.0.0.10")  # cut at 1000 bytes
         table = wait_for(listed(hb, 1), timeout=8)
-        log = read(server.error_log)
+        log = wait_for(lambda: "more malformed" in read(server.error_log)
+                       and read(server.error_log))
         status, _headers, _body = request(PORT, path="/server-status?auto")
     assert status == 200
     assert list(table) == ["127.0.0.10"] and table["127.0.0.10"][:2] == (1, 2)
