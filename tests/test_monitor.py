@@ -291,3 +291,15 @@ def test_sections_of_the_matching_virtual_host(network, tmp_path):
                         headers={"Host": "other.lab"})
         main = request(PORT, "POST", "/hb", b"ready=1&busy=1", headers={"Host": "other.lab"})
     assert (lab[0], other[0], main[0]) == (200, 404, 200)
+
+
+def test_several_listen_addresses_ipv4_and_ipv6(network, tmp_path):
+    directory = str(tmp_path)
+    extra = (f"Listen [::1]:{PORT + 7}\nListen 127.0.0.2:{PORT + 8}\n"
+             "<Location /v6-only>\n    SetHandler server-status\n    Require ip ::1\n"
+             "</Location>\n")
+    with heartmonitor_server(monitor_conf(directory, extra=extra), directory):
+        over_v6 = request(PORT + 7, path="/v6-only", host="::1")
+        over_v4 = request(PORT + 8, path="/v6-only", host="127.0.0.2")
+        auto = request(PORT, path="/server-status?auto")
+    assert (over_v6[0], over_v4[0], auto[0]) == (200, 403, 200)
