@@ -22,6 +22,7 @@ from .config.command import (
 from .config.reader import LineBuffer, LineTooLong
 from .config.walker import check_cmd_context, walk_config
 from .config.words import getword_conf
+from .core import missing_container_arg, section_argument, unclosed_directive
 from .cstr import ascii_lower
 
 
@@ -41,10 +42,9 @@ def proxy_section(cmd, mconfig, arg: str) -> str | None:
     error = check_cmd_context(cmd, NOT_IN_DIR_CONTEXT)
     if error:
         return error
-    end = arg.rfind(">")
-    if end < 0:
-        return f"{cmd.cmd.name}> directive missing closing '>'"
-    arg = arg[:end]
+    arg = section_argument(cmd, arg)
+    if arg is None:
+        return unclosed_directive(cmd)
     path, _pos = getword_conf(arg)
     if ascii_lower(path[:6]) == "proxy:":
         path = path[6:]
@@ -63,14 +63,13 @@ def provider_alias_section(cmd, mconfig, arg: str) -> str | None:
     error = check_cmd_context(cmd, GLOBAL_ONLY)
     if error:
         return error
-    end = arg.rfind(">")
-    if end < 0:
-        return f"{cmd.cmd.name}> directive missing closing '>'"
-    arg = arg[:end]
+    arg = section_argument(cmd, arg)
+    if arg is None:
+        return unclosed_directive(cmd)
     provider, pos = getword_conf(arg)
     alias, pos = getword_conf(arg, pos)
     if not arg or not provider or not alias:
-        return f"{cmd.cmd.name}> directive requires additional arguments"
+        return missing_container_arg(cmd)
     if cmd.cmd.name == "<AuthnProviderAlias" and ascii_lower(provider) == ascii_lower(alias):
         return "The alias provider name must be different from the base provider name."
     return _walk(cmd, OR_AUTHCFG | ACCESS_CONF)
@@ -81,26 +80,26 @@ def md_section(cmd, mconfig, arg: str) -> str | None:
     error = check_cmd_context(cmd, GLOBAL_ONLY)
     if error:
         return error
-    end = arg.rfind(">")
-    if end < 0:
-        return f"{cmd.cmd.name}> directive missing closing '>'"
-    if not arg[:end].split():
+    arg = section_argument(cmd, arg)
+    if arg is None:
+        return unclosed_directive(cmd)
+    if not arg.split():
         return "needs at least one domain name"
     return _walk(cmd)
 
 
 def plain_section(cmd, mconfig, arg: str) -> str | None:
     """Any other section: its contents are walked where it stands."""
-    if arg.rfind(">") < 0:
-        return f"{cmd.cmd.name}> directive missing closing '>'"
+    if section_argument(cmd, arg) is None:
+        return unclosed_directive(cmd)
     return _walk(cmd)
 
 
 def raw_block(cmd, holder, arg: str) -> str | None:
     """A block read raw while the file is read (mod_lua): skip to '</Name'."""
     holder.nodes = []
-    if arg.rfind(">") < 0:
-        return f"{cmd.cmd.name}> directive missing closing '>'"
+    if section_argument(cmd, arg) is None:
+        return unclosed_directive(cmd)
     closer = "</" + ascii_lower(cmd.cmd.name[1:])
     buffer = LineBuffer()
     config_file = cmd.config_file

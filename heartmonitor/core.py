@@ -248,10 +248,9 @@ def method_number(httpd, method: str, register: bool) -> int:
 
 
 def limit_section(cmd, mconfig, arg: str) -> str | None:
-    end = arg.rfind(">")
-    if end < 0:
+    methods = section_argument(cmd, arg)
+    if methods is None:
         return unclosed_directive(cmd)
-    methods = arg[:end]
     if not methods:
         return missing_container_arg(cmd)
     limited = 0
@@ -673,12 +672,8 @@ def check_errorlog_dirs(httpd) -> bool:
             what = "main error log"
             if server.defn_name:
                 what = f"error log of vhost defined at {server.defn_name}:{server.defn_line_number}"
-            httpd.startup_log.target.write(
-                log.format_line("", log.EMERG,
-                                f"AH02291: Cannot access directory '{directory}' for {what}",
-                                status=status, startup=True),
-                log.EMERG,
-            )
+            httpd.startup(f"AH02291: Cannot access directory '{directory}' for {what}",
+                          status, log.EMERG)
             httpd.record_error(f"AH02291: Cannot access directory '{directory}' for {what}")
             ok = False
     return ok

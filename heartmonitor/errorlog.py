@@ -41,16 +41,14 @@ def open_error_log(httpd) -> log.ErrorLog:
 def _file(httpd, fname: str) -> log.LogTarget:
     path = httpd.server_root_relative(fname)
     if path is None:
-        httpd.startup_log.target.write(log.format_line(
-            "", log.ERR, f"AH00090: {httpd.argv0}: Invalid error log path {fname}.",
-            status=errno.EINVAL, startup=True), log.ERR)
+        httpd.startup(f"AH00090: {httpd.argv0}: Invalid error log path {fname}.",
+                      errno.EINVAL, log.ERR)
         raise LogOpenError(fname)
     try:
         stream = open(path, "a", encoding="utf-8", errors="surrogateescape")  # noqa: SIM115
     except OSError as error:
-        httpd.startup_log.target.write(log.format_line(
-            "", log.ERR, f"AH00091: {httpd.argv0}: could not open error log file {path}.",
-            status=error.errno, startup=True), log.ERR)
+        httpd.startup(f"AH00091: {httpd.argv0}: could not open error log file {path}.",
+                      error.errno, log.ERR)
         raise LogOpenError(path) from None
     return log.LogTarget(stream, close=stream.close)
 
@@ -67,9 +65,8 @@ def _piped(httpd, fname: str) -> log.LogTarget:
         process = subprocess.Popen(args, shell=shell, stdin=subprocess.PIPE,
                                    cwd=httpd.server_root, start_new_session=False)
     except (OSError, ValueError) as error:
-        httpd.startup_log.target.write(log.format_line(
-            "", log.ERR, f"AH00089: Couldn't start ErrorLog process '{fname[1:]}'.",
-            status=getattr(error, "errno", None) or errno.ENOENT, startup=True), log.ERR)
+        httpd.startup(f"AH00089: Couldn't start ErrorLog process '{fname[1:]}'.",
+                      getattr(error, "errno", None) or errno.ENOENT, log.ERR)
         raise LogOpenError(fname) from None
     stream = io.TextIOWrapper(process.stdin, encoding="utf-8", errors="surrogateescape",
                               line_buffering=True)
@@ -98,9 +95,8 @@ def _syslog(httpd, fname: str) -> log.LogTarget:
     else:
         matches = [v for k, v in FACILITIES.items() if k.startswith(facility_name.lower())]
         if not matches:
-            httpd.startup_log.target.write(log.format_line(
-                "", log.ERR, f"AH10036: {httpd.argv0}: could not open syslog error log "
-                f"{spec}.", status=errno.EINVAL, startup=True), log.ERR)
+            httpd.startup(f"AH10036: {httpd.argv0}: could not open syslog error log "
+                f"{spec}.", errno.EINVAL, log.ERR)
             raise LogOpenError(fname)
         facility = matches[0]
     syslog.openlog(tag, syslog.LOG_NDELAY | syslog.LOG_CONS | syslog.LOG_PID, facility)

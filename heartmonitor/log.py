@@ -197,6 +197,6 @@ class ErrorLog:
         self.target.write(format_line(module, level, message, status, source, client,
                                       timestamp=self.target.timestamps), level)
 
-    def startup(self, message: str) -> None:
-        """An APLOG_STARTUP line: the message alone."""
-        self.target.write(format_line("", NOTICE, message, startup=True), NOTICE)
+    def startup(self, message: str, status=None, level: int = NOTICE) -> None:
+        """An APLOG_STARTUP line: the message alone, after the OS error if there is one."""
+        self.target.write(format_line("", level, message, status, startup=True), level)

@@ -23,7 +23,7 @@ import signal
 import sys
 import time
 
-from . import SERVER_BANNER, log
+from . import SERVER_BANNER, SERVER_BUILT, log
 from .errorlog import LogOpenError, open_error_log
 from .http.scoreboard import Scoreboard
 from .http.server import BindError, HttpServer, open_listeners
@@ -116,9 +116,7 @@ def signal_server(httpd, dash_k: str | None) -> int | None:
         pid = 0
     except PidReadError as error:
         code = (error.errno, os.strerror(error.errno)) if error.errno else APR_EGENERAL
-        httpd.startup_log.target.write(log.format_line(
-            "", log.ERR, f"AH00058: Error retrieving pid file {shown}", status=code,
-            startup=True), log.ERR)
+        httpd.startup(f"AH00058: Error retrieving pid file {shown}", code, log.ERR)
         httpd.startup("AH00059: Remove it before continuing if it is corrupted.")
         return 1
     if pid:
@@ -154,9 +152,7 @@ def _send(httpd, pid: int, sig: int) -> int:
     try:
         os.kill(pid, sig)
     except OSError as error:
-        httpd.startup_log.target.write(log.format_line(
-            "", log.ERR, "AH00057: sending signal to server", status=error.errno,
-            startup=True), log.ERR)
+        httpd.startup("AH00057: sending signal to server", error.errno, log.ERR)
         return 1
     return 0
 
@@ -197,9 +193,8 @@ class Runner:
         try:
             sockets = open_listeners(listeners, self.sockets)
         except BindError as error:
-            httpd.startup_log.target.write(log.format_line(
-                "", log.CRIT, f"AH00072: make_sock: could not bind to address {error.address}",
-                status=error.errno, startup=True), log.CRIT)
+            httpd.startup(f"AH00072: make_sock: could not bind to address {error.address}",
+                          error.errno, log.CRIT)
             httpd.startup("no listening sockets available, shutting down")
             httpd.startup("AH00015: Unable to open logs")
             error_log.target.close()
@@ -249,7 +244,7 @@ class Runner:
         httpd.log_error("mpm_event", log.NOTICE,
                         f"AH00489: {SERVER_BANNER} configured -- resuming normal operations")
         httpd.log_error("mpm_event", log.INFO,
-                        f"AH00490: Server built: {_built()}")
+                        f"AH00490: Server built: {SERVER_BUILT}")
         httpd.log_error("core", log.NOTICE,
                         f"AH00094: Command line: '{' '.join(self.options.command_line)}'")
 
@@ -372,12 +367,6 @@ class Runner:
             remove_pid(self.httpd, self.pid_file)
         self.httpd.error_log.target.close()
         return code
-
-
-def _built() -> str:
-    from . import SERVER_BUILT
-
-    return SERVER_BUILT
 
 
 def _detach(runner: Runner) -> None:

@@ -269,9 +269,9 @@ class Httpd:
         configured = server.module_log_levels.get(module, server.log_level)
         return level <= (log.WARNING if configured is None else configured)
 
-    def startup(self, message: str) -> None:
-        """An APLOG_STARTUP message: the bare text on stderr."""
-        self.startup_log.startup(message)
+    def startup(self, message: str, status=None, level: int = log.NOTICE) -> None:
+        """An APLOG_STARTUP message: the bare text on stderr (after the OS error, if any)."""
+        self.startup_log.startup(message, status, level)
 
     def dump_config_name(self, fname: str) -> None:
         if not self.exists_config_define("DUMP_INCLUDES"):

@@ -109,10 +109,12 @@ _SECTION_KINDS = {
 
 
 def add_authz_section(cmd, config: AuthzDirConfig, args: str) -> str | None:
-    end = args.rfind(">")
-    if end < 0:
-        return f"{cmd.cmd.name}> directive missing closing '>'"
-    if args[:end]:
+    from heartmonitor.core import section_argument, unclosed_directive
+
+    args = section_argument(cmd, args)
+    if args is None:
+        return unclosed_directive(cmd)
+    if args:
         return f"{cmd.cmd.name}> directive doesn't take additional arguments"
     op, negate = _SECTION_KINDS[ascii_lower(cmd.cmd.name)]
     section = Section(op, negate)

@@ -83,6 +83,21 @@ def read(path: str) -> str:
         return ""
 
 
+def slot_ips(run_dir: str) -> list[str]:
+    """The IPs in mod_heartmonitor's slotmem of this runtime directory ([] before it exists)."""
+    from heartmonitor.modules.cluster.slotmem import Slotmem, unpack_slot
+
+    filename = os.path.join(run_dir, "slotmem-shm-mod_heartmonitor_0.shm")
+    try:
+        table = Slotmem.attach(filename)
+    except OSError:
+        return []
+    try:
+        return [unpack_slot(data)[0] for _index, data in table.doall()]
+    finally:
+        table.close()
+
+
 def request(port: int, method: str = "GET", path: str = "/", body: bytes | None = None,
             headers: dict | None = None, host: str = "127.0.0.1", timeout: float = 10.0):
     """(status, headers as a list, body) of one request."""

@@ -17,7 +17,6 @@ import threading
 import time
 
 import pytest
-from heartmonitor.modules.cluster.slotmem import Slotmem, slotmem_filename
 
 from tests.conftest import need_apache2
 from tests.helpers import write
@@ -29,6 +28,7 @@ from tests.live import (
     read,
     request,
     send,
+    slot_ips,
     wait_for,
 )
 from tests.test_monitor import entries, monitor_conf
@@ -281,7 +281,7 @@ def test_real_balancer_follows_heartmonitor(network, tmp_path, storage):
             if storage == "file":
                 assert wait_for(lambda: len(entries(hb)) >= 2, timeout=10)
             else:
-                assert wait_for(lambda: len(_slots(run_dir)) >= 2, timeout=10)
+                assert wait_for(lambda: len(slot_ips(run_dir)) >= 2, timeout=10)
             share = _share_of_second_backend(apache2, real_dir, real_conf)
             log = read(os.path.join(real_dir, "error_log"))
     finally:
@@ -291,21 +291,6 @@ def test_real_balancer_follows_heartmonitor(network, tmp_path, storage):
         assert "AH02283: Using slotmem from mod_heartmonitor" in log
     else:
         assert "AH02282: No slotmem from mod_heartmonitor" in log
-
-
-def _slots(run_dir: str) -> list[bytes]:
-    class Paths:
-        def runtime_dir_relative(self, name: str) -> str:
-            return os.path.join(run_dir, name)
-
-    try:
-        table = Slotmem.attach(slotmem_filename(Paths(), "mod_heartmonitor"))
-    except OSError:
-        return []
-    try:
-        return [data for _index, data in table.doall()]
-    finally:
-        table.close()
 
 
 

@@ -12,10 +12,18 @@ import time
 
 import pytest
 from heartmonitor.modules.cluster.sender import IP_PKTINFO
-from heartmonitor.modules.cluster.slotmem import SLOT_SIZE, Slotmem, slotmem_filename
+from heartmonitor.modules.cluster.slotmem import SLOT_SIZE
 
 from tests.helpers import heartmonitor, write
-from tests.live import PrivateNetwork, heartmonitor_server, read, request, send, wait_for
+from tests.live import (
+    PrivateNetwork,
+    heartmonitor_server,
+    read,
+    request,
+    send,
+    slot_ips,
+    wait_for,
+)
 
 PORT = 8090
 MODULES = ("slotmem_shm", "heartmonitor", "status", "authz_core", "authz_host")
@@ -201,19 +209,8 @@ def test_full_slot_table_reuses_the_stalest_slot(network, tmp_path):
         for index in range(12):
             send(b"v=1&ready=%d&busy=1" % index, f"127.0.0.{index + 2}")
             time.sleep(0.02)
-
-        def slots():
-            class Paths:
-                def runtime_dir_relative(self, name):
-                    return os.path.join(directory, name)
-
-            table = Slotmem.attach(slotmem_filename(Paths(), "mod_heartmonitor"))
-            try:
-                return {data[:46].split(b"\0")[0].decode() for _i, data in table.doall()}
-            finally:
-                table.close()
-
-        found = wait_for(lambda: "127.0.0.13" in slots() and slots(), timeout=8)
+        found = wait_for(lambda: "127.0.0.13" in slot_ips(directory) and set(slot_ips(directory)),
+                         timeout=8)
         log = read(server.error_log)
     assert len(found) == 10
     assert "127.0.0.13" in found and "127.0.0.12" in found

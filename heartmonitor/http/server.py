@@ -186,11 +186,11 @@ class HttpConnection:
                     event = await self._next_event(timeout)
                 except TimeoutError:
                     if self.h11.trailing_data[0] and self.h11.our_state is h11.SEND_RESPONSE:
-                        await self._send_error(408, "GET", close=True)
+                        await self._send_error(408)
                     break
                 except h11.RemoteProtocolError as error:
                     if self.h11.our_state is h11.SEND_RESPONSE:
-                        await self._send_error(error.error_status_hint or 400, "GET", close=True)
+                        await self._send_error(error.error_status_hint or 400)
                     break
                 except (ConnectionError, OSError):
                     break
@@ -322,30 +322,31 @@ class HttpConnection:
             out.append(("Connection", "Keep-Alive"))
         if content_type:
             out.append(("Content-Type", content_type))
-        response = h11.Response(status_code=status, headers=out,
-                                reason=REASONS.get(status, "").encode())
-        data = self.h11.send(response)
-        if request.header_only and status >= 400:
-            # h11 would announce a chunked body; httpd sends neither length nor framing.
-            data = data.replace(b"Transfer-Encoding: chunked\r\n", b"", 1)
-        if not request.header_only:
-            data += self.h11.send(h11.Data(data=body)) if body else b""
-        data += self.h11.send(h11.EndOfMessage())
-        self.writer.write(data)
-        await asyncio.wait_for(self.writer.drain(), self.server.timeout)
+        await self._write(status, out, body, request.header_only, self.server.timeout)
         return len(body)
 
-    async def _send_error(self, status: int, method: str, close: bool) -> None:
-        body = error_page(status, method)
+    async def _write(self, status: int, headers: list, body: bytes, header_only: bool,
+                     timeout: float) -> None:
+        """The response through h11, onto the wire."""
+        data = self.h11.send(h11.Response(status_code=status, headers=headers,
+                                          reason=REASONS.get(status, "").encode()))
+        if header_only and status >= 400:
+            # h11 would announce a chunked body; httpd sends neither length nor framing.
+            data = data.replace(b"Transfer-Encoding: chunked\r\n", b"", 1)
+        if not header_only and body:
+            data += self.h11.send(h11.Data(data=body))
+        data += self.h11.send(h11.EndOfMessage())
+        self.writer.write(data)
+        await asyncio.wait_for(self.writer.drain(), timeout)
+
+    async def _send_error(self, status: int) -> None:
+        """An error before there is a request to answer (bad head, timeout): then close."""
+        body = error_page(status, "GET")
         headers = [("Date", formatdate(usegmt=True)), ("Server", SERVER_BANNER),
                    ("Content-Length", str(len(body))), ("Connection", "close"),
                    ("Content-Type", "text/html; charset=iso-8859-1")]
         try:
-            data = self.h11.send(h11.Response(status_code=status, headers=headers,
-                                              reason=REASONS.get(status, "").encode()))
-            data += self.h11.send(h11.Data(data=body)) + self.h11.send(h11.EndOfMessage())
-            self.writer.write(data)
-            await asyncio.wait_for(self.writer.drain(), 5.0)
+            await self._write(status, headers, body, False, 5.0)
         except (TimeoutError, h11.LocalProtocolError, ConnectionError, OSError):
             pass
 

@@ -16,7 +16,7 @@ from heartmonitor.cstr import atoi, to_int32
 
 from . import hbfile
 from .codec import qs_to_table
-from .slotmem import pack_slot
+from .slotmem import pack_slot, unpack_slot
 from .table import SEEN_TIMEOUT, Server, ServerTable
 
 REPEAT_LOG_SECONDS = 60.0
@@ -136,8 +136,6 @@ class SlotmemStorage:
         self.writes = 0
         self.errors = 0
         for index, data in slotmem.doall():
-            from .slotmem import unpack_slot
-
             ip, _busy, _ready, seen, _id = unpack_slot(data)
             self.slot_of[ip] = index
             self.seen_of[index] = seen / 1_000_000
