@@ -49,11 +49,10 @@ def proxy_section(cmd, mconfig, arg: str) -> str | None:
     if ascii_lower(path[:6]) == "proxy:":
         path = path[6:]
     if cmd.cmd.name == "<ProxyMatch":
-        import re
+        # Imported here: PCRE2 is loaded only when a config uses a regex.
+        from .pcre import compile_regex
 
-        try:
-            re.compile(path)
-        except re.error:
+        if isinstance(compile_regex(path), str):
             return "Regex could not be compiled"
     return _walk(cmd, OR_ALL | ACCESS_CONF | PROXY_CONF, path, set_path=True)
 

@@ -56,13 +56,12 @@ def section_argument(cmd, arg: str) -> str | None:
 
 
 def compile_regex(pattern: str):
-    """ap_pregcomp with AP_REG_EXTENDED: None when the pattern does not compile."""
-    import re
+    """ap_pregcomp with AP_REG_EXTENDED: None when PCRE2 refuses the pattern, as httpd."""
+    # Imported here: PCRE2 is loaded only when a config uses a regex (-t start-up time).
+    from .pcre import compile_regex as pcre_compile
 
-    try:
-        return re.compile(pattern)
-    except re.error:
-        return None
+    regex = pcre_compile(pattern)
+    return None if isinstance(regex, str) else regex
 
 
 class Section:

@@ -44,11 +44,11 @@ def compare_version(text: str) -> tuple[int, str | None]:
 
 
 def match_version(pattern: str) -> tuple[bool, str | None]:
-    import re
+    # Imported here: PCRE2 is loaded only when a config uses a regex.
+    from heartmonitor.pcre import compile_regex
 
-    try:
-        compiled = re.compile(pattern)
-    except re.error:
+    compiled = compile_regex(pattern)
+    if isinstance(compiled, str):
         return False, "Unable to compile regular expression"
     return compiled.search(HTTPD_VERSION) is not None, None
 
