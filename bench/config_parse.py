@@ -58,8 +58,8 @@ def default_for_apache2(default: str, work: str, rundir: str) -> str:
     heartmonitor-only directive."""
     with open(default) as handle:
         text = handle.read().replace(" modules/", " /usr/lib/apache2/modules/")
-    text = text.replace("<IfDirective HeartbeatListenInterface>\n", "")
-    text = text.replace("    HeartbeatListenInterface 127.0.0.1\n</IfDirective>\n", "")
+    text = text.replace("LoadModule heartlab_module /usr/lib/apache2/modules/mod_heartlab.so\n",
+                        "")
     path = os.path.join(work, "default-apache2.conf")
     with open(path, "w") as handle:
         handle.write(f"Define HEARTMONITOR_RUNDIR {rundir}\n"

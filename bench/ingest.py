@@ -85,6 +85,7 @@ def receivers(work: str, apache2: str):
             f"ServerName localhost\nErrorLog {ours_dir}/error_log\nPidFile {ours_dir}/pid\n"
             f"DefaultRuntimeDir {ours_dir}\n"
             "LoadModule heartmonitor_module modules/mod_heartmonitor.so\n"
+            "LoadModule heartlab_module modules/mod_heartlab.so\n"
             "HeartbeatListen 239.0.0.1:27999\nHeartbeatListenInterface 127.0.0.1\n"
             f"HeartbeatMaxServers 0\nHeartbeatStorage {ours_dir}/hb.dat\n")
     yield "heartmonitor", heartmonitor_server(conf, ours_dir)

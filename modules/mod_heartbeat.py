@@ -7,7 +7,7 @@ running parts live in heartmonitor.modules.cluster.sender.
 from __future__ import annotations
 
 from heartmonitor.apr.sockaddr import AddrParseError, parse_addr_port, resolve_ipv4
-from heartmonitor.config.command import GLOBAL_ONLY, RSRC_CONF, TAKE1, TAKE_ARGV, Command
+from heartmonitor.config.command import GLOBAL_ONLY, RSRC_CONF, TAKE1, Command
 from heartmonitor.config.walker import check_cmd_context
 from heartmonitor.module import MIDDLE, Hook, Module
 
@@ -20,6 +20,7 @@ class SenderConfig:
     def __init__(self, httpd, server) -> None:
         self.active = False
         self.address: tuple[str, int] | None = None
+        # Set by heartlab_module (HeartbeatAddressInterface, HeartbeatSimulate).
         self.interface: str | None = None
         self.simulations: list = []
         self.simulation_socket = None
@@ -45,32 +46,6 @@ def set_address(cmd, mconfig, address: str) -> str | None:
         ctx.address = (resolve_ipv4(host, port), port)
     except (OSError, UnicodeError):
         return "HeartbeatAddress: apr_sockaddr_info_get failed."
-    return None
-
-
-def set_interface(cmd, mconfig, address: str) -> str | None:
-    """heartmonitor's HeartbeatAddressInterface: send multicast out of this local address."""
-    error = check_cmd_context(cmd, GLOBAL_ONLY)
-    if error:
-        return error
-    try:
-        cmd.server.module_config[MODULE].interface = resolve_ipv4(address, 0)
-    except (OSError, UnicodeError):
-        return f"HeartbeatAddressInterface: {address} is not an IPv4 address of this host"
-    return None
-
-
-def add_simulation(cmd, mconfig, words: list[str]) -> str | None:
-    """heartmonitor's HeartbeatSimulate: more backends beating from this process."""
-    error = check_cmd_context(cmd, GLOBAL_ONLY)
-    if error:
-        return error
-    from heartmonitor.modules.cluster.sender import parse_simulation
-
-    simulation = parse_simulation(words)
-    if isinstance(simulation, str):
-        return simulation
-    cmd.server.module_config[MODULE].simulations.append(simulation)
     return None
 
 
@@ -100,12 +75,6 @@ MODULE = Module(
     commands=[
         Command("HeartbeatAddress", TAKE1, RSRC_CONF, "Address to send heartbeat requests",
                 set_address),
-        Command("HeartbeatAddressInterface", TAKE1, RSRC_CONF,
-                "Local IPv4 address whose interface heartbeats are sent from (heartmonitor)",
-                set_interface, extension=True),
-        Command("HeartbeatSimulate", TAKE_ARGV, RSRC_CONF,
-                "Number of simulated backends, the first one's source address, and optional "
-                "ready=N busy=N port=N (heartmonitor)", add_simulation, extension=True),
     ],
     hooks={
         "watchdog_need": Hook(watchdog_need, MIDDLE),

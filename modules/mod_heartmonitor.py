@@ -27,7 +27,7 @@ class MonitorConfig:
         self.listen_host: str | None = None
         self.listen_ip: str | None = None
         self.listen_port = 0
-        self.listen_interface: str | None = None
+        self.listen_interface: str | None = None  # set by heartlab_module
         self.maxworkers = DEFAULT_MAXWORKERS
         self.maxworkers_line: tuple[str, int] | None = None
 
@@ -59,18 +59,6 @@ def set_listen(cmd, mconfig, address: str) -> str | None:
     ctx.listen_host = host
     ctx.listen_port = port
     ctx.listen_where = (cmd.directive.filename, cmd.directive.line_num)
-    return None
-
-
-def set_listen_interface(cmd, mconfig, address: str) -> str | None:
-    """heartmonitor's HeartbeatListenInterface: join the group on this local address."""
-    error = check_cmd_context(cmd, GLOBAL_ONLY)
-    if error:
-        return error
-    try:
-        config_of(cmd).listen_interface = resolve_ipv4(address, 0)
-    except (OSError, UnicodeError):
-        return f"HeartbeatListenInterface: {address} is not an IPv4 address of this host"
     return None
 
 
@@ -168,9 +156,6 @@ MODULE = Module(
         Command("HeartbeatMaxServers", TAKE1, RSRC_CONF,
                 "Max number of servers when using slotmem (instead file) to store heartbeat "
                 "data.", set_maxworkers),
-        Command("HeartbeatListenInterface", TAKE1, RSRC_CONF,
-                "Local IPv4 address of the interface to join the HeartbeatListen group on "
-                "(heartmonitor)", set_listen_interface, extension=True),
     ],
     hooks={
         "post_config": Hook(post_config, MIDDLE),

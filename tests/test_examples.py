@@ -21,6 +21,7 @@ def test_example_is_valid_for_heartmonitor_and_httpd(tmp_path, name):
         text = handle.read()
     ours = write(str(tmp_path / "ours.conf"), (
         f"ServerName x\nErrorLog {tmp_path}/e\nDefaultRuntimeDir {tmp_path}\n"
+        "LoadModule heartlab_module modules/mod_heartlab.so\n"
         f"Include {EXTRA}/{name}\n"))
     real_copy = write(str(tmp_path / name), text.replace(" modules/", " /usr/lib/apache2/modules/"))
     real = write(str(tmp_path / "real.conf"), (
@@ -37,7 +38,9 @@ def test_embedded_default_is_loopback_only():
     with open(os.path.join(ROOT, "conf", "httpd.conf")) as handle:
         lines = [line.strip() for line in handle if line.strip() and not line.startswith("#")]
     assert "Listen 127.0.0.1:${HEARTMONITOR_PORT}" in lines
-    assert "HeartbeatListenInterface 127.0.0.1" in lines
+    assert "LoadModule heartlab_module modules/mod_heartlab.so" in lines
+    assert lines[lines.index("<IfModule heartlab_module>") + 1] == (
+        "HeartbeatListenInterface 127.0.0.1")
     assert lines.count("Require local") == 2
     assert heartmonitor("-t").stderr == "Syntax OK\n"
 

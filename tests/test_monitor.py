@@ -26,7 +26,7 @@ from tests.live import (
 )
 
 PORT = 8090
-MODULES = ("slotmem_shm", "heartmonitor", "status", "authz_core", "authz_host")
+MODULES = ("slotmem_shm", "heartmonitor", "status", "authz_core", "authz_host", "heartlab")
 LINE = re.compile(rb"^(\S+) &ready=(\d+)&busy=(\d+)&lastseen=(\d+)&port=(\d+)\n")
 
 

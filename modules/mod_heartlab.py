@@ -1,0 +1,110 @@
+"""mod_heartlab: heartmonitor's own directives, a module httpd does not have.
+
+A configuration that does not load it is judged exactly as httpd judges it (its
+directives are then `Invalid command`); `LoadModule heartlab_module
+modules/mod_heartlab.so` turns them on, and `<IfModule heartlab_module>` keeps one file
+valid for both httpd and heartmonitor.
+
+The directives fill this module's own server config; at post_config, before any other
+module runs, the settings are handed to the modules they tune (heartmonitor_module for
+the listener, heartbeat_module for the sender), so those keep no knowledge of this one.
+"""
+
+from __future__ import annotations
+
+from heartmonitor.apr.sockaddr import resolve_ipv4
+from heartmonitor.config.command import GLOBAL_ONLY, RSRC_CONF, TAKE1, TAKE_ARGV, Command
+from heartmonitor.config.walker import check_cmd_context
+from heartmonitor.module import REALLY_FIRST, Hook, Module
+
+
+class LabConfig:
+    """What heartlab_module's directives set for the main server."""
+
+    def __init__(self, httpd, server) -> None:
+        self.listen_interface: str | None = None
+        self.address_interface: str | None = None
+        self.simulations: list = []
+
+
+def config_of(cmd) -> LabConfig:
+    return cmd.server.module_config[MODULE]
+
+
+def _local_ipv4(cmd, address: str) -> str | None:
+    try:
+        return resolve_ipv4(address, 0)
+    except (OSError, UnicodeError):
+        return None
+
+
+def set_listen_interface(cmd, mconfig, address: str) -> str | None:
+    """HeartbeatListenInterface: join the HeartbeatListen group on this local address."""
+    error = check_cmd_context(cmd, GLOBAL_ONLY)
+    if error:
+        return error
+    resolved = _local_ipv4(cmd, address)
+    if resolved is None:
+        return f"HeartbeatListenInterface: {address} is not an IPv4 address of this host"
+    config_of(cmd).listen_interface = resolved
+    return None
+
+
+def set_address_interface(cmd, mconfig, address: str) -> str | None:
+    """HeartbeatAddressInterface: send multicast heartbeats out of this local address."""
+    error = check_cmd_context(cmd, GLOBAL_ONLY)
+    if error:
+        return error
+    resolved = _local_ipv4(cmd, address)
+    if resolved is None:
+        return f"HeartbeatAddressInterface: {address} is not an IPv4 address of this host"
+    config_of(cmd).address_interface = resolved
+    return None
+
+
+def add_simulation(cmd, mconfig, words: list[str]) -> str | None:
+    """HeartbeatSimulate: more backends beating from this process."""
+    error = check_cmd_context(cmd, GLOBAL_ONLY)
+    if error:
+        return error
+    from heartmonitor.modules.cluster.sender import parse_simulation
+
+    simulation = parse_simulation(words)
+    if isinstance(simulation, str):
+        return simulation
+    config_of(cmd).simulations.append(simulation)
+    return None
+
+
+def apply_settings(httpd) -> bool:
+    """Hand the settings to the modules they tune (those that are loaded)."""
+    lab = httpd.server_conf.module_config[MODULE]
+    monitor = httpd.module_named("heartmonitor_module")
+    if monitor is not None and lab.listen_interface is not None:
+        httpd.server_conf.module_config[monitor].listen_interface = lab.listen_interface
+    sender = httpd.module_named("heartbeat_module")
+    if sender is not None:
+        sender_config = httpd.server_conf.module_config[sender]
+        if lab.address_interface is not None:
+            sender_config.interface = lab.address_interface
+        sender_config.simulations = list(lab.simulations)
+    return True
+
+
+MODULE = Module(
+    "heartlab_module",
+    "mod_heartlab.c",
+    commands=[
+        Command("HeartbeatListenInterface", TAKE1, RSRC_CONF,
+                "Local IPv4 address of the interface to join the HeartbeatListen group on "
+                "(heartmonitor)", set_listen_interface, extension=True),
+        Command("HeartbeatAddressInterface", TAKE1, RSRC_CONF,
+                "Local IPv4 address whose interface heartbeats are sent from (heartmonitor)",
+                set_address_interface, extension=True),
+        Command("HeartbeatSimulate", TAKE_ARGV, RSRC_CONF,
+                "Number of simulated backends, the first one's source address, and optional "
+                "ready=N busy=N port=N (heartmonitor)", add_simulation, extension=True),
+    ],
+    hooks={"post_config": Hook(apply_settings, REALLY_FIRST)},
+    create_server_config=LabConfig,
+)

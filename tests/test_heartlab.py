@@ -1,0 +1,121 @@
+"""heartlab_module: heartmonitor's own directives exist only where a configuration loads it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conformance.cases import MONITOR, Case
+from tests.conformance.harness import MODDIR, run_case
+from tests.conftest import need_apache2
+from tests.helpers import heartmonitor, write
+
+HEARTBEAT = "LoadModule heartbeat_module {moddir}/mod_heartbeat.so\n"
+LAB = "LoadModule heartlab_module modules/mod_heartlab.so\n"
+OWN = [
+    ("HeartbeatListenInterface", MONITOR, "HeartbeatListenInterface 127.0.0.1\n"),
+    ("HeartbeatAddressInterface", HEARTBEAT, "HeartbeatAddressInterface 127.0.0.1\n"),
+    ("HeartbeatSimulate", HEARTBEAT, "HeartbeatSimulate 2 127.0.0.2 ready=5\n"),
+]
+WITHOUT_LAB = [
+    Case(f"{name}_without_heartlab", load + line) for name, load, line in OWN
+] + [
+    Case(f"{name}_ifdirective_without_heartlab",
+         f"{load}<IfDirective {name}>\n{line}FooBar\n</IfDirective>\n")
+    for name, load, line in OWN
+] + [
+    Case(f"{name}_not_ifdirective_without_heartlab",
+         f"{load}<IfDirective !{name}>\nFooBar\n</IfDirective>\n")
+    for name, load, line in OWN
+] + [
+    Case("ifmodule_heartlab_without_heartlab",
+         MONITOR + HEARTBEAT + "<IfModule heartlab_module>\nHeartbeatSimulate 1 1.2.3.4\n"
+         "HeartbeatListenInterface 127.0.0.1\n</IfModule>\n"),
+    Case("heartlab_dash_L_without_heartlab", MONITOR + HEARTBEAT, args=("-L",)),
+    Case("heartlab_dash_l_without_heartlab", MONITOR, args=("-l",)),
+]
+
+
+@pytest.mark.parametrize("case", WITHOUT_LAB, ids=lambda case: case.name)
+def test_without_heartlab_judged_as_httpd(case):
+    """No LoadModule heartlab_module: the same answer as apache2, Invalid command included."""
+    need_apache2()
+    real, ours = run_case(case)
+    assert ours.as_tuple() == real.as_tuple()
+    if case.name.endswith("s_without_heartlab") and "_ifdirective_" not in case.name \
+            and "_not_" not in case.name and "dash" not in case.name:
+        assert "Invalid command" in real.stderr and real.code == 1
+
+
+def conf_with_lab(tmp_path, body: str) -> str:
+    return write(str(tmp_path / "httpd.conf"), (
+        f"ServerName x\nErrorLog {tmp_path}/e\nDefaultRuntimeDir {tmp_path}\n"
+        f"LoadModule heartmonitor_module {MODDIR}/mod_heartmonitor.so\n"
+        f"LoadModule heartbeat_module {MODDIR}/mod_heartbeat.so\n" + body))
+
+
+def test_with_heartlab_directives_are_known(tmp_path):
+    conf = conf_with_lab(tmp_path, LAB + "".join(line for _n, _l, line in OWN)
+                         + "<IfModule heartlab_module>\nHeartbeatSimulate 1 127.0.1.1\n"
+                         "</IfModule>\n<IfModule !heartlab_module>\nFooBar\n</IfModule>\n")
+    result = heartmonitor("-f", conf, "-t")
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "Syntax OK\n")
+
+
+def test_with_heartlab_dash_L_and_M_list_it(tmp_path):
+    conf = conf_with_lab(tmp_path, LAB)
+    listing = heartmonitor("-f", conf, "-L").stdout
+    start = listing.index("HeartbeatListenInterface (mod_heartlab.c)")
+    assert "".join(listing[start:].splitlines(keepends=True)[:9]) == (
+        "HeartbeatListenInterface (mod_heartlab.c)\n"
+        "\tLocal IPv4 address of the interface to join the HeartbeatListen group on "
+        "(heartmonitor)\n"
+        "\tAllowed in *.conf only outside <Directory>, <Files>, <Location>, or <If>\n"
+        "HeartbeatAddressInterface (mod_heartlab.c)\n"
+        "\tLocal IPv4 address whose interface heartbeats are sent from (heartmonitor)\n"
+        "\tAllowed in *.conf only outside <Directory>, <Files>, <Location>, or <If>\n"
+        "HeartbeatSimulate (mod_heartlab.c)\n"
+        "\tNumber of simulated backends, the first one's source address, and optional "
+        "ready=N busy=N port=N (heartmonitor)\n"
+        "\tAllowed in *.conf only outside <Directory>, <Files>, <Location>, or <If>\n")
+    assert " heartlab_module (shared)\n" in heartmonitor("-f", conf, "-M").stdout
+
+
+@pytest.mark.parametrize("line, line_number, message", [
+    ("HeartbeatListenInterface 10.255.255.1.5", 7,
+     "HeartbeatListenInterface: 10.255.255.1.5 is not an IPv4 address of this host"),
+    ("HeartbeatSimulate 0 127.0.0.2", 7,
+     "HeartbeatSimulate: the count must be a number from 1 to 65536"),
+    ("<VirtualHost *:80>\nHeartbeatSimulate 1 127.0.0.2\n</VirtualHost>", 8,
+     "HeartbeatSimulate cannot occur within <VirtualHost> section"),
+])
+def test_with_heartlab_bad_values(tmp_path, line, line_number, message):
+    conf = conf_with_lab(tmp_path, LAB + line + "\n")
+    result = heartmonitor("-f", conf, "-t")
+    assert (result.returncode, result.stderr) == (1, (
+        f"AH00526: Syntax error on line {line_number} of {conf}:\n{message}\n"))
+
+
+def test_settings_reach_the_modules_they_tune(tmp_path):
+    """After post_config's first hook, heartmonitor_module joins on the interface and
+    heartbeat_module sends from the interface and for the simulated backends."""
+    import io
+
+    from heartmonitor.cli import parse_options
+    from heartmonitor.layout import Layout
+    from heartmonitor.lifecycle import new_httpd, read_and_check
+
+    conf = conf_with_lab(tmp_path, LAB + "HeartbeatListen 239.0.0.1:27999\n"
+                         "HeartbeatAddress 239.0.0.1:27999\n"
+                         + "".join(line for _n, _l, line in OWN))
+    options = parse_options(["heartmonitor", "-f", conf, "-t"], io.StringIO(), io.StringIO())
+    options.bin_name, options.layout = "heartmonitor", Layout()
+    httpd = new_httpd(options, stderr=io.StringIO(), stdout=io.StringIO())
+    assert read_and_check(httpd, conf)
+    (first, *_rest) = httpd.hooks("post_config")
+    assert first.module.identifier == "heartlab_module"
+    first.function(httpd)
+    config = httpd.server_conf.module_config
+    assert config[httpd.module_named("heartmonitor_module")].listen_interface == "127.0.0.1"
+    sender = config[httpd.module_named("heartbeat_module")]
+    assert sender.interface == "127.0.0.1"
+    assert [list(s.sources()) for s in sender.simulations] == [["127.0.0.2", "127.0.0.3"]]
