@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 
 from . import log
-from .apr.sockaddr import AddrParseError, parse_addr_port
+from .apr.sockaddr import AddrParseError, getaddrinfo, parse_addr_port
 from .config.command import GLOBAL_ONLY, RSRC_CONF, TAKE1, TAKE_ARGV, Command
 from .config.walker import check_cmd_context
 from .cstr import atoi
@@ -31,7 +31,7 @@ class Listener:
 def resolve(host: str | None, port: int):
     """apr_sockaddr_info_get(host, APR_UNSPEC, port): [(family, ip)]."""
     flags = socket.AI_PASSIVE if host is None else socket.AI_ADDRCONFIG
-    infos = socket.getaddrinfo(host, port, socket.AF_UNSPEC, socket.SOCK_STREAM, 0, flags)
+    infos = getaddrinfo(host, port, socket.AF_UNSPEC, socket.SOCK_STREAM, 0, flags)
     return [(family, sockaddr[0]) for family, _t, _p, _n, sockaddr in infos]
 
 

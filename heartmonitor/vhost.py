@@ -5,17 +5,18 @@ from __future__ import annotations
 import socket
 
 from . import log
-from .apr.sockaddr import AddrParseError, parse_addr_port
+from .apr.sockaddr import AddrParseError, getaddrinfo, parse_addr_port
 from .config.words import getword_conf
 
-APR_OS_START_EAIERR = 670000
 
+def eai_status(error: socket.gaierror) -> tuple[str, str]:
+    """What httpd logs for a resolver failure: "(EAI 2)Name or service not known".
 
-def eai_status(error: socket.gaierror) -> tuple[int, str]:
-    """The apr_status_t and text httpd logs for a resolver failure."""
+    log.c prints an apr_status_t from APR_OS_START_EAIERR (670000) on as "EAI n".
+    """
     code = error.args[0] if error.args else 0
     text = error.args[1] if len(error.args) > 1 else str(error)
-    return APR_OS_START_EAIERR + abs(code), text
+    return f"EAI {abs(code)}", text
 
 
 class ServerAddr:
@@ -35,7 +36,7 @@ def _numeric(host: str) -> int | None:
     for family in (socket.AF_INET, socket.AF_INET6):
         try:
             packed = socket.inet_pton(family, host)
-        except OSError:
+        except (OSError, ValueError):  # ValueError: bytes that are not UTF-8
             continue
         return family if socket.inet_ntop(family, packed) == host else None
     return None
@@ -67,8 +68,8 @@ def get_addresses(httpd, word: str, default_port: int, addrs: list) -> str | Non
         addrs.append(ServerAddr(numeric, host, port, host))
         return None
     try:
-        infos = socket.getaddrinfo(host, port or None, socket.AF_UNSPEC, socket.SOCK_STREAM,
-                                   0, socket.AI_ADDRCONFIG)
+        infos = getaddrinfo(host, port or None, socket.AF_UNSPEC, socket.SOCK_STREAM, 0,
+                            socket.AI_ADDRCONFIG)
     except socket.gaierror as error:
         httpd.log_startup_error(
             "core", log.ERR, f"AH00547: Could not resolve host name {host} -- ignoring!",
@@ -111,8 +112,8 @@ def get_local_host(httpd) -> str:
         name = None
     if name is not None:
         try:
-            info = socket.getaddrinfo(name, None, socket.AF_UNSPEC, socket.SOCK_STREAM, 0,
-                                      socket.AI_ADDRCONFIG)[0]
+            info = getaddrinfo(name, None, socket.AF_UNSPEC, socket.SOCK_STREAM, 0,
+                               socket.AI_ADDRCONFIG)[0]
         except socket.gaierror:
             httpd.log_startup_error(
                 "core", log.WARNING, f"AH00557: {argv0}: apr_sockaddr_info_get() failed for {name}"

@@ -7,6 +7,7 @@ import socket
 from heartmonitor.modules.mod_authz_core import DENIED, GRANTED, Provider
 
 from heartmonitor.apr.ipsubnet import MESSAGES, SubnetError, create
+from heartmonitor.apr.sockaddr import getaddrinfo
 from heartmonitor.config.words import words_until_empty
 from heartmonitor.module import Module
 
@@ -56,7 +57,7 @@ def host_check(request, names) -> int:
     if remote is None:
         return DENIED
     try:
-        forward = {info[4][0] for info in socket.getaddrinfo(remote, None)}
+        forward = {info[4][0] for info in getaddrinfo(remote, None)}
     except OSError:
         return DENIED
     if request.client_ip not in forward:
@@ -74,7 +75,7 @@ def host_check(request, names) -> int:
 def forward_dns_check(request, names) -> int:
     for name in names:
         try:
-            addresses = {info[4][0] for info in socket.getaddrinfo(name, None)}
+            addresses = {info[4][0] for info in getaddrinfo(name, None)}
         except OSError:
             continue
         if request.client_ip in addresses:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from heartmonitor.cnum import atol
 from heartmonitor.config.command import GLOBAL_ONLY, RSRC_CONF, TAKE1, Command
 from heartmonitor.config.walker import check_cmd_context
 from heartmonitor.module import FIRST, Hook, Module
@@ -19,7 +20,7 @@ class UnixdConfig:
 def _uid(name: str) -> int:
     """ap_uname2id: '#n' is a number; an unknown name is an error at start-up."""
     if name.startswith("#"):
-        return int(name[1:]) & 0xFFFFFFFF if name[1:].lstrip("-").isdigit() else 0
+        return atol(name[1:]) & 0xFFFFFFFF
     import pwd
 
     try:
@@ -30,7 +31,7 @@ def _uid(name: str) -> int:
 
 def _gid(name: str) -> int:
     if name.startswith("#"):
-        return int(name[1:]) & 0xFFFFFFFF if name[1:].lstrip("-").isdigit() else 0
+        return atol(name[1:]) & 0xFFFFFFFF
     import grp
 
     try:

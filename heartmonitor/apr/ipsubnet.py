@@ -89,7 +89,7 @@ def create(address: str, mask_or_bits: str | None) -> Subnet:
     for candidate in (socket.AF_INET6, socket.AF_INET):
         try:
             packed = socket.inet_pton(candidate, address)
-        except OSError:
+        except (OSError, ValueError):
             continue
         family = candidate
         break
@@ -109,7 +109,7 @@ def create(address: str, mask_or_bits: str | None) -> Subnet:
         elif family == socket.AF_INET:
             try:
                 mask = int.from_bytes(socket.inet_pton(socket.AF_INET, mask_or_bits), "big")
-            except OSError:
+            except (OSError, ValueError):  # ValueError: bytes that are not UTF-8
                 raise SubnetError(APR_EBADMASK) from None
         else:
             raise SubnetError(APR_EBADMASK)

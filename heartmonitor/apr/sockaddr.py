@@ -5,6 +5,23 @@ from __future__ import annotations
 from ..cstr import atoi
 
 
+def getaddrinfo(host: str | None, port: int | None, family: int = 0, type: int = 0,
+                proto: int = 0, flags: int = 0) -> list:
+    """socket.getaddrinfo on the name's bytes, as httpd's C resolver sees them.
+
+    Python encodes a str host with the IDNA codec, which raises UnicodeError for names
+    that glibc merely fails to resolve ('.', 'a..b', a 64-character label, raw bytes);
+    here every failure is a socket.gaierror, as it is for httpd.
+    """
+    import socket
+
+    name = None if host is None else host.encode("utf-8", "surrogateescape")
+    try:
+        return socket.getaddrinfo(name, port, family, type, proto, flags)
+    except (UnicodeError, ValueError):  # a name C could not even hold (a NUL byte)
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known") from None
+
+
 class AddrParseError(ValueError):
     """APR_EINVAL from apr_parse_addr_port."""
 
@@ -67,7 +84,8 @@ def parse_addr_port(text: str) -> tuple[str | None, str | None, int]:
 def _dotted_quad(text: str) -> bool:
     parts = text.split(".")
     return len(parts) == 4 and all(
-        p.isdigit() and p.isascii() and int(p) < 256 and (p == "0" or p[0] != "0") for p in parts
+        len(p) <= 3 and p.isdigit() and p.isascii() and int(p) < 256 and (p == "0" or p[0] != "0")
+        for p in parts
     )
 
 
@@ -81,5 +99,5 @@ def resolve_ipv4(host: str, port: int) -> str:
         return host
     import socket
 
-    infos = socket.getaddrinfo(host, port, socket.AF_INET, socket.SOCK_STREAM)
+    infos = getaddrinfo(host, port, socket.AF_INET, socket.SOCK_STREAM)
     return infos[0][4][0]

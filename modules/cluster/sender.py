@@ -17,6 +17,7 @@ import socket
 import struct
 
 from heartmonitor import log
+from heartmonitor.cnum import digits_value, is_ascii_digits
 
 from .codec import encode
 
@@ -46,7 +47,7 @@ def parse_simulation(words: list[str]) -> Simulation | str:
     if len(words) < 2:
         return "HeartbeatSimulate takes a count, a first source address and options"
     count_text, first = words[0], words[1]
-    if not count_text.isdigit() or not 1 <= int(count_text) <= 65536:
+    if not is_ascii_digits(count_text) or not 1 <= digits_value(count_text, 65536) <= 65536:
         return "HeartbeatSimulate: the count must be a number from 1 to 65536"
     try:
         start = ipaddress.IPv4Address(first)
@@ -58,10 +59,10 @@ def parse_simulation(words: list[str]) -> Simulation | str:
     for word in words[2:]:
         key, sep, value = word.partition("=")
         key = key.lower()
-        if not sep or key not in values or not value.isdigit():
+        if not sep or key not in values or not is_ascii_digits(value):
             return (f"HeartbeatSimulate: '{word}' is not ready=N, busy=N or port=N")
-        number = int(value)
         limit = 65535 if key == "port" else 0xFFFFFFFF
+        number = digits_value(value, limit)
         if number > limit or (key == "port" and number == 0):
             return f"HeartbeatSimulate: {key} out of range in '{word}'"
         values[key] = number

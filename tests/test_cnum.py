@@ -1,0 +1,122 @@
+"""heartmonitor.cnum: glibc/APR number parsing, and configs that once raised tracebacks."""
+
+from __future__ import annotations
+
+import pytest
+
+from heartmonitor import cnum
+from tests.conformance.cases import Case
+from tests.conformance.harness import run_case
+from tests.conftest import need_apache2
+
+BIG = "9" * 4301
+LABEL64 = "a" * 64
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("42", (42, 2, False)),
+    ("  \t-17x", (-17, 6, False)),
+    ("+0009", (9, 5, False)),
+    ("", (0, 0, False)),
+    ("-", (0, 0, False)),
+    ("²", (0, 0, False)),
+    ("1²", (1, 1, False)),
+    ("9223372036854775807", (cnum.LONG_MAX, 19, False)),
+    ("9223372036854775808", (cnum.LONG_MAX, 19, True)),
+    ("-9223372036854775808", (cnum.LONG_MIN, 20, False)),
+    ("-9223372036854775809", (cnum.LONG_MIN, 20, True)),
+    (BIG, (cnum.LONG_MAX, 4301, True)),
+    ("-" + BIG, (cnum.LONG_MIN, 4302, True)),
+    ("0" * 5000 + "7", (7, 5001, False)),
+])
+def test_strtol(text, expected):
+    assert cnum.strtol(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("18446744073709551615", (cnum.ULONG_MAX, 20, False)),
+    ("18446744073709551616", (cnum.ULONG_MAX, 20, True)),
+    ("-1", (cnum.ULONG_MAX, 2, False)),
+    (" 12abc", (12, 3, False)),
+    (BIG, (cnum.ULONG_MAX, 4301, True)),
+])
+def test_strtoul(text, expected):
+    assert cnum.strtoul(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2147483647", 2147483647),
+    ("2147483648", -2147483648),
+    ("4294967297", 1),
+    (BIG, -1),
+    ("-" + BIG, 0),
+    ("²", 0),
+    (None, 0),
+])
+def test_atoi_truncates_to_int(text, expected):
+    assert cnum.atoi(text) == expected
+
+
+def test_atoi64_saturates():
+    assert cnum.apr_atoi64(BIG) == cnum.LONG_MAX
+    assert cnum.apr_strtoi64("-" + BIG + "k") == (cnum.LONG_MIN, 4302, True)
+
+
+def test_ascii_digits_only():
+    assert cnum.is_ascii_digits("0123")
+    assert not cnum.is_ascii_digits("²")
+    assert not cnum.is_ascii_digits("١٢")
+    assert not cnum.is_ascii_digits("")
+    assert cnum.digits_value(BIG, 65535) == 65536
+    assert cnum.digits_value("00065535", 65535) == 65535
+
+
+MONITOR = "LoadModule heartmonitor_module {moddir}/mod_heartmonitor.so\n"
+HEARTBEAT = "LoadModule heartbeat_module {moddir}/mod_heartbeat.so\n"
+AUTHZ = ("LoadModule authz_core_module {moddir}/mod_authz_core.so\n"
+         "LoadModule authz_host_module {moddir}/mod_authz_host.so\n")
+
+
+@pytest.mark.parametrize("body", [
+    f"Timeout {BIG}\n",
+    "Timeout ²\n",
+    f"Listen 127.0.0.1:{BIG}\n",
+    f"Listen {BIG}\n",
+    f"<IfVersion >= 2.{BIG}>\nFooBar\n</IfVersion>\n",
+    f"<IfVersion >= {BIG}>\nFooBar\n</IfVersion>\n",
+    "<IfVersion < 2.4.²>\nFooBar\n</IfVersion>\n",
+    MONITOR + f"HeartbeatMaxServers {BIG}\n",
+    MONITOR + "HeartbeatMaxServers ²\n",
+    MONITOR + f"HeartbeatListen 239.0.0.1:{BIG}\n",
+    MONITOR + f"HeartbeatListen 239.0.0.{BIG}:1\n",
+    MONITOR + "HeartbeatListen 239.0.0.1:²\n",
+    HEARTBEAT + f"HeartbeatAddress 239.0.0.1:{BIG}\n",
+    f"WatchdogInterval {BIG}\n",
+    "WatchdogInterval ²\n",
+    f"ListenBacklog {BIG}\n",
+    f"<VirtualHost 127.0.0.1:{BIG}>\n</VirtualHost>\n",
+    f"User #{BIG}\n",
+    "Group #-1\n",
+    f"ServerName a:{BIG}\n",
+    AUTHZ + f"<Location />\nRequire ip 10.0.0.0/{BIG}\n</Location>\n",
+    AUTHZ + "<Location />\nRequire ip 10.0.0.0/²\n</Location>\n",
+    AUTHZ + f"<Location />\nRequire ip ::1/{BIG}\n</Location>\n",
+    "<VirtualHost .>\n</VirtualHost>\n",
+    "<VirtualHost www..example.com:80>\n</VirtualHost>\n",
+    f"<VirtualHost {LABEL64}.com>\n</VirtualHost>\n",
+    "<VirtualHost \udcff\udcfe>\n</VirtualHost>\n",
+    "<VirtualHost é.com>\n</VirtualHost>\n",
+    "Listen a..b:80\n",
+    "Listen \udcff:80\n",
+    AUTHZ + "<Location />\nRequire ip 10.0.0.0/1\udcff\n</Location>\n",
+    MONITOR + "HeartbeatListen \udcff:80\n",
+    "Listen .:80\n",
+    "ServerName a..b\n",
+    MONITOR + "HeartbeatListen a..b:80\n",
+    HEARTBEAT + f"HeartbeatAddress {LABEL64}.c:80\n",
+], ids=lambda body: body[-60:])
+def test_numbers_and_names_answered_as_httpd(body):
+    need_apache2()
+    real, ours = run_case(Case("numbers", body))
+    assert "Traceback" not in ours.stderr
+    assert ours.as_tuple() == real.as_tuple()
