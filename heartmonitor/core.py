@@ -197,6 +197,7 @@ def ifsection(cmd, mconfig, arg: str) -> str | None:
     arg = section_argument(cmd, arg)
     if arg is None:
         return unclosed_directive(cmd)
+    this = cmd.cmd  # the children's walk replaces cmd.cmd
     pos = 0
     condition = None
     if cmd.cmd.data == "else":
@@ -206,13 +207,26 @@ def ifsection(cmd, mconfig, arg: str) -> str | None:
         if not arg:
             return missing_container_arg(cmd)
         condition, pos = getword_conf(arg)
+        # Imported here: the expression tables load only for configurations with <If>.
+        from .expr import parse_cmd
+
+        error = parse_cmd(cmd, condition)
+        if error is not None:
+            return f"Cannot parse condition clause: {error}"
     keep = cmd.path is not None
     error, section = walk_section(cmd, cmd.cmd.data, "*If", None, keep_override=keep)
     if error:
         return error
     section.condition = condition
+    # ap_add_if_conf: <Else>/<ElseIf> must follow an <If>/<ElseIf> of the same scope.
+    previous = getattr(mconfig, "last_if", None)
+    if this.data != "if" and previous not in ("if", "elseif"):
+        return ("<Else> or <ElseIf> section without previous <If> or <ElseIf> section in "
+                "same scope")
+    if mconfig is not None:
+        mconfig.last_if = this.data
     if pos < len(arg):
-        return f"Multiple {cmd.cmd.name}> arguments not supported."
+        return f"Multiple {this.name}> arguments not supported."
     return None
 
 
@@ -461,6 +475,8 @@ class CoreDirConfig:
     def __init__(self, httpd, path) -> None:
         self.handler: str | None = None
         self.log_level: int | None = None
+        # The kind of the last <If>/<ElseIf>/<Else> section of this scope.
+        self.last_if: str | None = None
 
 
 def server_hostname_port(cmd, mconfig, arg: str) -> str | None:

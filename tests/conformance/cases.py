@@ -10,22 +10,8 @@ compatibility table shows the same list.
 
 from __future__ import annotations
 
-
-class Case:
-    def __init__(self, name, body, files=None, args=("-t",), base=True, env=None,
-                 isolated=False, config_flag=True):
-        self.name = name
-        self.body = body
-        self.files = files or {}
-        self.args = list(args)
-        self.base = base
-        self.env = env
-        self.isolated = isolated
-        self.config_flag = config_flag
-
-    def __repr__(self):
-        return f"Case({self.name!r})"
-
+from tests.conformance.case import Case
+from tests.conformance.expr_cases import EXPR_CASES, EXPR_DIFFERENCES
 
 MONITOR = "LoadModule heartmonitor_module {moddir}/mod_heartmonitor.so\n"
 PROXY = "LoadModule proxy_module {moddir}/mod_proxy.so\n"
@@ -369,3 +355,7 @@ DIFFERENCES = {
     ),
 }
 DIFFERENCES["dump_modules_t"] = DIFFERENCES["dump_modules"]
+
+# The value-check corpus of the non-core modules and of expressions lives in its own files.
+CASES += EXPR_CASES
+DIFFERENCES.update(EXPR_DIFFERENCES)
