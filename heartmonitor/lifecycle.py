@@ -68,4 +68,4 @@ def configure(httpd, options) -> int:
         return 0
     from .serve import serve
 
-    return serve(httpd, options)
+    return serve(httpd, options, (new_httpd, read_and_check))

@@ -1,17 +1,167 @@
-"""--watch-config: a graceful restart when a configuration file changes.
+"""Restarts: the configuration read again off the event loop; --watch-config.
 
-The directories of every file the configuration read (Includes too) are watched. An
-editor's save-by-rename arrives as a move whose destination is the file, so both ends
-of every event are compared. One save gives several events: they are debounced, and
-the restart reads and checks the whole configuration first; when it has errors they
-are logged and the running configuration stays.
+A restart (SIGHUP, SIGUSR1, `-k restart|graceful`, --watch-config) reads and checks the
+whole configuration on a thread of its own, so that nothing in it (a FIFO, a huge file, a
+slow handler) can stall the server. The read has a time limit: past it the read is
+abandoned (a thread running Python is interrupted, one blocked in the kernel is left
+behind) and the running configuration stays. Every failure, a Python exception from any
+handler included, is logged in httpd's style and leaves the running configuration alone.
+
+--watch-config watches the directories of every file the configuration read (Includes
+too). An editor's save-by-rename arrives as a move whose destination is the file, so both
+ends of every event are compared. One save gives several events: they are debounced.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
+import threading
+from types import TracebackType
+
+from . import log
 
 DEBOUNCE_SECONDS = 0.5
+# How long a restart may spend reading the configuration (seconds);
+# HEARTMONITOR_RELOAD_TIME_LIMIT overrides it.
+READ_TIME_LIMIT = 10.0
+TIME_LIMIT_VARIABLE = "HEARTMONITOR_RELOAD_TIME_LIMIT"
+# Deeply nested Includes recurse deeply: the reading thread gets a main thread's stack.
+READER_STACK_SIZE = 64 * 1024 * 1024
+MESSAGE_LIMIT = 300
+
+
+class ReadAbandoned(BaseException):
+    """Raised inside a reading thread that ran past its time limit (not an Exception, so
+    that no handler's `except Exception` swallows it)."""
+
+
+def read_time_limit() -> float:
+    try:
+        value = float(os.environ.get(TIME_LIMIT_VARIABLE, READ_TIME_LIMIT))
+    except ValueError:
+        return READ_TIME_LIMIT
+    return value if value > 0 else READ_TIME_LIMIT
+
+
+class GatedStream:
+    """The reading thread's stderr/stdout: lines go to the error log until the read ends."""
+
+    def __init__(self, target: log.LogTarget) -> None:
+        self.target = target
+        self.open = True
+
+    def write(self, text: str) -> int:
+        for line in text.splitlines():
+            if self.open:
+                self.target.write(line, log.ERR)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def failure_position(tb: TracebackType | None) -> tuple[str | None, int | None]:
+    """The configuration file and line being handled where an exception was raised."""
+    found: tuple[str | None, int | None] = (None, None)
+    while tb is not None:
+        names = tb.tb_frame.f_locals
+        node = names.get("node")
+        if getattr(node, "filename", None) and getattr(node, "line_num", None):
+            found = (node.filename, node.line_num)
+        else:
+            for name in ("parms", "cmd"):
+                config_file = getattr(names.get(name), "config_file", None)
+                if getattr(config_file, "name", None):
+                    found = (config_file.name, getattr(config_file, "line_number", None))
+                    break
+        tb = tb.tb_next
+    return found
+
+
+def describe_exception(error: BaseException) -> str:
+    """`ValueError: text` of an exception, cut to a log line's length."""
+    text = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    text = " ".join(text.split())
+    if len(text) > MESSAGE_LIMIT:
+        text = text[:MESSAGE_LIMIT] + "..."
+    return text
+
+
+class ConfigRead:
+    """One reading of the configuration for a restart, on a daemon thread."""
+
+    def __init__(self, options, generation: int, target: log.LogTarget, reader) -> None:
+        self.options = options
+        self.reader = reader  # (new_httpd, read_and_check) of heartmonitor.lifecycle
+        self.generation = generation
+        self.stream = GatedStream(target)
+        self.httpd = None
+        self.error: BaseException | None = None
+        self.position: tuple[str | None, int | None] = (None, None)
+        self.thread: threading.Thread | None = None
+        self.done: asyncio.Future | None = None
+
+    def start(self, loop: asyncio.AbstractEventLoop) -> asyncio.Future:
+        self.done = loop.create_future()
+        previous = threading.stack_size()
+        try:
+            threading.stack_size(READER_STACK_SIZE)
+        except (ValueError, RuntimeError):
+            pass
+        try:
+            self.thread = threading.Thread(target=self._run, args=(loop,),
+                                           name="config-read", daemon=True)
+            self.thread.start()
+        finally:
+            threading.stack_size(previous)
+        return self.done
+
+    def _run(self, loop: asyncio.AbstractEventLoop) -> None:
+        new_httpd, read_and_check = self.reader
+        httpd = None
+        try:
+            httpd = new_httpd(self.options, stderr=self.stream, stdout=self.stream)
+            httpd.config_generation = self.generation
+            confname = self.options.confname or httpd.layout.server_config_file
+            if read_and_check(httpd, confname):
+                self.httpd = httpd
+        except BaseException as error:  # noqa: BLE001 - every failure keeps the server up
+            self.error = error
+            self.position = failure_position(error.__traceback__)
+            if self.position == (None, None) and httpd is not None:
+                self.position = httpd.reading_position()
+        try:
+            loop.call_soon_threadsafe(self._finish)
+        except RuntimeError:
+            pass  # the loop is gone: the server has stopped
+
+    def _finish(self) -> None:
+        if self.done is not None and not self.done.done():
+            self.done.set_result(None)
+
+    def abandon(self) -> None:
+        """Stop logging for this read; interrupt its thread if it is running Python."""
+        self.stream.open = False
+        thread = self.thread
+        if thread is None or not thread.is_alive() or thread.ident is None:
+            return
+        import ctypes  # only when a read overran its limit
+
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident),
+                                                   ctypes.py_object(ReadAbandoned))
+
+    def report_failure(self, httpd) -> None:
+        """Log why this read gave no configuration (its own messages are logged already)."""
+        self.stream.open = False
+        error = self.error
+        if error is not None:
+            file_name, line = self.position
+            where = f" on line {line} of {file_name}" if file_name and line else ""
+            httpd.log_error("core", log.CRIT, f"internal error while reading the "
+                            f"configuration{where}: {describe_exception(error)}")
+        httpd.log_error("core", log.ERR, "configuration not reloaded: it has errors (see "
+                        "above); the running configuration stays")
 
 
 class ConfigWatcher:
@@ -54,8 +204,6 @@ class ConfigWatcher:
         self.timer = self.loop.call_later(DEBOUNCE_SECONDS, self._fire)
 
     def _fire(self) -> None:
-        from . import log
-
         self.timer = None
         self.runner.httpd.log_error("core", log.NOTICE,
                                     "a configuration file changed: graceful restart")

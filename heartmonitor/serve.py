@@ -5,10 +5,11 @@
     child_init (watchdogs) -> serve until a signal.
 
 SIGTERM/SIGINT stop, SIGWINCH stops gracefully, SIGHUP restarts and SIGUSR1 restarts
-gracefully, as in httpd. A restart reads the configuration again; if it fails to read
-or to start, heartmonitor logs why and keeps the running configuration (httpd would
-exit). What modules keep across restarts (the heartbeat table, the multicast socket,
-the slotmem) lives in `retained`, and the Listen sockets stay open throughout.
+gracefully, as in httpd. A restart reads the configuration again on a thread of its own
+with a time limit (heartmonitor.reload); if it fails to read or to start, or a hook raises,
+heartmonitor logs why and keeps the running configuration (httpd would exit). What
+modules keep across restarts (the heartbeat table, the multicast socket, the slotmem)
+lives in `retained`, and the Listen sockets stay open throughout.
 
 Unlike httpd, post_config runs before detaching, so `heartmonitor -k start` exits 1
 with the reason on the terminal when start-up fails.
@@ -28,6 +29,7 @@ from .errorlog import LogOpenError, open_error_log
 from .http.scoreboard import Scoreboard
 from .http.server import BindError, HttpServer, open_listeners
 from .pidfile import PidReadError, is_ours, pid_path, read_pid, remove_pid, write_pid
+from .reload import ConfigRead, describe_exception, failure_position, read_time_limit
 
 FOREGROUND_DEFINES = ("DEBUG", "FOREGROUND", "NO_DETACH", "ONE_PROCESS")
 SIGNAL_ACTIONS = {
@@ -35,21 +37,6 @@ SIGNAL_ACTIONS = {
     signal.SIGHUP: "restart", signal.SIGUSR1: "graceful",
 }
 APR_EGENERAL = (20014, "Internal error (specific information not available)")
-
-
-class LogStream:
-    """A file-like view of an error log target, for messages printed while restarting."""
-
-    def __init__(self, target: log.LogTarget) -> None:
-        self.target = target
-
-    def write(self, text: str) -> int:
-        for line in text.splitlines():
-            self.target.write(line, log.ERR)
-        return len(text)
-
-    def flush(self) -> None:
-        pass
 
 
 class Console:
@@ -160,8 +147,9 @@ def _send(httpd, pid: int, sig: int) -> int:
 class Runner:
     """The server across generations (restarts)."""
 
-    def __init__(self, httpd, options) -> None:
+    def __init__(self, httpd, options, reader) -> None:
         self.httpd = httpd
+        self.reader = reader
         self.options = options
         self.retained: dict = {}
         self.scoreboard = Scoreboard()
@@ -173,6 +161,7 @@ class Runner:
         self.pid_file: str | None = None
         self.pending: list[str] = []
         self.wakeup: asyncio.Event | None = None
+        self.stop_requested = asyncio.Event()
         self.watcher = None
 
     # -- one generation ---------------------------------------------------------------
@@ -275,21 +264,47 @@ class Runner:
 
     # -- restarts -------------------------------------------------------------------
 
-    def read_again(self):
-        """The configuration read afresh, or None (the reason is in the error log)."""
-        from .lifecycle import new_httpd, read_and_check
+    async def read_again(self):
+        """The configuration read afresh off the loop, or None (the reason is logged).
 
+        A stop requested meanwhile, or a read past its time limit, abandons the read.
+        """
         old = self.httpd
-        httpd = new_httpd(self.options, stderr=LogStream(old.error_log.target),
-                          stdout=LogStream(old.error_log.target))
-        httpd.config_generation = old.config_generation + 1
-        confname = self.options.confname or httpd.layout.server_config_file
-        if not read_and_check(httpd, confname):
-            old.log_error("core", log.ERR,
-                          "configuration not reloaded: it has errors (see above); the running "
-                          "configuration stays")
+        job = ConfigRead(self.options, old.config_generation + 1, old.error_log.target,
+                         self.reader)
+        done = job.start(asyncio.get_running_loop())
+        limit = read_time_limit()
+        stop = asyncio.ensure_future(self.stop_requested.wait())
+        try:
+            await asyncio.wait([done, stop], timeout=limit,
+                               return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stop.cancel()
+        if not done.done():
+            job.abandon()
+            if self.stop_requested.is_set():
+                old.log_error("core", log.NOTICE, "configuration reading abandoned: the "
+                              "server is stopping")
+            else:
+                old.log_error("core", log.ERR, "configuration not reloaded: reading it took "
+                              f"longer than {limit:g} seconds; the running configuration stays")
             return None
-        return httpd
+        if job.httpd is None:
+            job.report_failure(old)
+            return None
+        job.stream.open = False
+        return job.httpd
+
+    def _prepare_safely(self, httpd) -> bool:
+        """prepare() for a restart: a Python exception from any hook is a logged failure."""
+        try:
+            return self.prepare(httpd, first=False)
+        except Exception as error:  # noqa: BLE001 - a restart must survive any hook
+            file_name, line = failure_position(error.__traceback__)
+            where = f" on line {line} of {file_name}" if file_name and line else ""
+            self.httpd.log_error("core", log.CRIT, "internal error while starting the "
+                                 f"configuration{where}: {describe_exception(error)}")
+            return False
 
     async def restart(self, graceful: bool, signalled: bool = True) -> bool:
         old = self.httpd
@@ -301,27 +316,43 @@ class Runner:
         else:
             old.log_error("mpm_event", log.NOTICE,
                           "AH00494: SIGHUP received.  Attempting to restart")
-        new = self.read_again()
+        new = await self.read_again()
         if new is None:
             return True
         await self.stop_generation(graceful, final=False)
-        if self.prepare(new, first=False):
+        old_target = old.error_log.target
+        if self._prepare_safely(new):
             self.scoreboard.generation += 1
-            old.error_log.target.close()
+            old_target.close()
             await self.start_generation(new)
             return True
         old.log_error("core", log.ERR, "restart failed (see above); the running configuration "
                                        "stays")
         old.stopping = False
-        if self.prepare(old, first=False):
+        if self._prepare_safely(old):
+            if old.error_log.target is not old_target:
+                old_target.close()
             await self.start_generation(old)
             return True
         return False
 
     # -- the loop -------------------------------------------------------------------
 
+    def _next_action(self) -> str | None:
+        """The oldest request; a stop goes before the restarts queued ahead of it."""
+        if not self.pending:
+            return None
+        if self.stop_requested.is_set():
+            for action in self.pending:
+                if action in ("stop", "graceful-stop"):
+                    self.pending.remove(action)
+                    return action
+        return self.pending.pop(0)
+
     def request(self, action: str) -> None:
         self.pending.append(action)
+        if action in ("stop", "graceful-stop"):
+            self.stop_requested.set()
         if self.wakeup is not None:
             self.wakeup.set()
 
@@ -330,17 +361,17 @@ class Runner:
         self.wakeup = asyncio.Event()
         for sig, action in SIGNAL_ACTIONS.items():
             loop.add_signal_handler(sig, self.request, action)
-        await self.start_generation(self.httpd)
-        if self.options.watch_config:
+        if self.options.watch_config:  # watching before the "resuming" line
             from .reload import ConfigWatcher
 
             self.watcher = ConfigWatcher(self, loop)
             self.watcher.watch(self.httpd.files_read)
+        await self.start_generation(self.httpd)
         code = 0
         while True:
             await self.wakeup.wait()
             self.wakeup.clear()
-            action = self.pending.pop(0) if self.pending else None
+            action = self._next_action()
             if action in ("stop", "graceful-stop"):
                 if action == "stop":
                     self.httpd.log_error("mpm_event", log.NOTICE,
@@ -383,14 +414,23 @@ def _detach(runner: Runner) -> None:
     runner.terminal = None
 
 
-def serve(httpd, options) -> int:
-    """Start serving; returns the exit code once the server stops."""
+def serve(httpd, options, reader) -> int:
+    """Start serving; returns the exit code once the server stops.
+
+    reader: (new_httpd, read_and_check), what a restart reads the configuration with.
+    """
     code = signal_server(httpd, options.dash_k)
     if code is not None:
         return code
     gc.enable()
-    runner = Runner(httpd, options)
-    if not runner.prepare(httpd, first=True):
+    runner = Runner(httpd, options, reader)
+    try:
+        prepared = runner.prepare(httpd, first=True)
+    except Exception as error:  # noqa: BLE001 - a hook's bug is reported, not a traceback
+        httpd.log_error("core", log.CRIT, "internal error while starting the configuration: "
+                        + describe_exception(error))
+        return 1
+    if not prepared:
         return 1
     if "NO_DETACH" in httpd.defines and "DEBUG" not in httpd.defines:
         try:

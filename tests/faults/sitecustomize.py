@@ -1,0 +1,41 @@
+"""Faults a configuration can switch on, in every heartmonitor a test starts with this
+directory on PYTHONPATH (Python imports sitecustomize at start-up).
+
+- `ServerAlias fault.raise`: the ServerAlias handler raises RuntimeError;
+- `ServerAlias fault.sleep`: the handler sleeps for an hour;
+- `Define POST_CONFIG_FAULT`: mod_heartmonitor's post_config raises RuntimeError.
+"""
+
+from __future__ import annotations
+
+import time
+
+
+def _install() -> None:
+    from heartmonitor import registry
+
+    core = registry.find("core")
+    for command in core.commands:
+        if command.name == "ServerAlias":
+            original = command.handler
+
+            def server_alias(cmd, mconfig, *args, _original=original):
+                if "fault.raise" in args:
+                    raise RuntimeError("injected fault in a directive handler")
+                if "fault.sleep" in args:
+                    time.sleep(3600)
+                return _original(cmd, mconfig, *args)
+
+            command.handler = server_alias
+    hook = registry.find("mod_heartmonitor").hooks["post_config"]
+    original_hook = hook.function
+
+    def post_config(httpd, *args, _original=original_hook):
+        if httpd.exists_config_define("POST_CONFIG_FAULT") and httpd.main_state == "create-config":
+            raise RuntimeError("injected fault in post_config")
+        return _original(httpd, *args)
+
+    hook.function = post_config
+
+
+_install()
