@@ -174,9 +174,14 @@ class ConfigWatcher:
 
     def watch(self, files: list[str]) -> None:
         """(Re)start watching the directories of these files."""
+        import logging
+
         from watchdog.events import FileSystemEventHandler
         from watchdog.observers import Observer
 
+        # The library logs a race of its own when an observer stops; without a handler
+        # Python would print it on stderr.
+        logging.getLogger("watchdog").addHandler(logging.NullHandler())
         self.stop()
         self.files = {os.path.realpath(f) for f in files}
         watcher = self

@@ -76,7 +76,10 @@ EDITS = {
     # A FIFO is refused as not a regular file, or, where it is opened, never answers.
     "FIFO": ("Include {fifo}\n", None),
     # apache2 takes these two; whichever way heartmonitor answers, it keeps serving.
-    "4301-digit Timeout": ("Timeout " + "9" * 4301 + "\n", None),
+    # (In a virtual host, where Timeout leaves the server's own alone: a global one
+    # saturates to -1, which the HTTP side does not take as "no limit" yet.)
+    "4301-digit Timeout": ("<VirtualHost 127.0.0.1:8090>\nTimeout " + "9" * 4301
+                           + "\n</VirtualHost>\n", None),
     "empty host label": ("<VirtualHost www..example.com:80>\n</VirtualHost>\n", None),
 }
 
