@@ -1,0 +1,29 @@
+"""heartmonitorctl's command line: one subcommand per lab tool."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="heartmonitorctl",
+        description="Test-lab tools for heartmonitor and httpd's heartbeat balancing.")
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    pick = commands.add_parser(
+        "pick", help="each BalancerMember's chance to be picked, as mod_lbmethod_heartbeat "
+        "computes it from the storage it reads")
+    pick.add_argument("-f", dest="config", required=True, metavar="BALANCER.conf",
+                      help="the balancer's httpd configuration")
+    pick.add_argument("--format", choices=("text", "json"), default="text")
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.command == "pick":
+        from . import pick
+
+        return pick.run(args, sys.stdout, sys.stderr)
+    return 2  # pragma: no cover - argparse requires a known command
