@@ -13,7 +13,7 @@ import os
 import sys
 
 from . import HTTPD_VERSION, SERVER_BANNER, SERVER_BUILT, __version__, log
-from .layout import Layout
+from .layout import Layout, choose_configuration
 from .server import RUN_CONFIG_DUMP, RUN_CONFIG_TEST, RUN_NORMAL
 
 BASEARGS = "C:c:D:d:E:e:f:vVlLtTSMh?X"
@@ -181,7 +181,9 @@ def handle_option(options: Options, option: str, value: str | None, stdout) -> N
     elif option == "l":
         options.immediate = "modules"
     elif option == "V":
-        options.immediate = "compile"
+        # Debian's MPM is a loaded module: -V reads the configuration first (main.c).
+        options.show_compile = True
+        options.run_mode = RUN_CONFIG_DUMP
     elif option == "L":
         options.run_mode = RUN_CONFIG_DUMP
         options.show_directives = True
@@ -255,18 +257,36 @@ def show_version(stdout) -> None:
     stdout.write(f"Server built:   {SERVER_BUILT}\n")
 
 
-def show_compile_settings(stdout, layout: Layout) -> None:
+# What ap_mpm_query answers for AP_MPMQ_IS_THREADED and AP_MPMQ_IS_FORKED, per MPM.
+MPM_SHAPES = {
+    "event": ("yes (fixed thread count)", "yes (variable process count)"),
+    "worker": ("yes (fixed thread count)", "yes (variable process count)"),
+    "prefork": ("no", "yes (variable process count)"),
+}
+# The -D lines of Debian's build that precede DYNAMIC_MODULE_LIMIT.
+BUILD_DEFINES = (
+    "APR_HAS_SENDFILE", "APR_HAS_MMAP", "APR_HAVE_IPV6 (IPv4-mapped addresses enabled)",
+    "APR_USE_PROC_PTHREAD_SERIALIZE", "APR_USE_PTHREAD_SERIALIZE",
+    "SINGLE_LISTEN_UNSERIALIZED_ACCEPT", "APR_HAS_OTHER_CHILD", "AP_HAVE_RELIABLE_PIPED_LOGS",
+)
+
+
+def show_compile_settings(stdout, layout: Layout, mpm: str = "") -> None:
+    """main.c's show_compile_settings, for the MPM the configuration loaded ("" if none)."""
     show_version(stdout)
     stdout.write("Server's Module Magic Number: 20120211:142\n")
     py = sys.version.split()[0]
     stdout.write(f"Server loaded:  Python {py}, heartmonitor {__version__}\n")
     stdout.write(f"Compiled using: Python {py}, httpd {HTTPD_VERSION} behaviour\n")
     stdout.write("Architecture:   64-bit\n")
-    stdout.write("Server MPM:     event\n")
-    stdout.write("  threaded:     yes (fixed thread count)\n")
-    stdout.write("    forked:     no\n")
+    stdout.write(f"Server MPM:     {mpm}\n")
+    if mpm in MPM_SHAPES:
+        threaded, forked = MPM_SHAPES[mpm]
+        stdout.write(f"  threaded:     {threaded}\n")
+        stdout.write(f"    forked:     {forked}\n")
     stdout.write("Server compiled with....\n")
-    stdout.write(" -D APR_HAVE_IPV6 (IPv4-mapped addresses enabled)\n")
+    for define in BUILD_DEFINES:
+        stdout.write(f" -D {define}\n")
     stdout.write(f" -D DYNAMIC_MODULE_LIMIT={layout.dynamic_module_limit}\n")
     stdout.write(f' -D HTTPD_ROOT="{layout.httpd_root}"\n')
     stdout.write(f' -D SUEXEC_BIN="{layout.suexec_bin}"\n')
@@ -337,6 +357,9 @@ def main(argv: list[str] | None = None) -> int:
         return usage(argv[0], stderr, bad.extra)
     options.argv = argv
     layout = Layout(build=options.build)
+    options.server_root, options.confname = choose_configuration(
+        options.confname, options.server_root, os.environ
+    )
     default_runtime_dir()
     if options.immediate == "version":
         show_version(stdout)
@@ -344,15 +367,29 @@ def main(argv: list[str] | None = None) -> int:
     if options.immediate == "modules":
         show_modules(stdout, layout)
         return 0
-    if options.immediate == "compile":
-        show_compile_settings(stdout, layout)
-        return 0
     try:
+        if options.show_compile:
+            return compile_settings_after_reading(options, layout, bin_name)
         return run(options, layout, bin_name)
     except KeyboardInterrupt:
         return 1
     except BrokenPipeError:
         return 1
+
+
+def compile_settings_after_reading(options: Options, layout: Layout, bin_name: str) -> int:
+    """-V: read the configuration (its LoadModule lines name the MPM), then show the
+    settings; when reading fails, show them all the same and exit 1, as httpd does."""
+    from .lifecycle import new_httpd
+
+    options.bin_name = bin_name
+    options.layout = layout
+    httpd = new_httpd(options, stderr=sys.stderr, stdout=sys.stdout)
+    httpd.setup_prelinked_modules()
+    read = httpd.read_config(options.confname or layout.server_config_file)
+    mpm = httpd.mpms[0].identifier[len("mpm_"):-len("_module")] if httpd.mpms else ""
+    show_compile_settings(sys.stdout, layout, mpm)
+    return 0 if read else 1
 
 
 def run(options: Options, layout: Layout, bin_name: str) -> int:

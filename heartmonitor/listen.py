@@ -29,10 +29,52 @@ class Listener:
 
 
 def resolve(host: str | None, port: int):
-    """apr_sockaddr_info_get(host, APR_UNSPEC, port): [(family, ip)]."""
-    flags = socket.AI_PASSIVE if host is None else socket.AI_ADDRCONFIG
-    infos = getaddrinfo(host, port, socket.AF_UNSPEC, socket.SOCK_STREAM, 0, flags)
+    """apr_sockaddr_info_get(host, APR_UNSPEC, port): [(family, ip)], in getaddrinfo's order.
+
+    APR asks with AI_ADDRCONFIG (AI_PASSIVE too for no host) and asks again without
+    AI_ADDRCONFIG when that finds nothing (loopback addresses do not count for it).
+    """
+    flags = socket.AI_ADDRCONFIG | (socket.AI_PASSIVE if host is None else 0)
+    try:
+        infos = getaddrinfo(host, port, socket.AF_UNSPEC, socket.SOCK_STREAM, 0, flags)
+    except socket.gaierror as failure:
+        if failure.errno not in (socket.EAI_NONAME, getattr(socket, "EAI_ADDRFAMILY", -9)):
+            raise
+        infos = getaddrinfo(host, port, socket.AF_UNSPEC, socket.SOCK_STREAM, 0,
+                            flags & ~socket.AI_ADDRCONFIG)
     return [(family, sockaddr[0]) for family, _t, _p, _n, sockaddr in infos]
+
+
+def is_inaddr_any(listener: Listener) -> bool:
+    return listener.family == socket.AF_INET and listener.ip == "0.0.0.0"
+
+
+def is_in6addr_any(listener: Listener) -> bool:
+    return listener.family == socket.AF_INET6 and listener.ip == "::"
+
+
+def bind_order(listeners: list[Listener]) -> list[Listener]:
+    """open_listeners' order: an IPv6 wildcard goes before the IPv4 wildcard just before it
+    on the same port, so that its dual-stack socket (IPV6_V6ONLY off) is tried first."""
+    ordered = list(listeners)
+    for index in range(len(ordered) - 1):
+        here, after = ordered[index], ordered[index + 1]
+        if is_inaddr_any(here) and is_in6addr_any(after) and here.port == after.port:
+            ordered[index], ordered[index + 1] = after, here
+    return ordered
+
+
+def covered_by_dual_stack(listener: Listener, bound: list[Listener]) -> bool:
+    """An IPv4 wildcard that a dual-stack [::] socket on its port already receives."""
+    return is_inaddr_any(listener) and any(
+        is_in6addr_any(other) and other.port == listener.port for other in bound
+    )
+
+
+def falls_back_to_ipv4(listener: Listener, following: Listener | None) -> bool:
+    """[::] failed and 0.0.0.0 on the same port comes next: not fatal (no IPv6 here)."""
+    return (is_in6addr_any(listener) and following is not None
+            and is_inaddr_any(following) and following.port == listener.port)
 
 
 def set_listener(cmd, mconfig, argv: list[str]) -> str | None:

@@ -86,7 +86,7 @@ def load_file(cmd, holder, filename: str) -> str | None:
 
 
 def dump_loaded_modules(httpd) -> None:
-    """-M: the compiled-in modules, then those loaded; inert ones say so."""
+    """-M: the compiled-in modules, then those loaded, exactly as httpd lists them."""
     if not httpd.exists_config_define("DUMP_MODULES"):
         return
     out = httpd.stdout
@@ -94,9 +94,9 @@ def dump_loaded_modules(httpd) -> None:
     implicit = getattr(httpd, "implicit_mpm", None)
     for module, static in httpd.loaded_modules:
         if static or module is implicit:
-            out.write(f" {module.identifier} ({'static, inert' if module.inert else 'static'})\n")
-    for name, module in httpd.so_loaded.items():
-        out.write(f" {name} ({'shared, inert' if module.inert else 'shared'})\n")
+            out.write(f" {module.identifier} (static)\n")
+    for name in httpd.so_loaded:
+        out.write(f" {name} (shared)\n")
 
 
 MODULE = Module(

@@ -24,7 +24,7 @@ def test_compile_settings_start_like_httpds():
     assert lines[0].startswith("Server version: ")
     assert lines[2] == "Server's Module Magic Number: 20120211:142"
     assert "Server MPM:     event" in lines
-    assert ' -D SERVER_CONFIG_FILE="conf/httpd.conf"' in lines
+    assert ' -D SERVER_CONFIG_FILE="apache2.conf"' in lines
 
 
 def test_compiled_in_modules_are_debians():

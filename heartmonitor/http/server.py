@@ -16,6 +16,7 @@ from email.utils import formatdate
 import h11
 
 from heartmonitor import SERVER_BANNER, log
+from heartmonitor.listen import bind_order, covered_by_dual_stack, falls_back_to_ipv4
 
 from .errors import REASONS, error_page
 from .request import Request
@@ -48,36 +49,53 @@ def listener_key(listener) -> tuple:
     return (family, listener.ip, listener.port, listener.host is not None)
 
 
-def open_listeners(listeners, existing: dict) -> dict:
+def open_listeners(listeners, existing: dict, warn=None) -> dict:
     """ap_setup_listeners: {key: listening socket}, reusing sockets already open.
 
+    IPv6 sockets are dual-stack (IPV6_V6ONLY off, as httpd built with v4-mapped addresses),
+    so `Listen 80` is one [::] socket (heartmonitor.listen decides the order and skips).
     Raises BindError for the first address that cannot be bound (new sockets closed).
     """
     sockets: dict = {}
     opened = []
+    bound: list = []
+    ordered = bind_order(listeners)
     try:
-        for listener in listeners:
+        for index, listener in enumerate(ordered):
             key = listener_key(listener)
-            if key in sockets:
+            if key in sockets or covered_by_dual_stack(listener, bound):
                 continue
             if key in existing:
                 sockets[key] = existing[key]
+                bound.append(listener)
                 continue
-            family, ip, port, specific = key
-            sock = socket.socket(family, socket.SOCK_STREAM)
+            family, ip, port, _specific = key
+            try:
+                sock = socket.socket(family, socket.SOCK_STREAM)
+            except OSError as error:
+                if family == socket.AF_INET6 and listener.host is None:
+                    continue  # alloc_listener: no IPv6 on this host
+                raise BindError(show_address(ip, port), error.errno or errno.EAFNOSUPPORT
+                                ) from None
             try:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                if family == socket.AF_INET6 and specific:
-                    sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+                if family == socket.AF_INET6:
+                    sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
                 sock.bind((ip, port))
                 sock.listen(LISTEN_BACKLOG)
             except OSError as error:
                 sock.close()
-                raise BindError(show_address(ip, port), error.errno or errno.EADDRNOTAVAIL
-                                ) from None
+                failure = BindError(show_address(ip, port), error.errno or errno.EADDRNOTAVAIL)
+                following = ordered[index + 1] if index + 1 < len(ordered) else None
+                if falls_back_to_ipv4(listener, following):
+                    if warn is not None:
+                        warn(failure)
+                    continue
+                raise failure from None
             sock.setblocking(False)
             opened.append(sock)
             sockets[key] = sock
+            bound.append(listener)
     except BindError:
         for sock in opened:
             sock.close()
