@@ -36,6 +36,7 @@ from .config.command import (
 from .config.walker import check_cmd_context, walk_config
 from .config.words import getword_conf
 from .cstr import atoi
+from .http.settings import COMMANDS as REQUEST_LIMIT_COMMANDS
 from .module import FIRST, Hook, Module
 
 # -- helpers shared by the section directives -------------------------------------------
@@ -810,6 +811,7 @@ CORE = Module(
         _cmd("ExtendedStatus", FLAG, RSRC_CONF,
              '"On" to track extended status information, "Off" to disable',
              set_extended_status),
+        *REQUEST_LIMIT_COMMANDS,
     ],
     hooks={"check_config": check_errorlog_dirs, "test_config": Hook(dump_config, FIRST)},
     create_server_config=CoreServerConfig,

@@ -27,7 +27,7 @@ import time
 from . import SERVER_BANNER, SERVER_BUILT, log
 from .errorlog import LogOpenError, open_error_log
 from .http.scoreboard import Scoreboard
-from .http.server import BindError, HttpServer, open_listeners
+from .http.server import BindError, HttpServer, open_listeners, run
 from .pidfile import PidReadError, is_ours, pid_path, read_pid, remove_pid, write_pid
 from .reload import ConfigRead, describe_exception, failure_position, read_time_limit
 
@@ -446,6 +446,6 @@ def serve(httpd, options, reader) -> int:
     started = time.time()
     runner.scoreboard.restart_time = started
     try:
-        return asyncio.run(runner.main())
+        return run(runner.main())
     except KeyboardInterrupt:
         return 0

@@ -17,31 +17,91 @@ import re
 
 from heartmonitor import log
 
-from .request import DECLINED, DONE, M_GET, M_OPTIONS, M_POST, OK, Request, normalise_path
+from .request import (
+    DECLINED,
+    DONE,
+    M_GET,
+    M_INVALID,
+    M_OPTIONS,
+    M_POST,
+    OK,
+    Request,
+    normalise_path,
+)
 
 DEFAULT_ALLOW = "HEAD,GET,POST,OPTIONS,TRACE"
 
 
+# What does not change between requests of one configuration generation: the virtual
+# host of (address, port, Host), and the merged sections and handler of (host, path).
+_CACHE_LIMIT = 4096
+
+
+class _Cached:
+    __slots__ = ("httpd", "servers", "walks", "handlers")
+
+    def __init__(self, httpd) -> None:
+        self.httpd = httpd
+        self.servers: dict[tuple, object] = {}
+        self.walks: dict[tuple, tuple] = {}
+        self.handlers = list(httpd.hooks("handler"))
+
+
+_cached: list[_Cached] = []
+
+
+def forget_cached(httpd) -> None:
+    """A new configuration: nothing cached for the old one is used again."""
+    _cached.clear()
+    _cached.append(_Cached(httpd))
+
+
+def _cache_of(httpd) -> _Cached:
+    if not _cached or _cached[0].httpd is not httpd:
+        forget_cached(httpd)
+    return _cached[0]
+
+
 async def process_request(httpd, request: Request) -> int:
     """The request's status: OK once a handler filled the response, else an error code."""
-    path = normalise_path(request.raw_path) if request.raw_path != "*" else "*"
+    raw = request.raw_path
+    path = normalise_path(raw) if raw != "*" else "*"
     if path is None:
-        return 404 if "%2f" in request.raw_path.lower() else 400
+        lowered = raw.lower()
+        if "%2f" in lowered or "%00" in lowered:
+            request.log_error("core", log.INFO, f"AH00026: found %2f (encoded '/') in URI path "
+                              f"({raw}), returning 404")
+            return 404
+        request.log_error("core", log.ERR, f"AH10244: invalid URI path ({raw})")
+        return 400
     request.uri = path
-    from heartmonitor.vhost import select_server
+    cache = _cache_of(httpd)
+    key = (request.local_ip, request.local_port, request.hostname)
+    server = cache.servers.get(key)
+    if server is None:
+        from heartmonitor.vhost import select_server
 
-    request.server = select_server(httpd, request.local_ip, request.local_port,
-                                   request.hostname)
-    request.filename = _document_root(httpd, request.server) + path
-    request.per_dir_config = walk_sections(httpd, request)
+        server = select_server(httpd, request.local_ip, request.local_port, request.hostname)
+        if len(cache.servers) >= _CACHE_LIMIT:
+            cache.servers.clear()
+        cache.servers[key] = server
+    request.server = server
+    walk = cache.walks.get((id(server), path))
+    if walk is None:
+        filename = _document_root(httpd, server) + path
+        request.filename = filename
+        per_dir = walk_sections(httpd, request)
+        core_config = _core_dir(httpd, per_dir)
+        handler = core_config.handler if core_config is not None else None
+        if handler is not None and handler.lower() == "none":
+            handler = None
+        if len(cache.walks) >= _CACHE_LIMIT:
+            cache.walks.clear()
+        walk = cache.walks[(id(server), path)] = (filename, per_dir, handler)
+    request.filename, request.per_dir_config, request.handler = walk
     if not await _authorized(httpd, request):
         return 403
-    core_config = _core_dir(httpd, request)
-    handler = core_config.handler if core_config is not None else None
-    if handler is not None and handler.lower() == "none":
-        handler = None
-    request.handler = handler
-    for hook in httpd.hooks("handler"):
+    for hook in cache.handlers:
         if request.handler is None:
             break
         result = hook.function(httpd, request)
@@ -55,6 +115,11 @@ async def process_request(httpd, request: Request) -> int:
 
 def default_handler(httpd, request: Request) -> int:
     """core's default_handler with nothing to serve."""
+    if request.method_number == M_INVALID:
+        request.log_error("core", log.ERR, f"AH00135: Invalid method in request "
+                          f"{request.the_request}")
+        request.headers_out.append(("Allow", DEFAULT_ALLOW))
+        return 501
     if request.method_number in (M_GET, M_POST):
         request.log_error("core", log.INFO, f"AH00128: File does not exist: {request.filename}",
                           source="core.c(4920)")
@@ -76,10 +141,10 @@ def _document_root(httpd, server) -> str:
     return (httpd.server_root_relative(root) or root).rstrip("/")
 
 
-def _core_dir(httpd, request: Request):
+def _core_dir(httpd, per_dir_config: dict):
     from heartmonitor.core import CORE
 
-    return request.per_dir_config.get(CORE)
+    return per_dir_config.get(CORE)
 
 
 def _sections_matching(httpd, request: Request) -> list:

@@ -18,10 +18,11 @@ DOCTYPE = ('<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01//EN" '
            '"http://www.w3.org/TR/html4/strict.dtd">\n')
 
 
-def _canned(status: int, method: str) -> str:
+def _canned(status: int, method: str, notes: str, expect: str | None) -> str:
     method = html.escape(method, quote=True)
     if status == 400:
-        return "<p>Your browser sent a request that this server could not understand.<br />\n</p>\n"
+        return ("<p>Your browser sent a request that this server could not understand.<br />\n"
+                f"{notes}</p>\n")
     if status == 403:
         return "<p>You don't have permission to access this resource.</p>\n"
     if status == 404:
@@ -38,7 +39,16 @@ def _canned(status: int, method: str) -> str:
                 "or the amount of data provided in\nthe request exceeds the capacity limit.\n")
     if status == 414:
         return ("<p>The requested URL's length exceeds the capacity\nlimit for this server."
-                "<br />\n</p>\n")
+                f"<br />\n{notes}</p>\n")
+    if status == 417:
+        if expect is None:
+            text = ("<p>No expectation was seen, the Expect request-header \nfield was not "
+                    "presented by the client.\n")
+        else:
+            text = ("<p>The expectation given in the Expect request-header\nfield could not be "
+                    "met by this server.\nThe client sent<pre>\n    Expect: "
+                    f"{html.escape(expect, quote=True)}\n</pre>\n")
+        return f"{text}{notes}</p><p>Only the 100-continue expectation is supported.</p>\n"
     if status == 431:
         return ("<p>The server refused this request because\nthe request header fields are "
                 "too large.</p>\n")
@@ -54,9 +64,23 @@ def _canned(status: int, method: str) -> str:
             "error may be available\nin the server error log.</p>\n")
 
 
-def error_page(status: int, method: str = "GET") -> bytes:
-    """The body httpd sends for an error status with no ErrorDocument."""
+def error_page(status: int, method: str = "GET", notes: str = "",
+               expect: str | None = None) -> bytes:
+    """The body httpd sends for an error status with no ErrorDocument.
+
+    notes: the request's "error-notes" (what a 400 for a header limit adds).
+    """
+    if not notes and expect is None:
+        cached = _PAGES.get((status, method))
+        if cached is not None:
+            return cached
     title = f"{status} {REASONS.get(status, 'Unknown Reason')}"
     body = (f"{DOCTYPE}<html><head>\n<title>{title}</title>\n</head><body>\n"
-            f"<h1>{title[4:]}</h1>\n{_canned(status, method)}</body></html>\n")
-    return body.encode("latin-1", "replace")
+            f"<h1>{title[4:]}</h1>\n{_canned(status, method, notes, expect)}</body></html>\n"
+            ).encode("latin-1", "replace")
+    if not notes and expect is None and len(_PAGES) < 256:
+        _PAGES[(status, method)] = body
+    return body
+
+
+_PAGES: dict[tuple[int, str], bytes] = {}

@@ -26,32 +26,27 @@ class BodyError(Exception):
 class Request:
     """One request: the parsed request line and headers, the body, the response."""
 
-    def __init__(self, connection, method: str, target: str, version: str, headers) -> None:
+    def __init__(self, connection, head) -> None:
         from heartmonitor.core import method_number
 
         self.connection = connection
         self.httpd = connection.httpd
         self.server = connection.httpd.server_conf
+        method = head.method
         self.method = method
         self.method_number = method_number(self.httpd, method, register=False)
         self.header_only = method == "HEAD"
-        self.protocol = f"HTTP/{version}"
-        self.the_request = f"{method} {target} {self.protocol}"
-        self.unparsed_uri = target
-        path, _sep, query = target.partition("?")
-        self.raw_path = path
-        self.args: str | None = query if _sep else None
-        self.uri = path
+        self.protocol = head.protocol
+        self.proto_num = head.proto_num
+        self.http09 = head.http09
+        self.the_request = head.the_request
+        self.unparsed_uri = head.target
+        self.raw_path = head.uri
+        self.args: str | None = head.args
+        self.uri = head.uri
         self.filename: str | None = None
-        self.headers_in: dict[str, str] = {}
-        for name, value in headers:
-            key = name.decode("latin-1").lower()
-            text = value.decode("latin-1")
-            if key in self.headers_in:
-                self.headers_in[key] += ", " + text
-            else:
-                self.headers_in[key] = text
-        self.hostname = self.headers_in.get("host", "").rsplit(":", 1)[0]
+        self.headers_in: dict[str, str] = head.headers
+        self.hostname = head.hostname or ""
         self.client_ip = connection.client_ip
         self.client_port = connection.client_port
         self.local_ip = connection.local_ip
@@ -77,8 +72,6 @@ class Request:
         Raises BodyError: 413 for a Content-Length over LimitRequestBody, 408 when the
         client stops sending, 400 for a malformed body.
         """
-        import h11
-
         length = self.headers_in.get("content-length", "")
         if length.isdigit() and int(length) > LIMIT_REQUEST_BODY:
             self.log_error("http", 6, f"AH01588: Requested content-length of {int(length)} is "
@@ -88,8 +81,6 @@ class Request:
             return await self.connection.read_body(limit)
         except TimeoutError:
             raise BodyError(408) from None
-        except h11.RemoteProtocolError:
-            raise BodyError(400) from None
 
     def set_content_type(self, value: str) -> None:
         self.content_type = value

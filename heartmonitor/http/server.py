@@ -1,8 +1,10 @@
-"""The HTTP side: Listen sockets, one h11 connection per client, httpd's responses.
+"""The HTTP side: Listen sockets, one asyncio.Protocol per client, httpd's responses.
 
-Every read has a deadline (Timeout for a request, KeepAliveTimeout between requests), a
-request head is bounded, and a body is read only as far as a handler asks plus a bounded
-discard; a client that stalls or floods only ever holds its own connection.
+A request head is read as httpd reads it (head.py); every read has a deadline (the
+header and body timeouts of mod_reqtimeout when it is loaded, else Timeout;
+KeepAliveTimeout between requests), a head is bounded by the LimitRequest* limits,
+and a body is read only as far as a handler asks plus a bounded discard; a client that
+stalls or floods only ever holds its own connection.
 """
 
 from __future__ import annotations
@@ -13,25 +15,25 @@ import socket
 import time
 from email.utils import formatdate
 
-import h11
-
 from heartmonitor import SERVER_BANNER, log
 from heartmonitor.listen import bind_order, covered_by_dual_stack, falls_back_to_ipv4
 
 from .errors import REASONS, error_page
-from .request import Request
+from .head import Head, Limits, read_head
+from .request import BodyError, Request
 from .scoreboard import SERVER_BUSY_WRITE, Scoreboard
 
 DEFAULT_TIMEOUT = 60.0
 KEEPALIVE_TIMEOUT = 5.0
 MAX_KEEPALIVE_REQUESTS = 100
-MAX_HEAD = 8190 * 2
 DISCARD_LIMIT = 1 << 20
 LINGER_SECONDS = 2.0
 LISTEN_BACKLOG = 511
-CLOSING_STATUSES = (400, 408, 413)
-
-
+ACCEPT_PAUSE = 0.5  # after EMFILE/ENFILE on accept, as httpd's listener backs off
+# ap_status_drops_connection
+CLOSING_STATUSES = frozenset((400, 408, 411, 413, 414, 500, 501, 503))
+# mod_reqtimeout's defaults: header=20-40,MinRate=500 body=20,MinRate=500
+HEADER_TIMEOUT, HEADER_MAX_TIMEOUT, BODY_TIMEOUT, MIN_RATE = 20.0, 40.0, 20.0, 500.0
 class BindError(Exception):
     def __init__(self, address: str, errno_value: int) -> None:
         super().__init__(address)
@@ -113,29 +115,56 @@ class HttpServer:
         self.connections: set[HttpConnection] = set()
         self.timeout = DEFAULT_TIMEOUT
         self.keepalive_timeout = KEEPALIVE_TIMEOUT
+        self.max_keepalive = MAX_KEEPALIVE_REQUESTS
+        self.limits = Limits()
+        self.reqtimeout = False
+        self.accept_failures = 0
         self.reconfigure(httpd)
 
     def reconfigure(self, httpd) -> None:
         """A (graceful) restart: new requests see the new configuration."""
         self.httpd = httpd
         self.timeout = httpd.extensions.get("timeout", DEFAULT_TIMEOUT) or DEFAULT_TIMEOUT
+        self.limits = httpd.extensions.get("http_limits") or Limits()
+        self.reqtimeout = httpd.module_named("reqtimeout_module") is not None
+        from . import dispatch
+
+        dispatch.forget_cached(httpd)
+
+    def header_timeouts(self) -> tuple[float, float]:
+        """(first wait, longest total) for reading a request head."""
+        if self.reqtimeout:
+            return HEADER_TIMEOUT, HEADER_MAX_TIMEOUT
+        return self.timeout, 0.0
+
+    def body_timeout(self) -> float:
+        return BODY_TIMEOUT if self.reqtimeout else self.timeout
 
     async def listen(self, sockets: dict) -> None:
         """Serve exactly these sockets: start the new ones, close those left out."""
+        loop = asyncio.get_running_loop()
+        if loop.get_exception_handler() is None:
+            loop.set_exception_handler(self._loop_exception)
         for key in [k for k in self.servers if k not in sockets]:
             self.servers.pop(key).close()
         for key, sock in sockets.items():
             if key not in self.servers:
-                self.servers[key] = await asyncio.start_server(self._accept, sock=sock,
-                                                               limit=1 << 16)
+                self.servers[key] = await loop.create_server(
+                    lambda: HttpConnection(self), sock=sock, backlog=LISTEN_BACKLOG)
 
-    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
-        connection = HttpConnection(self, reader, writer)
-        self.connections.add(connection)
-        try:
-            await connection.serve()
-        finally:
-            self.connections.discard(connection)
+    def _loop_exception(self, loop, context: dict) -> None:
+        """Accept failures (no descriptor left) logged once a minute, never a traceback."""
+        error = context.get("exception")
+        if isinstance(error, OSError) and error.errno in (errno.EMFILE, errno.ENFILE,
+                                                          errno.ENOBUFS, errno.ENOMEM):
+            self.accept_failures += 1
+            if self.accept_failures == 1 or self.accept_failures % 1000 == 0:
+                self.httpd.log_error("mpm_event", log.ERR, f"({error.errno})"
+                                     f"{error.strerror}: AH00050: apr_socket_accept: "
+                                     "giving up accepting for a moment")
+            return
+        message = context.get("message", "")
+        self.httpd.log_error("core", log.ERR, f"AH00524: {message}: {error!r}")
 
     async def drop_connections(self, graceful: bool) -> None:
         """Close idle connections; others now (restart) or after their request (graceful)."""
@@ -158,83 +187,246 @@ class HttpServer:
         self.servers = {}
 
 
-class HttpConnection:
+_HEAD, _REQUEST, _LINGER, _CLOSED = range(4)
+_date_cache: list = [0, ""]
+
+
+def http_date() -> str:
+    """The Date header, formatted once a second."""
+    now = int(time.time())
+    if _date_cache[0] != now:
+        _date_cache[0] = now
+        _date_cache[1] = formatdate(now, usegmt=True)
+    return _date_cache[1]
+
+
+class HttpConnection(asyncio.Protocol):
     """conn_rec: one client connection, requests read and answered one after another."""
 
-    def __init__(self, server: HttpServer, reader, writer) -> None:
+    def __init__(self, server: HttpServer) -> None:
         self.server = server
-        self.reader = reader
-        self.writer = writer
-        self.h11 = h11.Connection(h11.SERVER, max_incomplete_event_size=MAX_HEAD)
-        peer = writer.get_extra_info("peername") or ("", 0)
-        local = writer.get_extra_info("sockname") or ("", 0)
-        self.client_ip, self.client_port = _plain_ip(peer[0]), peer[1]
-        self.local_ip, self.local_port = _plain_ip(local[0]), local[1]
+        self.loop = asyncio.get_running_loop()
+        self.transport: asyncio.Transport | None = None
+        self.buffer = bytearray()
+        self.state = _HEAD
         self.requests = 0
         self.idle = True
         self.closing = False
+        self.eof = False
+        self.head_started = False
+        self.waiter: asyncio.Future | None = None
+        self.drain_waiter: asyncio.Future | None = None
+        self.paused = False
+        self.timer: asyncio.TimerHandle | None = None
+        self.deadline = 0.0
+        self.max_deadline = 0.0
+        self.rate = 0.0
+        self.lingered = 0
+        self.client_ip, self.client_port = "", 0
+        self.local_ip, self.local_port = "", 0
+        # The request body being read: bytes left (Content-Length) or chunked state.
         self.body_done = True
+        self.body_left = 0
+        self.chunked = False
+        self.chunk_left = 0
         self.body_bytes = 0
+        self.expect_100 = False
+        self.body_broken = False  # a chunk could not be parsed
+        self.sent = 0
 
     @property
     def httpd(self):
         return self.server.httpd
 
-    def abort(self) -> None:
-        transport = self.writer.transport
-        if not transport.is_closing():
-            transport.abort()
+    # -- asyncio.Protocol ---------------------------------------------------------------
 
-    async def _next_event(self, timeout: float):
-        while True:
-            event = self.h11.next_event()
-            if event is not h11.NEED_DATA:
-                return event
-            data = await asyncio.wait_for(self.reader.read(65536), timeout)
-            self.h11.receive_data(data)
+    def connection_made(self, transport) -> None:  # type: ignore[override]
+        self.transport = transport
+        peer = transport.get_extra_info("peername") or ("", 0)
+        local = transport.get_extra_info("sockname") or ("", 0)
+        self.client_ip, self.client_port = _plain_ip(peer[0]), peer[1]
+        self.local_ip, self.local_port = _plain_ip(local[0]), local[1]
+        self.server.connections.add(self)
+        self.server.scoreboard.connections += 1
+        first, _longest = self.server.header_timeouts()
+        self._arm(first)
 
-    async def serve(self) -> None:
-        scoreboard = self.server.scoreboard
-        scoreboard.connections += 1
+    def data_received(self, data: bytes) -> None:
+        if self.state == _LINGER:
+            self.lingered += len(data)
+            if self.lingered > DISCARD_LIMIT:
+                self._finish()
+            return
+        self.buffer += data
+        if self.rate:
+            # mod_reqtimeout's MinRate: each byte buys time, up to the longest wait.
+            self.deadline = min(self.deadline + len(data) / self.rate, self.max_deadline)
+        if self.state == _HEAD:
+            if not self.head_started:
+                self.head_started = True
+                if self.requests:  # the keep-alive wait is over: the head's own deadline
+                    self._arm(*self.server.header_timeouts())
+            self._try_head()
+        else:
+            waiter = self.waiter
+            if waiter is not None and not waiter.done():
+                waiter.set_result(None)
+            if len(self.buffer) > DISCARD_LIMIT:
+                self.transport.pause_reading()
+                self.paused = True
+
+    def eof_received(self) -> bool:
+        self.eof = True
+        waiter = self.waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+        if self.state == _HEAD:
+            if self.buffer.strip(b"\r\n") and self.requests == 0 or b"\n" in self.buffer:
+                self._eof_in_head()
+            else:
+                self._finish()
+        elif self.state == _LINGER:
+            self._finish()
+        return True
+
+    def connection_lost(self, exc) -> None:
+        if self.state != _CLOSED:
+            self.state = _CLOSED
+            self.server.connections.discard(self)
+            self.server.scoreboard.connections -= 1
+        if self.timer is not None:
+            self.timer.cancel()
+            self.timer = None
+        for waiter in (self.waiter, self.drain_waiter):
+            if waiter is not None and not waiter.done():
+                waiter.set_exception(ConnectionResetError())
+
+    def pause_writing(self) -> None:
+        self.drain_waiter = self.loop.create_future()
+
+    def resume_writing(self) -> None:
+        waiter, self.drain_waiter = self.drain_waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    # -- deadlines ----------------------------------------------------------------------
+
+    def _arm(self, seconds: float, longest: float = 0.0) -> None:
+        """A new deadline; with `longest`, data extends it at MinRate up to that."""
+        now = self.loop.time()
+        self.deadline = now + seconds
+        self.rate = MIN_RATE if longest else 0.0
+        self.max_deadline = now + longest if longest else self.deadline
+        timer = self.timer
+        if timer is None or timer.when() > self.deadline:
+            if timer is not None:
+                timer.cancel()
+            self.timer = self.loop.call_at(self.deadline, self._expired)
+
+    def _expired(self) -> None:
+        self.timer = None
+        if self.state == _CLOSED:
+            return
+        if self.loop.time() < self.deadline:
+            self.timer = self.loop.call_at(self.deadline, self._expired)
+            return
+        if self.state == _HEAD:
+            self._head_timeout()
+        elif self.state == _LINGER:
+            self._finish()
+        else:
+            waiter = self.waiter or self.drain_waiter
+            if waiter is not None and not waiter.done():
+                waiter.set_exception(TimeoutError())
+
+    def _head_timeout(self) -> None:
+        """httpd: a timeout in the request line closes; among the header fields, 408."""
+        if self.server.reqtimeout and self.head_started:
+            self._log(log.INFO, "AH01382: Request header read timeout", "reqtimeout")
+        if self.head_started and b"\n" in self.buffer.lstrip(b"\r\n"):
+            self.state = _REQUEST
+            self._send_simple(408)
+        self._close()
+
+    # -- requests -----------------------------------------------------------------------
+
+    def _try_head(self) -> None:
+        used, head = read_head(self.buffer, self.server.limits, self._method_number)
+        if head is None:
+            return
+        del self.buffer[:used]
+        self.state = _REQUEST
+        self.idle = False
+        self.requests += 1
+        self.loop.create_task(self._serve(head))
+
+    def _eof_in_head(self) -> None:
+        """The client stopped sending within a head: httpd answers what it has."""
+        used, head = read_head(self.buffer + b"\r\n\r\n", self.server.limits,
+                               self._method_number)
+        if head is None or (head.status == 200 and not head.http09):
+            if head is not None and self.buffer.count(b"\n") >= 1:
+                head.status = 400
+                head.close = True
+                self.state = _REQUEST
+                self.loop.create_task(self._serve(head))
+                return
+            self._finish()
+            return
+        self.buffer.clear()
+        self.state = _REQUEST
+        self.requests += 1
+        self.loop.create_task(self._serve(head))
+
+    def _method_number(self, method: str) -> int:
+        from heartmonitor.core import method_number
+
+        return method_number(self.httpd, method, register=False)
+
+    def _log(self, level: int, message: str, module: str = "core") -> None:
+        self.httpd.log_error(module, level, message, client=_show(self.client_ip,
+                                                                    self.client_port))
+
+    async def _serve(self, head: Head) -> None:
         try:
-            while not self.closing:
-                timeout = self.server.keepalive_timeout if self.requests else self.server.timeout
-                self.idle = True
-                try:
-                    event = await self._next_event(timeout)
-                except TimeoutError:
-                    if self.h11.trailing_data[0] and self.h11.our_state is h11.SEND_RESPONSE:
-                        await self._send_error(408)
-                    break
-                except h11.RemoteProtocolError as error:
-                    if self.h11.our_state is h11.SEND_RESPONSE:
-                        await self._send_error(error.error_status_hint or 400)
-                    break
-                except (ConnectionError, OSError):
-                    break
-                if not isinstance(event, h11.Request):
-                    break
-                self.idle = False
-                self.requests += 1
-                keep = await self._handle(event)
-                if not keep or self.h11.our_state is not h11.DONE:
-                    break
-                try:
-                    self.h11.start_next_cycle()
-                except h11.LocalProtocolError:
-                    break
-        finally:
-            scoreboard.connections -= 1
-            await self._close()
+            keep = await self._handle(head)
+        except (ConnectionError, OSError, TimeoutError):
+            keep = False
+        if self.state == _CLOSED:
+            return
+        if keep and not self.closing:
+            self.state = _HEAD
+            self.idle = True
+            self.head_started = bool(self.buffer)
+            if self.paused:
+                self.paused = False
+                self.transport.resume_reading()
+            self._arm(self.server.keepalive_timeout if not self.buffer
+                      else self.server.header_timeouts()[0], 0.0 if not self.buffer
+                      else self.server.header_timeouts()[1])
+            if self.buffer:
+                self._try_head()
+            elif self.eof:
+                self._finish()
+        else:
+            self._close()
 
-    async def _handle(self, event: h11.Request) -> bool:
-        from .dispatch import process_request
-
-        request = Request(self, event.method.decode("latin-1"),
-                          event.target.decode("latin-1"), event.http_version.decode(),
-                          event.headers)
-        self.body_done = False
+    async def _handle(self, head: Head) -> bool:
+        """One request, answered; True when the connection stays open for the next."""
+        for module, level, message in head.logs:
+            self._log(level, message, module)
+        request = Request(self, head)
+        self.body_done = head.length == 0 and not head.chunked
+        self.body_left = head.length
+        self.chunked = head.chunked
+        self.chunk_left = -1
         self.body_bytes = 0
+        self.body_broken = False
+        self.expect_100 = head.expect_100
+        if head.status != 200:
+            if head.status == 501:
+                request.headers_out.append(("Allow", "GET,HEAD,OPTIONS,POST,TRACE"))
+            return await self._respond(request, head.status, head.close, head.notes)
         scoreboard = self.server.scoreboard
         worker = scoreboard.grab()
         started = time.time()
@@ -246,9 +438,11 @@ class HttpConnection:
             worker.vhost = f"{self.httpd.server_conf.server_hostname or ''}:{self.local_port}"
             worker.conn_count = self.requests - 1 if self.requests > 1 else 0
             worker.status = SERVER_BUSY_WRITE
+        from .dispatch import process_request
+
         try:
             status = await process_request(self.httpd, request)
-        except (TimeoutError, ConnectionError, h11.RemoteProtocolError):
+        except (TimeoutError, ConnectionError):
             scoreboard.release(worker)
             return False
         except Exception as error:  # a handler's bug costs one request, not the server
@@ -256,12 +450,13 @@ class HttpConnection:
                                  f"failed: {error!r}", client=request.client)
             status = 500
         try:
-            sent = await self._respond(request, status)
-        except (ConnectionError, OSError, h11.LocalProtocolError):
+            keep = await self._respond(request, status, head.close)
+        except (ConnectionError, OSError, TimeoutError):
             scoreboard.release(worker)
             return False
         stopped = time.time()
         if worker is not None:
+            sent = self.sent
             worker.access_count += 1
             worker.my_access_count += 1
             worker.bytes_served += sent
@@ -271,125 +466,215 @@ class HttpConnection:
             worker.last_used = stopped
             worker.duration += stopped - started
         scoreboard.release(worker)
-        return self.h11.our_state is h11.DONE and self.h11.their_state is h11.DONE
+        return keep
+
+    # -- the body -----------------------------------------------------------------------
+
+    async def _wait_data(self) -> None:
+        """Until more bytes (or EOF) arrive; TimeoutError after the body timeout."""
+        if self.eof:
+            raise BodyError(400)
+        if self.paused:
+            self.paused = False
+            self.transport.resume_reading()
+        self._arm(self.server.body_timeout(), 1e9 if self.server.reqtimeout else 0.0)
+        if not self.server.reqtimeout:
+            self.rate = 0.0
+        self.waiter = self.loop.create_future()
+        try:
+            await self.waiter
+        finally:
+            self.waiter = None
+
+    def _take_body(self, want: int) -> bytes | None:
+        """Body bytes from the buffer (b"" at the end), None when more must arrive."""
+        buffer = self.buffer
+        if not self.chunked:
+            count = min(self.body_left, len(buffer), want)
+            if count == 0:
+                return None
+            data = bytes(buffer[:count])
+            del buffer[:count]
+            self.body_left -= count
+            self.body_done = self.body_left == 0
+            return data
+        while True:
+            if self.chunk_left > 0:
+                count = min(self.chunk_left, len(buffer), want)
+                if count == 0:
+                    return None
+                data = bytes(buffer[:count])
+                del buffer[:count]
+                self.chunk_left -= count
+                if self.chunk_left == 0:
+                    self.chunk_left = -2  # the CRLF after the data
+                return data
+            newline = buffer.find(b"\n")
+            if newline < 0:
+                if len(buffer) > 8192:
+                    raise self._chunk_error()
+                return None
+            line = bytes(buffer[:newline]).rstrip(b"\r")
+            del buffer[: newline + 1]
+            if self.chunk_left == -2:
+                if line:
+                    raise self._chunk_error()
+                self.chunk_left = -1
+                continue
+            if self.chunk_left == -3:  # trailer fields, up to the blank line
+                if not line:
+                    self.body_done = True
+                    return b""
+                continue
+            size = line.split(b";", 1)[0].strip(b" \t")
+            if not size or len(size) > 16 or size.strip(b"0123456789abcdefABCDEF"):
+                raise self._chunk_error()
+            self.chunk_left = int(size, 16)
+            if self.chunk_left == 0:
+                self.chunk_left = -3
+
+    def _chunk_error(self) -> BodyError:
+        self._log(log.INFO, "(22)Invalid argument: AH01590: Error reading/parsing chunk  ",
+                  "http")
+        self.body_done = True
+        self.body_broken = True
+        return BodyError(400)
 
     async def read_body(self, limit: int) -> bytes:
-        """Body bytes up to limit; each wait bounded by Timeout."""
+        """Body bytes up to limit; each wait bounded by the body timeout."""
+        if self.expect_100:
+            self.expect_100 = False
+            self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
         chunks = []
         have = 0
         while have < limit and not self.body_done:
-            event = await self._next_event(self.server.timeout)
-            if isinstance(event, h11.Data):
-                data = bytes(event.data)
-                self.body_bytes += len(data)
-                data = data[: limit - have]  # the rest of this piece is discarded
-                chunks.append(data)
-                have += len(data)
-            elif isinstance(event, h11.EndOfMessage):
-                self.body_done = True
-            else:
-                break
+            data = self._take_body(limit - have)
+            if data is None:
+                await self._wait_data()
+                continue
+            self.body_bytes += len(data)
+            chunks.append(data)
+            have += len(data)
         return b"".join(chunks)
 
     async def _discard_body(self) -> bool:
         """ap_discard_request_body, bounded: True when the body was read to its end."""
+        self.expect_100 = False
         while not self.body_done:
             if self.body_bytes > DISCARD_LIMIT:
                 return False
             try:
-                event = await self._next_event(self.server.timeout)
-            except (TimeoutError, h11.RemoteProtocolError, ConnectionError):
+                data = self._take_body(DISCARD_LIMIT)
+                if data is None:
+                    await self._wait_data()
+                    continue
+            except (TimeoutError, BodyError, ConnectionError):
                 return False
-            if isinstance(event, h11.Data):
-                self.body_bytes += len(event.data)
-            elif isinstance(event, h11.EndOfMessage):
-                self.body_done = True
-            else:
-                return False
+            self.body_bytes += len(data)
         return True
 
-    async def _respond(self, request: Request, status: int) -> int:
+    # -- responses ----------------------------------------------------------------------
+
+    async def _respond(self, request: Request, status: int, close: bool,
+                       notes: str = "") -> bool:
+        """The response (the handler's, or httpd's page for an error status); True to keep
+        the connection open."""
         method = request.method
         if status == 0:
             status = request.status
             body = b"".join(request.body)
             content_type = request.content_type
-            headers = list(request.headers_out)
+            headers = request.headers_out
         else:
-            body = error_page(status, method)
+            body = error_page(status, method, notes,
+                              request.headers_in.get("expect") if status == 417 else None)
             content_type = "text/html; charset=iso-8859-1"
             headers = [h for h in request.headers_out if h[0] == "Allow"]
+        if request.http09:
+            self.sent = len(body)
+            self.transport.write(body)
+            return False
         # After a body error httpd reads no more of it and closes the connection.
-        close = (status in CLOSING_STATUSES or self.closing or not await self._discard_body()
-                 or self.requests >= MAX_KEEPALIVE_REQUESTS)
-        return await self._send(request, status, headers, body, content_type, close)
-
-    async def _send(self, request, status, headers, body, content_type, close) -> int:
-        out = [("Date", formatdate(usegmt=True)), ("Server", SERVER_BANNER)]
-        out.extend(headers)
-        if not (request.header_only and status >= 400):
-            # httpd sends no body, and so no length, for a HEAD request's error.
-            out.append(("Content-Length", str(len(body))))
-        wants_keepalive = "keep-alive" in request.headers_in.get("connection", "").lower()
-        if close:
-            out.append(("Connection", "close"))
-        elif wants_keepalive and request.protocol == "HTTP/1.1":
-            left = MAX_KEEPALIVE_REQUESTS - self.requests + 1
-            out.append(("Keep-Alive", f"timeout={int(self.server.keepalive_timeout)}, "
-                                      f"max={left}"))
-            out.append(("Connection", "Keep-Alive"))
+        keep = not (close or status in CLOSING_STATUSES or self.closing)
+        if keep:
+            keep = await self._discard_body()
+        connection = request.headers_in.get("connection", "").lower()
+        if keep:
+            if request.proto_num >= 1001:
+                keep = "close" not in connection
+            else:
+                keep = "keep-alive" in connection
+        left = self.server.max_keepalive - self.requests + 1
+        keep = keep and left > 0
+        out = [f"HTTP/1.1 {status} {REASONS.get(status, '')}\r\nDate: {http_date()}\r\n"
+               f"Server: {SERVER_BANNER}\r\n"]
+        for name, value in headers:
+            out.append(f"{name}: {value}\r\n")
+        header_only = request.header_only
+        if not (header_only and status >= 400) and not self.body_broken:
+            # httpd sends no body, and so no length, for a HEAD request's error (and no
+            # length after a chunk it could not parse: the connection's end marks the end).
+            out.append(f"Content-Length: {len(body)}\r\n")
+        if not keep:
+            out.append("Connection: close\r\n")
+        elif "keep-alive" in connection:
+            out.append(f"Keep-Alive: timeout={int(self.server.keepalive_timeout)}, "
+                       f"max={left}\r\nConnection: Keep-Alive\r\n")
         if content_type:
-            out.append(("Content-Type", content_type))
-        await self._write(status, out, body, request.header_only, self.server.timeout)
-        return len(body)
+            out.append(f"Content-Type: {content_type}\r\n")
+        out.append("\r\n")
+        data = "".join(out).encode("latin-1", "replace")
+        if not header_only:
+            data += body
+        self.sent = len(body)
+        self.transport.write(data)
+        if self.drain_waiter is not None:
+            self._arm(self.server.timeout)
+            await self.drain_waiter
+        return keep
 
-    async def _write(self, status: int, headers: list, body: bytes, header_only: bool,
-                     timeout: float) -> None:
-        """The response through h11, onto the wire."""
-        data = self.h11.send(h11.Response(status_code=status, headers=headers,
-                                          reason=REASONS.get(status, "").encode()))
-        if header_only and status >= 400:
-            # h11 would announce a chunked body; httpd sends neither length nor framing.
-            data = data.replace(b"Transfer-Encoding: chunked\r\n", b"", 1)
-        if not header_only and body:
-            data += self.h11.send(h11.Data(data=body))
-        data += self.h11.send(h11.EndOfMessage())
-        self.writer.write(data)
-        await asyncio.wait_for(self.writer.drain(), timeout)
-
-    async def _send_error(self, status: int) -> None:
-        """An error before there is a request to answer (bad head, timeout): then close."""
+    def _send_simple(self, status: int) -> None:
+        """An error with no request to answer (a head that timed out): then close."""
         body = error_page(status, "GET")
-        headers = [("Date", formatdate(usegmt=True)), ("Server", SERVER_BANNER),
-                   ("Content-Length", str(len(body))), ("Connection", "close"),
-                   ("Content-Type", "text/html; charset=iso-8859-1")]
-        try:
-            await self._write(status, headers, body, False, 5.0)
-        except (TimeoutError, h11.LocalProtocolError, ConnectionError, OSError):
-            pass
+        self.transport.write(
+            (f"HTTP/1.1 {status} {REASONS.get(status, '')}\r\nDate: {http_date()}\r\n"
+             f"Server: {SERVER_BANNER}\r\nContent-Length: {len(body)}\r\nConnection: close\r\n"
+             "Content-Type: text/html; charset=iso-8859-1\r\n\r\n").encode() + body)
 
-    async def _close(self) -> None:
+    # -- closing ------------------------------------------------------------------------
+
+    def abort(self) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.abort()
+
+    def _close(self) -> None:
         """Lingering close: stop writing, read what the client still sends, then close."""
-        transport = self.writer.transport
-        if transport.is_closing():
+        transport = self.transport
+        if transport is None or transport.is_closing() or self.state == _CLOSED:
+            return
+        self.state = _LINGER
+        self.buffer = bytearray()
+        if self.paused:
+            self.paused = False
+            transport.resume_reading()
+        if self.eof:
+            self._finish()
             return
         try:
-            if self.writer.can_write_eof():
-                self.writer.write_eof()
-            deadline = time.monotonic() + LINGER_SECONDS
-            received = 0
-            while received < DISCARD_LIMIT:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    break
-                data = await asyncio.wait_for(self.reader.read(65536), left)
-                if not data:
-                    break
-                received += len(data)
-        except (TimeoutError, ConnectionError, OSError):
-            pass
-        finally:
-            transport.close()
+            if transport.can_write_eof():
+                transport.write_eof()
+        except OSError:
+            self._finish()
+            return
+        self._arm(LINGER_SECONDS)
+
+    def _finish(self) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.close()
+
+
+def _show(ip: str, port: int) -> str:
+    return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
 
 
 def _plain_ip(ip: str) -> str:
@@ -397,3 +682,12 @@ def _plain_ip(ip: str) -> str:
     if ip.startswith("::ffff:") and "." in ip:
         return ip[7:]
     return ip.split("%", 1)[0]
+
+
+def run(main) -> int:
+    """Run the server's coroutine on uvloop when it is installed, else asyncio's loop."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(main)
+    return uvloop.run(main)
