@@ -91,8 +91,12 @@ class ConfigFile:
 
     @classmethod
     def open(cls, path: str) -> ConfigFile:
-        """ap_pcfg_openfile: OSError when the open fails, NotRegularFile for non-files."""
-        fd = os.open(path, os.O_RDONLY)
+        """ap_pcfg_openfile: OSError when the open fails, NotRegularFile for non-files.
+
+        The file is opened with O_NONBLOCK and its type checked before anything is read,
+        so a FIFO is refused at once (httpd would wait for a writer forever).
+        """
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
         try:
             if path != "/dev/null" and not _is_regular(fd):
                 raise NotRegularFile(path)

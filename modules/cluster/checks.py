@@ -14,6 +14,8 @@ import socket
 from heartmonitor import log
 from heartmonitor.strict import Finding
 
+from .hbfile import storage_problem
+
 SLOTMEM_GROUP = "slotmem"
 
 
@@ -84,6 +86,11 @@ def startup_findings(httpd, module) -> list[Finding]:
                 f"AH02611: create: apr_shm_create({shm}) failed", status=failure,
                 hint="the runtime directory (DefaultRuntimeDir) must exist and be writable"))
     elif config.storage_path:
+        refusal = storage_problem(config.storage_path)
+        if refusal:
+            findings.append(Finding(
+                "heartmonitor", log.CRIT, refusal,
+                hint="HeartbeatStorage must name a regular file (or one not created yet)"))
         failure = writable_directory(config.storage_path)
         if failure:
             findings.append(Finding(

@@ -15,6 +15,7 @@ from __future__ import annotations
 import errno
 import os
 import random
+import stat
 import string
 import time
 
@@ -25,6 +26,57 @@ from .table import SEEN_TIMEOUT, Server
 
 _TMP_CHARS = string.ascii_letters + string.digits
 LINE_MAX = 4096
+# The largest hb.dat read back (at start-up, and by a POST's merge): 64 MiB holds about
+# 1.2 million servers; anything bigger is not a file heartmonitor wrote.
+READ_LIMIT = 64 * 1024 * 1024
+
+
+class StorageRefused(ValueError):
+    """The storage path names something hb.dat cannot be: the message says why."""
+
+
+def _refusal(path: str, mode: int, size: int) -> str | None:
+    if not stat.S_ISREG(mode):
+        return f"HeartbeatStorage {path} is not a regular file"
+    if size > READ_LIMIT:
+        return f"HeartbeatStorage {path} is larger than {READ_LIMIT} bytes"
+    return None
+
+
+def storage_problem(path: str) -> str | None:
+    """Why an existing path cannot be hb.dat (a FIFO, device, directory, huge file), or None."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return _refusal(path, info.st_mode, info.st_size)
+
+
+def read_storage(path: str) -> tuple[bytes, float]:
+    """(content, mtime) of hb.dat, opened without blocking and checked before reading.
+
+    OSError when it cannot be opened; StorageRefused when it is not a regular file of at
+    most READ_LIMIT bytes, so a FIFO never blocks and /dev/zero is never read.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        info = os.fstat(fd)
+        refusal = _refusal(path, info.st_mode, info.st_size)
+        if refusal:
+            raise StorageRefused(refusal)
+        chunks = []
+        total = 0
+        while True:
+            chunk = os.read(fd, min(1 << 20, READ_LIMIT + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > READ_LIMIT:  # it grew while being read
+                raise StorageRefused(_refusal(path, info.st_mode, total) or "")
+        return b"".join(chunks), info.st_mtime
+    finally:
+        os.close(fd)
 
 
 class WriteError(Exception):
@@ -185,11 +237,10 @@ def load(path: str, now: float | None = None) -> list[Server]:
     """
     now = time.time() if now is None else now
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-        file_age = max(now - os.stat(path).st_mtime, 0.0)
-    except OSError:
+        data, mtime = read_storage(path)
+    except (OSError, StorageRefused):
         return []
+    file_age = max(now - mtime, 0.0)
     servers = []
     for raw in split_lines(data):
         line = raw.decode("latin-1")
@@ -198,6 +249,8 @@ def load(path: str, now: float | None = None) -> list[Server]:
             continue
         table = qs_to_table(line[space + 1 :])
         lastseen = atoi(table.get("lastseen", str(SEEN_TIMEOUT)))
+        if lastseen < 0:  # seen in the future: not a time heartmonitor wrote; expired
+            continue
         servers.append(Server(
             line[:space], atoi(table.get("port", "80")), atoi(table.get("busy", "0")),
             atoi(table.get("ready", "0")), now - file_age - lastseen,

@@ -151,6 +151,11 @@ def post_config(httpd, module) -> bool:
     if httpd.main_state != "create-config":
         return True
     kept = _retained(httpd)
+    refusal = (hbfile.storage_problem(config.storage_path)
+               if not config.maxworkers and config.storage_path else None)
+    if refusal:
+        httpd.log_error("heartmonitor", log.CRIT, refusal)
+        return False
     storage = _storage(httpd, config, kept)
     if storage is None:
         return False

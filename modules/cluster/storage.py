@@ -8,7 +8,6 @@ next pass retries, and identical failures are logged once a minute, not every 5 
 
 from __future__ import annotations
 
-import os
 import time
 
 from heartmonitor import log
@@ -82,10 +81,8 @@ class FileStorage:
     def merge(self, server: Server, now: float) -> bytes:
         """hm_file_update_stat: the old file, its other lines aged, this server replaced."""
         try:
-            with open(self.path, "rb") as handle:
-                data = handle.read()
-                mtime = os.fstat(handle.fileno()).st_mtime
-        except OSError:
+            data, mtime = hbfile.read_storage(self.path)
+        except (OSError, hbfile.StorageRefused):
             data, mtime = b"", now
         file_age = int(now - mtime)
         out = []
