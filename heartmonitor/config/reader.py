@@ -71,6 +71,63 @@ class LineBuffer:
         self.fresh = False
 
 
+class Pieces:
+    """A growing logical line kept as a list of pieces, so that joining N physical lines
+    costs time proportional to their total size (repeated `buf += chunk` and
+    `buf = buf[:cp]` copy the whole line each time: 1.3 million continued lines took
+    15 minutes). Only the last few characters are ever inspected or removed."""
+
+    __slots__ = ("parts", "length")
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.length = 0
+
+    def append(self, text: str) -> None:
+        if text:
+            self.parts.append(text)
+            self.length += len(text)
+
+    def tail(self, count: int) -> str:
+        """The last `count` characters (fewer when the line is shorter)."""
+        out = ""
+        for part in reversed(self.parts):
+            out = part[-(count - len(out)):] + out
+            if len(out) >= count:
+                break
+        return out
+
+    def drop(self, count: int) -> None:
+        """Remove the last `count` characters."""
+        self.length -= count
+        while count:
+            last = self.parts[-1]
+            if len(last) > count:
+                self.parts[-1] = last[:-count]
+                return
+            self.parts.pop()
+            count -= len(last)
+
+    def continued(self) -> bool:
+        """cfg_getline's end-of-line test: when the text ends with a backslash before
+        '\\n' (or '\\r\\n'), drop the three and say the next physical line continues
+        it. The test looks at the joined text, so an empty line after a line ending in
+        two backslashes continues it too; a line that ends otherwise is left as it is."""
+        end = self.tail(3)
+        if end[-1:] != "\n":
+            return False
+        cp = len(end) - 1
+        if cp and end[cp - 1] == "\r":
+            cp -= 1
+        if cp and end[cp - 1] == "\\":
+            self.drop(len(end) - cp + 1)
+            return True
+        return False
+
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
 class ConfigFile:
     """An open configuration file (ap_configfile_t) yielding trimmed logical lines."""
 
@@ -121,33 +178,29 @@ class ConfigFile:
         self._pos = end
         return self._data[pos:end]
 
-    def _getline_core(self, buf: str, bufsize: int) -> tuple[str, int]:
+    def _getline_core(self, buf: Pieces, bufsize: int) -> int:
         """ap_cfg_getline_core: append one logical line (with its newline) to buf."""
-        cbuf = len(buf)
         joined = False
         while True:
             self.line_number += 1
-            chunk = self._gets(bufsize - cbuf)
+            chunk = self._gets(bufsize - buf.length)
             if chunk is None:
-                return buf, OK if joined else EOF
+                return OK if joined else EOF
             nul = chunk.find("\0")
             if nul >= 0:
                 chunk = chunk[:nul]
-            buf += chunk
-            cp = len(buf)
-            if cp and buf[-1] == "\n":
-                cp -= 1
-                if cp and buf[cp - 1] == "\r":
-                    cp -= 1
-                if cp and buf[cp - 1] == "\\":
-                    cp -= 1
-                    buf = buf[:cp]
-                    cbuf = cp
-                    joined = True
-                    continue
-            elif cp >= bufsize - 1:
-                return buf, ENOSPC
-            return buf, OK
+            if len(chunk) >= 3 and chunk[-2:] == "\\\n":  # the common continuation
+                buf.parts.append(chunk[:-2])
+                buf.length += len(chunk) - 2
+                joined = True
+                continue
+            buf.append(chunk)
+            if buf.continued():
+                joined = True
+                continue
+            if buf.length >= bufsize - 1 and buf.tail(1) != "\n":
+                return ENOSPC
+            return OK
 
     def getline(self, vb: LineBuffer, max_len: int = VARBUF_MAX_LEN) -> str | None:
         """ap_varbuf_cfg_getline + cfg_trim_line: the next logical line, or None at EOF."""
@@ -174,9 +227,9 @@ class ConfigFile:
                 if line and line[0] != "#":
                     vb.fresh = False
                 return line
-        buf = ""
+        buf = Pieces()
         while True:
-            buf, rc = self._getline_core(buf, vb.avail)
+            rc = self._getline_core(buf, vb.avail)
             if rc != ENOSPC:
                 break
             if vb.avail >= max_len:
@@ -185,9 +238,9 @@ class ConfigFile:
             self.line_number -= 1
         if rc == EOF:
             return None
-        if len(buf) > max_len:
+        if buf.length > max_len:
             raise LineTooLong(self.line_number)
-        line = buf.strip(SPACE)
+        line = buf.text().strip(SPACE)
         if line and line[0] != "#":
             vb.fresh = False
         return line
@@ -272,23 +325,32 @@ def _logical_lines(data: str) -> list[tuple[int, str]]:
         if start < pos:
             continue
         result.extend(numbered[pos:start])
-        buf = ""
+        buf = Pieces()
+        parts = buf.parts
         index = start
         while True:
-            buf += lines[index]
-            if index < count - 1 or last_has_newline:
-                cp = len(buf)
-                if cp and buf[cp - 1] == "\r":
-                    cp -= 1
-                if cp and buf[cp - 1] == "\\":
-                    buf = buf[: cp - 1]
-                    index += 1
-                    if index == count:
-                        result.append((count + 1, buf.strip(SPACE)))
-                        return result
-                    continue
-            break
-        result.append((index + 1, buf.strip(SPACE)))
+            line = lines[index]
+            if index == count - 1 and not last_has_newline:
+                buf.append(line)
+                break
+            # A line of two characters or more decides its own continuation; a shorter
+            # one may continue through a backslash left before it (Pieces.continued).
+            if len(line) >= 2 and line[-1] == "\\":
+                parts.append(line[:-1])
+            elif len(line) >= 2 and line[-2:] == "\\\r":
+                parts.append(line[:-2])
+            elif len(line) >= 2:
+                parts.append(line)
+                break
+            else:  # (buf.length is not kept up to date here: nothing reads it)
+                buf.append(line + "\n")
+                if not buf.continued():
+                    break
+            index += 1
+            if index == count:
+                result.append((count + 1, "".join(parts).strip(SPACE)))
+                return result
+        result.append((index + 1, "".join(parts).strip(SPACE)))
         pos = index + 1
     result.extend(numbered[pos:])
     return result
