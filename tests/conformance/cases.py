@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from tests.conformance.case import Case
 from tests.conformance.expr_cases import EXPR_CASES, EXPR_DIFFERENCES
+from tests.conformance.module_cases import MODULE_CASES, MODULE_DIFFERENCES
 
 MONITOR = "LoadModule heartmonitor_module {moddir}/mod_heartmonitor.so\n"
 PROXY = "LoadModule proxy_module {moddir}/mod_proxy.so\n"
@@ -348,5 +349,6 @@ DIFFERENCES = {
     ),
 }
 # The value-check corpus of the non-core modules and of expressions lives in its own files.
-CASES += EXPR_CASES
+CASES += EXPR_CASES + MODULE_CASES
 DIFFERENCES.update(EXPR_DIFFERENCES)
+DIFFERENCES.update(MODULE_DIFFERENCES)

@@ -1,0 +1,29 @@
+"""A stock module that heartmonitor checks but does not run: handlers only.
+
+Name, arguments, context and help of each directive come from the catalogue; the module
+file gives the handlers that port the checks httpd's handlers make at configuration time
+(their error texts, warnings, files and regexes) and nothing else.
+"""
+
+from __future__ import annotations
+
+from .catalogue import MODULES
+from .config.command import Command
+from .module import Module
+
+
+def checks_module(stem: str, handlers: dict, data: dict | None = None, **fields) -> Module:
+    """The module of heartmonitor.modules.<stem>: catalogue directives, given handlers."""
+    identifier, source, has_dir, directives = MODULES[stem]
+    data = data or {}
+    commands = [
+        Command(name, how, override, help_text, handlers.get(name), data.get(name),
+                forbidden=forbidden)
+        for name, how, override, forbidden, help_text in directives
+    ]
+    unknown = set(handlers) - {command.name for command in commands}
+    if unknown:
+        raise ValueError(f"{stem}: no such directives {sorted(unknown)}")
+    module = Module(identifier, source, commands, **fields)
+    module.has_dir_config = has_dir
+    return module

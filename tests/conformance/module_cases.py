@@ -1,0 +1,43 @@
+# ruff: noqa: E501
+"""Conformance cases for the value checks of httpd's stock modules (modules/mod_*.py),
+one block per module: every error text a handler returns, each compared with apache2 -t."""
+
+from __future__ import annotations
+
+from tests.conformance.case import Case
+
+
+def load(name: str, *more: str) -> str:
+    """LoadModule lines for mod_<name> (and more modules), from Debian's module directory."""
+    return "".join(f"LoadModule {each}_module {{moddir}}/mod_{each}.so\n" for each in (name, *more))
+
+
+def block(module: str, bodies: list[str], prefix: str | None = None) -> list[Case]:
+    """One case per body, named after the module, each body preceded by its LoadModule."""
+    head = load(module) if prefix is None else prefix
+    return [Case(f"{module}_{index:02d}", head + body + "\n") for index, body in enumerate(bodies)]
+
+
+HEADERS = block("headers", [
+    "Header sett X y", "Header set X", "Header always set X y", "RequestHeader echo X",
+    "Header echo (", "Header echo X y z", "Header unset X y z", "Header unset X env=",
+    "Header set X y env=!", "Header set X y expr=%{FOO}", "Header set X y foo",
+    'Header set X "%{x}q"', 'Header set X "a %D %t %{HOST}e %% %"', 'Header set X "%{x"',
+    'Header set X "%{x}"', "Header set X expr=%{FOO}", "Header edit X ( y", "Header edit X a",
+    "Header set X y z w", "Header set X y z w v", "Header set X y early",
+    "Header onsuccess unset X", 'Header edit* X ^a "%Z"', 'Header set X "%{HOST}s %l %i %b"',
+    'Header set X y "expr=%{HTTP_HOST} =~ /(/"', "Header set X y Early", "Header set X y ENV=foo",
+    "Header always echo ^X-", "RequestHeader set X \"expr=%{REQUEST_URI}'\"",
+    "<Location />\nHeader merge Cache-Control no-cache \"expr=-z %{HTTP_COOKIE}\"\n</Location>",
+])
+
+SETENVIF = block("setenvif", [
+    'SetEnvIf UA "(bot" x', "SetEnvIf", "SetEnvIf UA", "SetEnvIf UA x", 'SetEnvIf "(x" a b',
+    'SetEnvIfNoCase "^(x" a b', "BrowserMatch", "BrowserMatch (a", "BrowserMatchNoCase a",
+    "SetEnvIfExpr", 'SetEnvIfExpr "%{FOO}" x', 'SetEnvIfExpr "true"',
+    'SetEnvIfExpr "true" a=b !c', 'SetEnvIf Remote_Addr "\\\\." x', 'SetEnvIf UA "a\\\\b" x',
+    'SetEnvIf ^X-.*$ "^a(" x', 'SetEnvIfExpr "-R \'10.0.0.0/99\'" x',
+])
+
+MODULE_CASES = HEADERS + SETENVIF
+MODULE_DIFFERENCES: dict = {}
