@@ -39,5 +39,31 @@ SETENVIF = block("setenvif", [
     'SetEnvIf ^X-.*$ "^a(" x', 'SetEnvIfExpr "-R \'10.0.0.0/99\'" x',
 ])
 
-MODULE_CASES = HEADERS + SETENVIF
+REWRITE = block("rewrite", [
+    "RewriteRule ^/(foo [L]", "RewriteRule ^/foo", "RewriteRule ^/foo /bar [L",
+    "RewriteRule ^/foo /bar [L,X]", "RewriteRule ^/foo /bar [,L]", "RewriteRule ^/foo /bar [R=299]",
+    "RewriteRule ^/foo /bar [R=301,NC,QSA,E=a:b,CO=x:y:z,BNE]",
+    "RewriteRule ^/foo /bar [BNE=a, NE, DPI, END, F, G, H=x, N=3, NS, P, PT, QSD, QSL, S=2, T=a/b, UNC, UnsafeAllow3F]",
+    "RewriteRule ^/foo /bar [R=permanent]", "RewriteRule ^/foo /bar [R=000]",
+    "RewriteRule ^/foo /bar [R=500]", "RewriteRule ^/foo /bar [R=600]", 'RewriteRule "^/a b" /bar',
+    "RewriteRule ^/a\\ b /bar [L]", "RewriteRule !^/( /bar", "RewriteRule ^/foo /bar [L] extra",
+    "RewriteRule ^/foo /bar [Chain,cookie=a:b,env=x,forbidden,gone,last,next,nocase,noescape,nosubreq,proxy,passthrough,qsappend,qsdiscard,qslast,redirect=seeother,skip=1,type=x,handler=y,BackRefEscaping,discardpath,end,UnsafePrefixStat]",
+    "RewriteRule ^/foo /bar [Bx]", "RewriteRule ^/foo /bar [Rx]", "RewriteRule ^/a(b /c [NC]",
+    "RewriteCond %{HTTP_HOST} ^(x", "RewriteCond %{HTTP_HOST}", "RewriteCond %{HTTP_HOST} x [NC,XY]",
+    'RewriteCond expr "%{FOO} == 1"', 'RewriteCond expr "%{HTTP_HOST} == 1"',
+    "RewriteCond %{HTTP_HOST} -f [NC]", "RewriteCond %{HTTP_HOST} -lt5 [NC]",
+    "RewriteCond %{HTTP_HOST} >x [NC]", 'RewriteCond %{HTTP_HOST} =""',
+    "RewriteCond %{HTTP_HOST} !-d [OR,NV]", "RewriteCond %{HTTP_HOST} x bad",
+    "RewriteBase /", "<Location />\nRewriteBase x\n</Location>",
+    '<Location />\nRewriteBase ""\n</Location>', "<Location />\nRewriteBase /x\n</Location>",
+    "RewriteOptions Inherit Foo", "RewriteOptions MaxRedirects=3",
+    "RewriteOptions InheritBefore InheritDown InheritDownBefore IgnoreInherit AllowNoSlash AllowAnyURI MergeBase IgnoreContextInfo LegacyPrefixDocRoot UnsafePrefixStat",
+    "RewriteMap m txt:{root}/nope.txt", "RewriteMap m txt:{root}/httpd.conf", "RewriteMap m int:foo",
+    "RewriteMap m int:tolower", "RewriteMap m dbm:{root}/nope", "RewriteMap m dbm=xyz:{root}/nope",
+    "RewriteMap m dbm=sdbm:{root}/nope", "RewriteMap m dbm=ndbm:{root}/nope", "RewriteMap m dbmx",
+    "RewriteMap m dbd:SELECT", "RewriteMap m prg:/bin/nope", "RewriteMap m prg:/bin/cat",
+    "RewriteMap m rnd:nope", "RewriteMap m {root}/nope", "RewriteEngine maybe",
+])
+
+MODULE_CASES = HEADERS + SETENVIF + REWRITE
 MODULE_DIFFERENCES: dict = {}
