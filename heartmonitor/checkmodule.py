@@ -12,13 +12,19 @@ from .config.command import Command
 from .module import Module
 
 
-def checks_module(stem: str, handlers: dict, data: dict | None = None, **fields) -> Module:
-    """The module of heartmonitor.modules.<stem>: catalogue directives, given handlers."""
+def checks_module(stem: str, handlers: dict, data: dict | None = None,
+                  overrides: dict | None = None, **fields) -> Module:
+    """The module of heartmonitor.modules.<stem>: catalogue directives, given handlers.
+
+    overrides corrects a req_override where the installed httpd behaves otherwise than
+    the source the catalogue was read from.
+    """
     identifier, source, has_dir, directives = MODULES[stem]
     data = data or {}
+    overrides = overrides or {}
     commands = [
-        Command(name, how, override, help_text, handlers.get(name), data.get(name),
-                forbidden=forbidden)
+        Command(name, how, overrides.get(name, override), help_text, handlers.get(name),
+                data.get(name), forbidden=forbidden)
         for name, how, override, forbidden, help_text in directives
     ]
     unknown = set(handlers) - {command.name for command in commands}

@@ -65,5 +65,21 @@ REWRITE = block("rewrite", [
     "RewriteMap m rnd:nope", "RewriteMap m {root}/nope", "RewriteEngine maybe",
 ])
 
-MODULE_CASES = HEADERS + SETENVIF + REWRITE
+REMOTEIP = block("remoteip", [
+    "RemoteIPInternalProxy not-an-ip/99", "RemoteIPInternalProxy 10.0.0.0/99",
+    "RemoteIPInternalProxy 10.0.0.0/8 ::1 fe80::/999", "RemoteIPTrustedProxy 300.1.1.1",
+    "RemoteIPTrustedProxy localhost", "RemoteIPTrustedProxy 10.1", "RemoteIPTrustedProxy 1..2",
+    "RemoteIPInternalProxyList {root}/nope", "RemoteIPInternalProxyList {root}",
+    "RemoteIPProxyProtocolExceptions", "RemoteIPProxyProtocolExceptions 10.0.0.0/99",
+    "RemoteIPProxyProtocolExceptions foo", "RemoteIPProxyProtocolExceptions 10.0.0.0/8 ::1/200",
+    "<VirtualHost *:80>\nRemoteIPTrustedProxyList {root}/nope\n</VirtualHost>",
+    "RemoteIPHeader X-Forwarded-For\nRemoteIPInternalProxy 127.0.0.1 ::1 10.0.0.0/8",
+]) + [
+    Case("remoteip_list_file", load("remoteip") + "RemoteIPTrustedProxyList plist\n",
+         files={"plist": "10.0.0.1 # c\n\n192.168.0.0/16 10.0.0.0/99\n"}),
+    Case("remoteip_list_file_good", load("remoteip") + "RemoteIPInternalProxyList plist\n",
+         files={"plist": "# proxies\n10.0.0.1 192.168.0.0/16\n::1\n"}),
+]
+
+MODULE_CASES = HEADERS + SETENVIF + REWRITE + REMOTEIP
 MODULE_DIFFERENCES: dict = {}

@@ -1,0 +1,100 @@
+"""mod_remoteip's configuration checks (modules/metadata/mod_remoteip.c).
+
+The addresses and subnets of RemoteIPInternalProxy, RemoteIPTrustedProxy, their -List
+files and RemoteIPProxyProtocolExceptions are parsed as proxies_set and
+remoteip_disable_networks parse them; a name is resolved as httpd resolves it.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+
+from heartmonitor.apr.ipsubnet import MESSAGES, SubnetError, create
+from heartmonitor.checkmodule import checks_module
+from heartmonitor.config.command import RSRC_CONF
+from heartmonitor.config.words import getword_conf
+
+
+def _looks_like_ip(text: str) -> bool:
+    if ":" in text:
+        return True
+    return all(ch == "." or (ch.isascii() and ch.isdigit()) for ch in text)
+
+
+def _subnet_error(address: str, mask: str | None) -> str | None:
+    """The %pm text of apr_ipsubnet_create's failure, or None."""
+    try:
+        create(address, mask)
+    except SubnetError as error:
+        return MESSAGES.get(error.code, "Invalid argument") if error.code else "Invalid argument"
+    return None
+
+
+def proxies_set(cmd, mconfig, arg: str) -> str | None:
+    address, slash, mask = arg.partition("/")
+    if _looks_like_ip(address):
+        error = _subnet_error(address, mask if slash else None)
+    else:
+        if slash:
+            return (f"RemoteIP: Error parsing IP {arg} the subnet /{mask} is invalid for "
+                    f"{cmd.cmd.name}")
+        try:
+            socket.getaddrinfo(address, None, type=socket.SOCK_STREAM)
+            error = None
+        except socket.gaierror as failure:
+            error = failure.strerror
+        except UnicodeError:
+            error = "Name or service not known"
+    if error is not None:
+        return f"RemoteIP: Error parsing IP {arg} ({error} error) for {cmd.cmd.name}"
+    return None
+
+
+def proxylist_read(cmd, mconfig, filename: str) -> str | None:
+    path = cmd.httpd.server_root_relative(filename) or filename
+    try:
+        if os.path.exists(path) and not os.path.isfile(path):
+            # ap_pcfg_openfile refuses anything but a regular file.
+            cmd.httpd.log_startup_error(
+                "core", 3, f"AH00554: Access to file {path} denied by server: not a regular file")
+            return f"{cmd.cmd.name}: Could not open file {path}: Bad file descriptor"
+        with open(path, "rb") as handle:
+            lines = handle.read().decode("utf-8", "surrogateescape").splitlines()
+    except OSError as error:
+        return f"{cmd.cmd.name}: Could not open file {path}: {error.strerror}"
+    for number, line in enumerate(lines, 1):
+        pos = 0
+        while True:
+            word, pos = getword_conf(line, pos)
+            if not word or word.startswith("#"):
+                break
+            error = proxies_set(cmd, mconfig, word)
+            if error:
+                return f"{error} at line {number} of {path}"
+    return None
+
+
+def disable_networks(cmd, mconfig, argv: list[str]) -> str | None:
+    if not argv:
+        return f"{cmd.cmd.name} requires an argument"
+    for arg in argv:
+        address, slash, mask = arg.partition("/")
+        try:
+            create(address, mask if slash else None)
+        except SubnetError as error:
+            if error.code is None:
+                return f"ip address '{address}' appears to be invalid"
+            return f"ip address '{address}' appears to be invalid: {MESSAGES[error.code]}"
+    return None
+
+
+MODULE = checks_module("mod_remoteip", {
+    "RemoteIPTrustedProxy": proxies_set, "RemoteIPInternalProxy": proxies_set,
+    "RemoteIPTrustedProxyList": proxylist_read, "RemoteIPInternalProxyList": proxylist_read,
+    "RemoteIPProxyProtocolExceptions": disable_networks,
+}, overrides={
+    # Declared EXEC_ON_READ in httpd's source, yet Debian's apache2 reports their errors
+    # where the configuration is walked, as any other directive's.
+    "RemoteIPTrustedProxyList": RSRC_CONF, "RemoteIPInternalProxyList": RSRC_CONF,
+})
