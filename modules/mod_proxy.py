@@ -1,51 +1,54 @@
-"""mod_proxy, as far as a heartbeat configuration reaches into it.
+"""mod_proxy's configuration checks (modules/proxy/mod_proxy.c, proxy_util.c).
 
-heartmonitor proxies nothing. It keeps what `httpd -t` checks around balancers that use
-lbmethod=heartbeat: <Proxy>/<ProxyMatch> sections (their contents are checked with
-the proxy override), the balancers that <Proxy balancer://...>, BalancerMember and
-ProxyPass define, and the balancer parameters of ProxySet and ProxyPass, where an
-lbmethod no loaded module provides is an error. Every other mod_proxy directive is
-inert.
+heartmonitor proxies nothing. It checks what `httpd -t` checks: <Proxy>/<ProxyMatch>
+sections (their contents are walked with the proxy override), the URLs of ProxyPass and
+BalancerMember, every worker and balancer parameter of ProxyPass, BalancerMember and
+ProxySet (ranges, On/Off values, lbmethods that no loaded module provides), and the
+worker sharing warnings (AH01146, AH01150).
 """
 
 from __future__ import annotations
 
-from heartmonitor.config.command import (
-    ACCESS_CONF,
-    NOT_IN_HTACCESS,
-    RAW_ARGS,
-    RSRC_CONF,
-    Command,
-)
+from heartmonitor.apr.fnmatch import fnmatch_test
+from heartmonitor.apr.uri import UriError, uri_parse
+from heartmonitor.checkmodule import checks_module
+from heartmonitor.cnum import atoi, atol
+from heartmonitor.config.command import NOT_IN_DIRECTORY, NOT_IN_FILES, NOT_IN_HTACCESS
+from heartmonitor.config.values import UnparseableTimeout, timeout_parameter_parse
 from heartmonitor.config.walker import check_cmd_context
-from heartmonitor.config.words import getword_conf, split_words
+from heartmonitor.config.words import getword_conf
 from heartmonitor.containers import proxy_section
 from heartmonitor.cstr import ascii_lower
-from heartmonitor.module import Module
+from heartmonitor.regex import pregcomp
 
 PROXY_LBMETHOD = "proxylbmethod"
 BALANCER_PREFIX = "balancer://"
-_ON_OFF_KEYS = {
-    "nofailover": "failover must be On|Off",
-    "scolonpathdelim": "scolonpathdelim must be On|Off",
-    "failontimeout": "failontimeout must be On|Off",
-    "forcerecovery": "forcerecovery must be On|Off",
-}
-_OTHER_KEYS = {
-    "stickysession", "stickysessionsep", "timeout", "maxattempts", "failonstatus", "nonce",
-    "growth",
-}
+WARN = 4
+# Sizes of the fixed buffers in proxy_worker_shared / proxy_balancer_shared.
+_ROUTE_SIZE = 64
+_NAMED_BUFFERS = {"flusher": ("flusher name", 16), "upgrade": ("upgrade protocol", 16),
+                  "secret": ("Secret", 64)}
+_NONCE_SIZE = 37
+_LBPNAME_SIZE = 64
+_HOSTNAME_SIZE = 256
+_WORKER_STATUS = frozenset("DSIHENRCdsiheNrc")
+_DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443, "ftp": 21, "ajp": 8009,
+                  "scgi": 4000, "fcgi": 8000, "h2": 443, "h2c": 80, "uwsgi": 3031}
+_ON_OFF = {"keepalive": "KeepAlive", "disablereuse": "DisableReuse",
+           "enablereuse": "EnableReuse"}
+_MATCH, _PREFIX = "match", "prefix"
 
 
 class ProxyConfig:
-    """proxy_server_conf: the balancers defined so far."""
+    """proxy_server_conf: the balancers and workers defined so far."""
 
     def __init__(self, httpd, server) -> None:
         self.balancers: dict[str, dict] = {}
+        self.workers: list[str] = []
 
 
-def _key(name: str) -> str:
-    return ascii_lower(name).rstrip("/")
+def _conf(cmd) -> ProxyConfig:
+    return cmd.server.module_config[MODULE]
 
 
 def is_balancer(name: str) -> bool:
@@ -53,26 +56,238 @@ def is_balancer(name: str) -> bool:
     return ascii_lower(name[: len(BALANCER_PREFIX)]) == BALANCER_PREFIX
 
 
-def define_balancer(cmd, name: str) -> dict:
-    balancers = cmd.server.module_config[MODULE].balancers
-    return balancers.setdefault(_key(name), {"name": name, "lbmethod": None})
+def _balancer_key(name: str) -> str:
+    """The balancer's name as ap_proxy_get_balancer compares it: no path, lowercase."""
+    colon = name.find(":")
+    rest = name[colon + 3:]
+    slash = rest.find("/")
+    if slash >= 0:
+        rest = rest[:slash]
+    return ascii_lower(name[:colon + 3] + rest)
+
+
+def define_balancer(cmd, name: str) -> str | None:
+    """ap_proxy_define_balancer (or find it): None or httpd's error."""
+    colon = name.find(":")
+    if colon < 0 or name[colon + 1:colon + 3] != "//" or len(name) == colon + 3:
+        return f"Bad syntax for a balancer name ({name})"
+    _conf(cmd).balancers.setdefault(_balancer_key(name), {"name": name, "lbmethod": None})
+    return None
+
+
+def define_worker(url: str, match: bool) -> tuple[str | None, str | None]:
+    """ap_proxy_define_worker_ex's URL checks: (worker name, None) or (None, error)."""
+    target = url
+    if ascii_lower(url[:5]) == "unix:" and "|" in url[5:]:
+        target = url[url.index("|", 5) + 1:]
+        socket_path = True
+    else:
+        socket_path = False
+    if match:
+        target = _drop_port_reference(target)
+    try:
+        uri = uri_parse(target)
+    except UriError:
+        return None, f"Unable to parse URL: {url}"
+    if not uri.scheme:
+        return None, f"URL must be absolute!: {url}"
+    if not uri.hostname:
+        if not socket_path:
+            return None, f"URL must be absolute!: {url}"
+        uri.hostname = "localhost"
+    if len(uri.hostname) >= _HOSTNAME_SIZE:
+        return None, f"worker hostname ({ascii_lower(uri.hostname)}) too long"
+    scheme = ascii_lower(uri.scheme)
+    port = "" if not uri.port or uri.port == _DEFAULT_PORTS.get(scheme) else f":{uri.port}"
+    host = ascii_lower(uri.hostname)
+    if ":" in host:
+        host = f"[{host}]"
+    name = f"{scheme}://{host}{port}{uri.path or ''}"
+    return name, None
+
+
+def _drop_port_reference(url: str) -> str:
+    """A ProxyPassMatch port given as $N is not part of the worker's address."""
+    pos = url.find("://")
+    if pos < 0:
+        return url
+    pos += 3
+    while pos < len(url) and url[pos] not in ":/":
+        pos += 1
+    if url[pos:pos + 1] != ":":
+        return url
+    pos += 1
+    while pos < len(url) and url[pos] != "/" and not (
+            url[pos] == "$" and url[pos + 1:pos + 2].isdigit()):
+        pos += 1
+    if url[pos:pos + 1] != "$":
+        return url
+    end = pos + 2
+    while end < len(url) and url[end] != "/":
+        end += 1
+    return url[:pos] + url[end:]
+
+
+def _timeout_ms(value: str, unit: str) -> int | None:
+    try:
+        return timeout_parameter_parse(value, unit)
+    except UnparseableTimeout:
+        return None
+
+
+def set_worker_param(cmd, key: str, value: str) -> str | None:
+    """set_worker_param: None or httpd's error for one key=value of a worker."""
+    lower = ascii_lower(key)
+    if lower == "loadfactor":
+        try:
+            number = float(value.strip().split()[0]) if value.strip() else 0.0
+        except ValueError:
+            number = _atof(value)
+        scaled = number * 100.0
+        if not (-2**31 <= scaled < 2**31) or not 100 <= int(scaled) <= 10000:
+            return "LoadFactor must be a number between 1..100"
+    elif lower == "retry":
+        if atoi(value) < 0:
+            return "Retry must be a positive value"
+    elif lower == "ttl":
+        if atoi(value) < 1:
+            return "TTL must be at least one second"
+    elif lower in ("min", "max", "smax"):
+        if atoi(value) < 0:
+            return f"{key[:1].upper()}{lower[1:]} must be a positive number"
+    elif lower == "acquire":
+        timeout = _timeout_ms(value, "ms")
+        if timeout is None:
+            return "Acquire timeout has wrong format"
+        if timeout < 1000:
+            return "Acquire must be at least one millisecond"
+    elif lower == "timeout":
+        if atoi(value) < 1:
+            return "Timeout must be at least one second"
+    elif lower == "iobuffersize":
+        size = atol(value)
+        if size and size < 512:
+            return "IOBufferSize must be >= 512 bytes, or 0 for system default."
+    elif lower == "receivebuffersize":
+        size = atoi(value)
+        if size < 512 and size != 0:
+            return "ReceiveBufferSize must be >= 512 bytes, or 0 for system default."
+    elif lower in _ON_OFF:
+        if ascii_lower(value) not in ("on", "off"):
+            return f"{_ON_OFF[lower]} must be On|Off"
+    elif lower == "addressttl":
+        if value != "-1":
+            ttl = _timeout_ms(value, "s")
+            if ttl is None or ttl > (2**31 - 1) * 1_000_000 or ttl % 1_000_000:
+                return ("AddressTTL must be -1 or a number of seconds not exceeding "
+                        "(2147483647)")
+    elif lower in ("route", "redirect"):
+        if len(value.encode("utf-8", "surrogateescape")) >= _ROUTE_SIZE:
+            return f"{key[:1].upper()}{lower[1:]} length must be < {_ROUTE_SIZE} characters"
+    elif lower == "status":
+        pos = 0
+        while pos < len(value):
+            if value[pos] in "+-":
+                pos += 1
+            if value[pos:pos + 1] not in _WORKER_STATUS or pos >= len(value):
+                return "Unknown status parameter option"
+            pos += 1
+    elif lower == "flushpackets":
+        if ascii_lower(value) not in ("on", "off", "auto"):
+            return "flushpackets must be on|off|auto"
+    elif lower == "flushwait":
+        wait = atoi(value)
+        if wait > 1000 or wait < 0:
+            return ("flushwait must be <= 1000, or 0 for system default of 10 "
+                    "millseconds.")
+    elif lower == "ping":
+        timeout = _timeout_ms(value, "s")
+        if timeout is None:
+            return "Ping/Pong timeout has wrong format"
+        if timeout < 1000:
+            return "Ping/Pong timeout must be at least one millisecond"
+    elif lower == "lbset":
+        number = atoi(value)
+        if number < 0 or number > 99:
+            return "lbset must be between 0 and 99"
+    elif lower == "connectiontimeout":
+        timeout = _timeout_ms(value, "s")
+        if timeout is None:
+            return "Connectiontimeout has wrong format"
+        if timeout < 1000:
+            return "Connectiontimeout must be at least one millisecond."
+    elif lower in _NAMED_BUFFERS:
+        label, size = _NAMED_BUFFERS[lower]
+        if len(value.encode("utf-8", "surrogateescape")) >= size:
+            return f"{label} length must be < {size} characters"
+    elif lower == "responsefieldsize":
+        if atol(value) < 0:
+            return ("ResponseFieldSize must be greater than 0 bytes, or 0 for system "
+                    "default.")
+    else:
+        return "unknown Worker parameter"
+    return None
+
+
+def _atof(text: str) -> float:
+    """atof: the longest leading decimal number, 0.0 when there is none."""
+    text = text.lstrip(" \t\n\v\f\r")
+    best = 0.0
+    for end in range(len(text), 0, -1):
+        try:
+            best = float(text[:end])
+            break
+        except ValueError:
+            continue
+    return best
 
 
 def set_balancer_param(cmd, balancer: dict, key: str, value: str) -> str | None:
-    """set_balancer_param: lbmethod must name a loaded provider; on/off keys are checked."""
+    """set_balancer_param: None or httpd's error for one key=value of a balancer."""
     lower = ascii_lower(key)
-    if lower == "lbmethod":
-        if len(value) > 63 or cmd.httpd.lookup_provider(PROXY_LBMETHOD, value, "0") is None:
+    if lower == "stickysession":
+        return None
+    if lower == "stickysessionsep":
+        if len(value) != 1 and ascii_lower(value) != "off":
+            return "stickysessionsep must be a single character or Off"
+    elif lower in ("nofailover", "scolonpathdelim", "failontimeout", "forcerecovery"):
+        if ascii_lower(value) not in ("on", "off"):
+            name = "failover" if lower == "nofailover" else lower
+            return f"{name} must be On|Off"
+    elif lower == "timeout":
+        if atoi(value) < 1:
+            return "timeout must be at least one second"
+    elif lower == "maxattempts":
+        if atoi(value) < 0:
+            return "maximum number of attempts must be a positive number"
+    elif lower == "lbmethod":
+        if (len(value) > _LBPNAME_SIZE - 1
+                or cmd.httpd.lookup_provider(PROXY_LBMETHOD, value, "0") is None):
             return "unknown lbmethod"
         balancer["lbmethod"] = value
-        return None
-    if lower in _ON_OFF_KEYS:
-        if ascii_lower(value) not in ("on", "off"):
-            return _ON_OFF_KEYS[lower]
-        return None
-    if lower in _OTHER_KEYS:
-        return None
-    return "unknown Balancer parameter"
+    elif lower == "failonstatus":
+        for status in value.replace(",", " ").split(" "):
+            if status and not 100 <= atoi(status) <= 599:
+                return "failonstatus must be one or more HTTP response codes"
+    elif lower == "nonce":
+        if ascii_lower(value) != "none" and len(value) >= _NONCE_SIZE:
+            return "Provided nonce is too large"
+    elif lower == "growth":
+        growth = atoi(value)
+        if growth < 1 or growth > 100:
+            return "growth must be between 1 and 100"
+    else:
+        return "unknown Balancer parameter"
+    return None
+
+
+def _shared_worker(conf: ProxyConfig, name: str) -> str | None:
+    """ap_proxy_get_worker: an existing worker whose name starts the new one."""
+    best = None
+    for worker in conf.workers:
+        if name.startswith(worker) and (best is None or len(worker) > len(best)):
+            best = worker
+    return best
 
 
 def proxy_section_define(cmd, mconfig, arg: str) -> str | None:
@@ -82,16 +297,19 @@ def proxy_section_define(cmd, mconfig, arg: str) -> str | None:
         if ascii_lower(path[:6]) == "proxy:":
             path = path[6:]
         if is_balancer(path) and cmd.cmd.name == "<Proxy":
-            define_balancer(cmd, path)
+            error = define_balancer(cmd, path)
+            if error:
+                return error
     return proxy_section(cmd, mconfig, arg)
 
 
-def _parent_proxy_name(cmd) -> str | None:
+def _parent_proxy(cmd) -> tuple[str | None, str]:
     parent = cmd.directive.parent
     if parent is None or ascii_lower(parent.directive[:6]) != "<proxy":
-        return None
+        return None, ""
     name, _pos = getword_conf(parent.args)
-    return name.split(">", 1)[0]
+    kind = _MATCH if ascii_lower(parent.directive[6:11]) == "match" else _PREFIX
+    return name.split(">", 1)[0], kind
 
 
 def set_proxy_param(cmd, mconfig, arg: str) -> str | None:
@@ -99,17 +317,29 @@ def set_proxy_param(cmd, mconfig, arg: str) -> str | None:
     if error:
         return error
     pos = 0
-    name = _parent_proxy_name(cmd)
+    name, kind = _parent_proxy(cmd)
     in_section = name is not None
     if name is None:
         name, pos = getword_conf(arg)
+    conf = _conf(cmd)
     balancer = None
     if is_balancer(name):
-        balancer = cmd.server.module_config[MODULE].balancers.get(_key(name))
+        balancer = conf.balancers.get(_balancer_key(name)) if "://" in name else None
         if balancer is None:
             if not in_section:
                 return f"ProxySet can not find '{name}' Balancer."
-            balancer = define_balancer(cmd, name)
+            error = define_balancer(cmd, name)
+            if error:
+                return f"ProxySet {error}"
+            balancer = conf.balancers[_balancer_key(name)]
+    else:
+        worker, error = define_worker(name, kind == _MATCH)
+        if worker is None or _shared_worker(conf, worker) is None:
+            if not in_section:
+                return f"ProxySet can not find '{name}' Worker."
+            if error:
+                return f"ProxySet {error}"
+            conf.workers.append(worker)
     while pos < len(arg):
         word, pos = getword_conf(arg, pos)
         if "=" not in word:
@@ -117,40 +347,102 @@ def set_proxy_param(cmd, mconfig, arg: str) -> str | None:
         key, value = word.split("=", 1)
         if balancer is not None:
             error = set_balancer_param(cmd, balancer, key, value)
-            if error:
-                return f"ProxySet: {error} {key}={value}; {name}"
+        else:
+            error = set_worker_param(cmd, key, value)
+        if error:
+            return f"ProxySet: {error} {key}={value}; {name}"
     return None
 
 
 def add_member(cmd, mconfig, arg: str) -> str | None:
-    name = _parent_proxy_name(cmd)
+    error = check_cmd_context(cmd, NOT_IN_HTACCESS)
+    if error:
+        return error
+    path = cmd.path
+    name = None
+    params: list[tuple[str, str]] = []
+    pos = 0
+    while pos < len(arg):
+        word, pos = getword_conf(arg, pos)
+        if "=" not in word:
+            if path is None:
+                path = word
+            elif name is None:
+                name = word
+            elif cmd.path is not None:
+                return "BalancerMember can not have a balancer name when defined in a location"
+            else:
+                return ("Invalid BalancerMember parameter. Parameter must be in the form "
+                        "'key=value'")
+        else:
+            key, value = word.split("=", 1)
+            params.append((key, value))
+    if path is None:
+        return "BalancerMember must define balancer name when outside <Proxy > section"
     if name is None:
-        name, _pos = getword_conf(arg)
-    if is_balancer(name):
-        define_balancer(cmd, name)
+        return "BalancerMember must define remote proxy server"
+    conf = _conf(cmd)
+    error = define_balancer(cmd, ascii_lower(path))
+    if error:
+        return f"BalancerMember {error}"
+    worker, error = define_worker(name, False)
+    if error:
+        return f"BalancerMember {error}"
+    shared = (path, worker) in _member_workers(conf)
+    _member_workers(conf).add((path, worker))
+    for key, value in params:
+        if shared:
+            cmd.httpd.log_startup_error(
+                "proxy", WARN,
+                f"AH01150: Ignoring parameter '{key}={value}' for worker '{worker}' because "
+                "of worker sharing")
+            continue
+        error = set_worker_param(cmd, key, value)
+        if error:
+            return f"BalancerMember {error}"
     return None
 
 
-_PASS_FLAGS = {"nocanon", "interpolate", "noquery"}
+def _member_workers(conf: ProxyConfig) -> set:
+    members = getattr(conf, "members", None)
+    if members is None:
+        members = conf.members = set()  # type: ignore[attr-defined]
+    return members
+
+
+_PASS_FLAGS = frozenset(("nocanon", "interpolate", "noquery"))
 
 
 def add_pass(cmd, mconfig, arg: str) -> str | None:
-    words = split_words(arg)
-    fake = None
+    """add_pass: ProxyPass and ProxyPassMatch."""
+    is_regex = cmd.cmd.name == "ProxyPassMatch"
+    error = check_cmd_context(cmd, NOT_IN_DIRECTORY | NOT_IN_FILES)
+    if error:
+        return error
+    fake = cmd.path
     real = None
-    params = []
-    for word in words:
-        if fake is None and cmd.path is None:
+    kind = _MATCH if is_regex else _PREFIX
+    params: list[tuple[str, str]] = []
+    pos = 0
+    while pos < len(arg):
+        word, pos = getword_conf(arg, pos)
+        if fake is None:
+            if word == "~":
+                if is_regex:
+                    return "ProxyPassMatch invalid syntax ('~' usage)."
+                kind = _MATCH
+                continue
             fake = word
         elif real is None:
             real = word
         elif ascii_lower(word) in _PASS_FLAGS:
             continue
         elif "=" not in word:
-            return (
-                "Invalid ProxyPass|ProxyPassMatch parameter. Parameter must be in the form "
-                "'key=value'."
-            )
+            if cmd.path is not None and real.startswith("/"):
+                return ("ProxyPass|ProxyPassMatch can not have a path when defined in a "
+                        "location.")
+            return ("Invalid ProxyPass|ProxyPassMatch parameter. Parameter must be in the "
+                    "form 'key=value'.")
         else:
             key, value = word.split("=", 1)
             if ascii_lower(key) == "mapping":
@@ -160,32 +452,46 @@ def add_pass(cmd, mconfig, arg: str) -> str | None:
                 params.append((key, value))
     if real is None:
         return "ProxyPass|ProxyPassMatch needs a path when not defined in a location"
-    if real == "!" or not is_balancer(real):
+    if cmd.path is not None and fnmatch_test(fake):
+        kind = _MATCH
+    if kind == _MATCH and pregcomp(fake) is None:
+        return "Regular expression could not be compiled."
+    if real == "!":
         return None
-    balancer = define_balancer(cmd, real)
+    conf = _conf(cmd)
+    if is_balancer(real):
+        error = define_balancer(cmd, real)
+        if error:
+            return f"ProxyPass {error}"
+        balancer = conf.balancers[_balancer_key(real)]
+        for key, value in params:
+            error = set_balancer_param(cmd, balancer, key, value)
+            if error:
+                return f"ProxyPass {error}"
+        return None
+    worker, error = define_worker(real, kind == _MATCH)
+    shared = _shared_worker(conf, worker) if worker is not None and kind == _PREFIX else None
+    if shared is None:
+        if error:
+            return f"ProxyPass {error}"
+        conf.workers.append(worker)
     for key, value in params:
-        error = set_balancer_param(cmd, balancer, key, value)
+        if shared is not None:
+            cmd.httpd.log_startup_error(
+                "proxy", WARN,
+                f"AH01146: Ignoring parameter '{key}={value}' for worker '{shared}' because "
+                "of worker sharing")
+            continue
+        error = set_worker_param(cmd, key, value)
         if error:
             return f"ProxyPass {error}"
     return None
 
 
-MODULE = Module(
-    "proxy_module",
-    "mod_proxy.c",
-    commands=[
-        Command("<Proxy", RAW_ARGS, RSRC_CONF,
-                "Container for directives affecting resources located in the proxied location",
-                proxy_section_define),
-        Command("<ProxyMatch", RAW_ARGS, RSRC_CONF,
-                "Container for directives affecting resources located in the proxied location, "
-                "in regular expression syntax", proxy_section_define, True),
-        Command("ProxyPass", RAW_ARGS, RSRC_CONF | ACCESS_CONF,
-                "a virtual path and a URL", add_pass),
-        Command("BalancerMember", RAW_ARGS, RSRC_CONF | ACCESS_CONF,
-                "A balancer name and scheme with list of params", add_member),
-        Command("ProxySet", RAW_ARGS, RSRC_CONF | ACCESS_CONF,
-                "A balancer or worker name with list of params", set_proxy_param),
-    ],
+MODULE = checks_module(
+    "mod_proxy",
+    {"<Proxy": proxy_section_define, "<ProxyMatch": proxy_section_define,
+     "ProxyPass": add_pass, "ProxyPassMatch": add_pass, "BalancerMember": add_member,
+     "ProxySet": set_proxy_param},
     create_server_config=ProxyConfig,
 )

@@ -81,5 +81,47 @@ REMOTEIP = block("remoteip", [
          files={"plist": "# proxies\n10.0.0.1 192.168.0.0/16\n::1\n"}),
 ]
 
-MODULE_CASES = HEADERS + SETENVIF + REWRITE + REMOTEIP
+BALANCER = load("proxy", "proxy_balancer", "lbmethod_byrequests")
+PROXY = block("proxy", [
+    "ProxyPass /app host:8080/", "ProxyPass /app http://host:8080/ loadfactor=500",
+    "ProxyPass /app http:/x", "ProxyPass /app http://[::1", "ProxyPass /app //host/",
+    "ProxyPass /app http://h/ timeout=0", "ProxyPass /app http://h/\nProxyPass /b http://h/ retry=5",
+    "ProxyPass /app unix:/x", "ProxyPass /app foo", "ProxyPass /app http://h/ bogus=1",
+    "ProxyPass ~ /a( http://h/", "ProxyPass /app http://h:8a/", "ProxyPassMatch ^/(a http://h/",
+    "ProxyPassMatch ~ x http://h/", "ProxyPass /x http://h/ min=-1 max=2", "ProxyPass /x http://h/ smax=-1",
+    "ProxyPass /x http://h/ acquire=0", "ProxyPass /x http://h/ acquire=x",
+    "ProxyPass /x http://h/ keepalive=maybe", "ProxyPass /x http://h/ enablereuse=2",
+    "ProxyPass /x http://h/ disablereuse=2", "ProxyPass /x http://h/ ping=5ms connectiontimeout=0",
+    "ProxyPass /x http://h/ ping=x", "ProxyPass /x http://h/ ping=0",
+    "ProxyPass /x http://h/ connectiontimeout=x", "ProxyPass /x http://h/ status=+Q",
+    "ProxyPass /x http://h/ status=+H-D", "ProxyPass /x http://h/ flushpackets=x",
+    "ProxyPass /x http://h/ flushwait=2000", "ProxyPass /x http://h/ lbset=100",
+    "ProxyPass /x http://h/ iobuffersize=10", "ProxyPass /x http://h/ receivebuffersize=10",
+    "ProxyPass /x http://h/ addressttl=1ms", "ProxyPass /x http://h/ ttl=0",
+    "ProxyPass /x http://h/ retry=-1", "ProxyPass /x http://h/ route=" + "a" * 70,
+    "ProxyPass /x http://h/ redirect=" + "a" * 70, "ProxyPass /x http://h/ secret=" + "a" * 70,
+    "ProxyPass /x http://h/ flusher=" + "a" * 70, "ProxyPass /x http://h/ upgrade=" + "a" * 70,
+    "ProxyPass /x http://h/ responsefieldsize=-1", "ProxyPass /x http://h/ mapping=foo",
+    "ProxyPass /x", "ProxyPass /x http://h/ nocanon foo",
+    "<Location /x>\nProxyPass http://h/ /foo\n</Location>", "<Location /x>\nProxyPass http://h/ foo\n</Location>",
+    "<Directory /x>\nProxyPass http://h/\n</Directory>", "ProxyPass /x http://" + "h" * 300 + "/",
+    "ProxyPass /x http://h/ keepalive=on enablereuse=off lbset=1 ttl=60 timeout=5 retry=0 loadfactor=50 route=r1 status=+h flushpackets=auto flushwait=5 ping=500ms acquire=10 connectiontimeout=1 iobuffersize=0 addressttl=30 max=10 min=1 smax=5 nocanon interpolate noquery",
+    "ProxyPassMatch ^/x(.*)$ http://h:$1/", "ProxyPass /x !",
+], prefix=BALANCER) + block("proxy_balancer", [
+    "ProxyPass /x balancer://b/ lbmethod=nope", "ProxyPass /x balancer://b/ lbmethod=byrequests growth=0",
+    "ProxyPass /x balancer://", "BalancerMember http://h/", "BalancerMember balancer://b",
+    "BalancerMember balancer://b http://h/ loadfactor=500", "BalancerMember balancer://b http://h/ x y",
+    "<Proxy balancer://b>\nBalancerMember http://h/ loadfactor=0.5\nBalancerMember http://h/ route=x\nProxySet lbmethod=byrequests stickysessionsep=ab\n</Proxy>",
+    "<Proxy balancer://b>\nBalancerMember http://h/ a b\n</Proxy>", "ProxySet balancer://nope lbmethod=x",
+    "ProxySet http://h/ retry=1", "ProxyPass /x http://h/\nProxySet http://h/ retry=-1",
+    "<Proxy http://h/>\nProxySet keepalive=x\n</Proxy>", "<Proxy balancer://b>\nProxySet failonstatus=200,x\n</Proxy>",
+    "<Proxy balancer://b>\nProxySet maxattempts=-1 timeout=0\n</Proxy>",
+    "<Proxy balancer://b>\nProxySet nofailover=x\n</Proxy>", "<Proxy balancer://b>\nProxySet scolonpathdelim=x\n</Proxy>",
+    "<Proxy balancer://b>\nProxySet failontimeout=x\n</Proxy>", "<Proxy balancer://b>\nProxySet forcerecovery=x\n</Proxy>",
+    "<Proxy balancer://b>\nProxySet nonce=" + "a" * 50 + "\n</Proxy>", "<Proxy balancer://b>\nProxySet foo=1\n</Proxy>",
+    "<Proxy balancer://b>\nProxySet foo\n</Proxy>", "<Proxy balancer://b>\nProxySet maxattempts=-1\n</Proxy>",
+    "<Proxy balancer://b>\nBalancerMember http://a:8080 loadfactor=25 lbset=1\nBalancerMember http://b:8080 status=+H\nProxySet lbmethod=byrequests stickysession=JSESSIONID|jsessionid nofailover=On timeout=5 maxattempts=2 failonstatus=500,503 nonce=None growth=5 scolonpathdelim=on forcerecovery=off failontimeout=on stickysessionsep=.\n</Proxy>\nProxyPass /app balancer://b/",
+], prefix=BALANCER)
+
+MODULE_CASES = HEADERS + SETENVIF + REWRITE + REMOTEIP + PROXY
 MODULE_DIFFERENCES: dict = {}
