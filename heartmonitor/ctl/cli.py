@@ -17,6 +17,13 @@ def parser() -> argparse.ArgumentParser:
     pick.add_argument("-f", dest="config", required=True, metavar="BALANCER.conf",
                       help="the balancer's httpd configuration")
     pick.add_argument("--format", choices=("text", "json"), default="text")
+    lint = commands.add_parser(
+        "lint", help="checks across a sender's, a monitor's and balancers' configurations "
+        "that httpd never makes")
+    lint.add_argument("sender", metavar="SENDER.conf")
+    lint.add_argument("monitor", metavar="MONITOR.conf")
+    lint.add_argument("balancers", metavar="BALANCER.conf", nargs="*")
+    lint.add_argument("--format", choices=("text", "json"), default="text")
     return top
 
 
@@ -26,4 +33,8 @@ def main(argv: list[str] | None = None) -> int:
         from . import pick
 
         return pick.run(args, sys.stdout, sys.stderr)
+    if args.command == "lint":
+        from . import lint
+
+        return lint.run(args, sys.stdout, sys.stderr)
     return 2  # pragma: no cover - argparse requires a known command
