@@ -141,7 +141,7 @@ def test_stale_interval_missing_roles_and_broken_files(tmp_path):
         "heartmonitorctl lint: error: WatchdogInterval 10: the sender beats every 10 s, so a "
         "balancer finds each of its servers stale (lastseen >= 10) before the next heartbeat "
         f"(line 5 of {d}/sender.conf)\nLint failed\n"))
-    plain = write(f"{d}/plain.conf", "ServerName x\n")
+    plain = write(f"{d}/plain.conf", f"ServerName x\nErrorLog {d}/e\n")
     code, _out, err = lint_text(plain, plain, plain)
     assert (code, err) == (1, (
         "heartmonitorctl lint: error: the sender has no HeartbeatAddress (mod_heartbeat not "

@@ -124,7 +124,7 @@ def test_text_form_and_bad_input(tmp_path):
     reason = pick_json(conf)["http://127.0.0.2:8201"]["reason"]
     assert reason == (f"AH01213: lb_heartbeat: Unable to read heartbeats at '{directory}/hb.dat'"
                       " (No such file or directory): every request gets 503")
-    plain = write(f"{directory}/plain.conf", "ServerName x\n")
+    plain = write(f"{directory}/plain.conf", f"ServerName x\nErrorLog {directory}/e\n")
     result = ctl("pick", "-f", plain)
     assert (result.returncode, result.stdout, result.stderr) == (1, "", (
         f"heartmonitorctl pick: no balancer with lbmethod=heartbeat and members in {plain}\n"))
