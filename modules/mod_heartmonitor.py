@@ -1,10 +1,17 @@
 """mod_heartmonitor: collects heartbeats (multicast or POST) into hb.dat or the slotmem.
 
 The declarations and configuration handlers follow mod_heartmonitor.c exactly; the
-running parts live in heartmonitor.modules.cluster.monitor.
+running parts live in heartmonitor.modules.cluster: monitor (post_config, the watchdog
+callback), post (the POST handler), console, status_view (server-status), and the two
+heartbeat storages this module registers, filestore ("file") and slotstore ("slotmem").
 """
 
 from __future__ import annotations
+
+from heartmonitor.modules.cluster.filestore import FileStorage
+from heartmonitor.modules.cluster.settings import MonitorSettings
+from heartmonitor.modules.cluster.slotstore import SlotmemStorage
+from heartmonitor.modules.cluster.storage import STORAGE_GROUP, STORAGE_VERSION
 
 from heartmonitor.apr.sockaddr import AddrParseError, parse_addr_port, resolve_ipv4
 from heartmonitor.config.command import GLOBAL_ONLY, RSRC_CONF, TAKE1, Command
@@ -13,7 +20,6 @@ from heartmonitor.cstr import atoi
 from heartmonitor.module import FIRST, MIDDLE, Hook, Module
 
 DEFAULT_HEARTBEAT_STORAGE = "hb.dat"
-HM_UPDATE_SEC = 5
 DEFAULT_MAXWORKERS = 10
 
 
@@ -23,13 +29,18 @@ class MonitorConfig:
     def __init__(self, httpd, server) -> None:
         self.active = False
         self.storage_path = httpd.runtime_dir_relative(DEFAULT_HEARTBEAT_STORAGE)
-        self.interval = HM_UPDATE_SEC
+        self.settings = MonitorSettings()
         self.listen_host: str | None = None
         self.listen_ip: str | None = None
         self.listen_port = 0
         self.listen_interface: str | None = None  # set by heartlab_module
         self.maxworkers = DEFAULT_MAXWORKERS
         self.maxworkers_line: tuple[str, int] | None = None
+
+    @property
+    def storage_kind(self) -> str:
+        """The heartbeat_storage provider: HeartbeatMaxServers 0 means hb.dat."""
+        return "slotmem" if self.maxworkers else "file"
 
 
 def config_of(cmd) -> MonitorConfig:
@@ -95,9 +106,9 @@ def handler(httpd, request):
     """hm_handler; the coroutine reading the body runs only for SetHandler heartbeat."""
     if request.handler != "heartbeat":
         return -1
-    from heartmonitor.modules.cluster import monitor
+    from heartmonitor.modules.cluster import post
 
-    return monitor.handler(httpd, MODULE, request)
+    return post.handler(httpd, MODULE, request)
 
 
 def shutdown(httpd, final: bool) -> None:
@@ -107,27 +118,27 @@ def shutdown(httpd, final: bool) -> None:
 
 
 def console(httpd, say) -> None:
-    from heartmonitor.modules.cluster import monitor
+    from heartmonitor.modules.cluster.console import console as show
 
-    monitor.console(httpd, say)
-
-
-def status_hook(httpd, request, flags: int) -> str:
-    from heartmonitor.modules.cluster import monitor
-
-    return monitor.status_hook(httpd, request, flags)
+    show(httpd, say)
 
 
-def status_json(httpd, now: float) -> dict:
-    from heartmonitor.modules.cluster import monitor
+def status_hook(httpd, request, flags: int):
+    from heartmonitor.modules.cluster import status_view
 
-    return monitor.status_json(httpd, now)
+    return status_view.status_hook(httpd, request, flags)
 
 
-def status_metrics(httpd, now: float) -> list:
-    from heartmonitor.modules.cluster import monitor
+def status_json(httpd, request, now: float):
+    from heartmonitor.modules.cluster import status_view
 
-    return monitor.status_metrics(httpd, now)
+    return status_view.status_json(httpd, request, now)
+
+
+def status_metrics(httpd, request, now: float):
+    from heartmonitor.modules.cluster import status_view
+
+    return status_view.status_metrics(httpd, request, now)
 
 
 def test_config(httpd) -> None:
@@ -169,4 +180,6 @@ MODULE = Module(
         "test_config": test_config,
     },
     create_server_config=MonitorConfig,
+    providers={(STORAGE_GROUP, "file", STORAGE_VERSION): FileStorage,
+               (STORAGE_GROUP, "slotmem", STORAGE_VERSION): SlotmemStorage},
 )

@@ -8,6 +8,8 @@ hooks; mod_heartmonitor uses them for its table of servers.
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import json
 import os
 import time
@@ -139,22 +141,84 @@ def ht_time(moment: float) -> str:
     return time.strftime(DEFAULT_TIME_FORMAT, time.localtime(moment))
 
 
+class JsonText:
+    """A JSON array a status_json hook has already written, as json.dumps(indent=2) writes
+    it where the array sits (`depth` levels deep): a large table is formatted in slices
+    instead of in one json.dumps call that would hold the event loop."""
+
+    def __init__(self, pieces: list[str], depth: int) -> None:
+        self.pieces = pieces  # the elements, indented, joined by ",\n", in pieces
+        self.depth = depth
+
+
+def dumps_in_pieces(report: dict) -> list[str]:
+    """json.dumps(report, indent=2) + "\n" in pieces, JsonText values spliced in."""
+    spliced: list[JsonText] = []
+
+    def placeholder(value):
+        if isinstance(value, JsonText):
+            spliced.append(value)
+            return f"\0{len(spliced) - 1}\0"
+        raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+    rest = json.dumps(report, indent=2, default=placeholder) + "\n"
+    pieces = []
+    for number, value in enumerate(spliced):
+        before, _mark, rest = rest.partition(f'"\\u0000{number}\\u0000"')
+        if not value.pieces:
+            pieces.append(before + "[]")
+            continue
+        pieces.append(before + "[\n")
+        pieces.extend(value.pieces)
+        pieces.append(f"\n{'  ' * value.depth}]")
+    pieces.append(rest)
+    return pieces
+
+
+WRITE_PIECE = 1 << 16
+
+
+async def write_pieces(request, pieces: list[str]) -> None:
+    """The pieces encoded and added to the response, about WRITE_PIECE characters per turn
+    of the loop (a large table's page is written in many turns)."""
+    pending: list[str] = []
+    size = 0
+    for piece in pieces:
+        pending.append(piece)
+        size += len(piece)
+        if size >= WRITE_PIECE:
+            request.write("".join(pending))
+            pending, size = [], 0
+            await asyncio.sleep(0)
+    if pending:
+        request.write("".join(pending))
+
+
+async def _hook_result(result):
+    return await result if inspect.isawaitable(result) else result
+
+
 def status_handler(httpd, request):
+    """The handler hook: DECLINED at once, or the coroutine that writes the page."""
     if request.handler not in (STATUS_MAGIC_TYPE, "server-status"):
         return DECLINED
     if request.method_number != M_GET:
         return DECLINED
+    return _serve_status(httpd, request)
+
+
+async def _serve_status(httpd, request) -> int:
     args = request.args or ""
     figures = Figures(httpd, request)
     if "auto" in args:
         request.set_content_type("text/plain; charset=ISO-8859-1")
-        request.write(render_auto(httpd, request, figures))
+        await write_pieces(request, await render_auto(httpd, request, figures))
     elif "json" in args:
         request.set_content_type("application/json")
-        request.write(json.dumps(render_json(httpd, figures), indent=2) + "\n")
+        await write_pieces(request, dumps_in_pieces(await render_json(httpd, request, figures)))
     elif "metrics" in args:
         request.set_content_type("text/plain; version=0.0.4; charset=utf-8")
-        request.write(render_metrics(httpd, figures))
+        await write_pieces(request, await render_metrics(httpd, request, figures))
     else:
         request.set_content_type("text/html; charset=ISO-8859-1")
         refresh = args.find("refresh")
@@ -165,7 +229,7 @@ def status_handler(httpd, request):
 
                 value = atoi(args[refresh + 8 :])
             request.headers_out.append(("Refresh", str(value if value >= 1 else 10)))
-        request.write(render_html(httpd, request, figures, "notable" in args))
+        await write_pieces(request, await render_html(httpd, request, figures, "notable" in args))
     return 0
 
 
@@ -174,14 +238,16 @@ def _flags(figures: Figures, short: bool, notable: bool) -> int:
             | (AP_STATUS_EXTENDED if figures.extended else 0))
 
 
-def _run_status_hooks(httpd, request, flags: int) -> str:
-    parts = []
+async def _run_status_hooks(httpd, request, flags: int) -> list[str]:
+    """What the status_hook functions add: each returns a string or a list of pieces."""
+    pieces: list[str] = []
     for hook in httpd.hooks("status_hook"):
-        parts.append(hook.function(httpd, request, flags) or "")
-    return "".join(parts)
+        added = await _hook_result(hook.function(httpd, request, flags)) or ""
+        pieces.extend([added] if isinstance(added, str) else added)
+    return pieces
 
 
-def render_auto(httpd, request, f: Figures) -> str:
+async def render_auto(httpd, request, f: Figures) -> list[str]:
     from heartmonitor import SERVER_BANNER, SERVER_BUILT
 
     tick = 100
@@ -220,7 +286,7 @@ def render_auto(httpd, request, f: Figures) -> str:
               f"ConnsAsyncKeepAlive: {f.keep_alive}", "ConnsAsyncClosing: 0",
               f"Scoreboard: {f.scoreboard.flags()}"]
     text = "".join(line + "\n" for line in lines)
-    return text + _run_status_hooks(httpd, request, _flags(f, True, False))
+    return [text, *await _run_status_hooks(httpd, request, _flags(f, True, False))]
 
 
 def _f32(value: float) -> float:
@@ -230,7 +296,7 @@ def _f32(value: float) -> float:
     return struct.unpack("f", struct.pack("f", value))[0]
 
 
-def render_html(httpd, request, f: Figures, notable: bool) -> str:
+async def render_html(httpd, request, f: Figures, notable: bool) -> list[str]:
     from heartmonitor import SERVER_BANNER, SERVER_BUILT
 
     gu, gs, gcu, gcs = f.cpu
@@ -296,9 +362,8 @@ def render_html(httpd, request, f: Figures, notable: bool) -> str:
                    "to use the <code>ExtendedStatus On</code> directive.\n")
     else:
         out.append(_worker_table(f, notable))
-    out.append(_run_status_hooks(httpd, request, _flags(f, False, notable)))
-    out.append("</body></html>\n")  # ServerSignature Off: no signature
-    return "".join(out)
+    hooks = await _run_status_hooks(httpd, request, _flags(f, False, notable))
+    return ["".join(out), *hooks, "</body></html>\n"]  # ServerSignature Off: no signature
 
 
 def _pid_key(f: Figures) -> str:
@@ -369,7 +434,7 @@ def _state_word(status: int) -> str:
             8: "<b>Closing</b>", 0: "Dead", 9: "Graceful", 10: "Dying"}.get(status, "?STATE?")
 
 
-def render_json(httpd, f: Figures) -> dict:
+async def render_json(httpd, request, f: Figures) -> dict:
     from heartmonitor import SERVER_BANNER, SERVER_BUILT
 
     report = {
@@ -393,11 +458,11 @@ def render_json(httpd, f: Figures) -> dict:
         "ConnsAsyncKeepAlive": f.keep_alive, "Scoreboard": f.scoreboard.flags(),
     })
     for hook in httpd.hooks("status_json"):
-        report.update(hook.function(httpd, f.now) or {})
+        report.update(await _hook_result(hook.function(httpd, request, f.now)) or {})
     return report
 
 
-def render_metrics(httpd, f: Figures) -> str:
+async def render_metrics(httpd, request, f: Figures) -> list[str]:
     from heartmonitor import HTTPD_VERSION
 
     major, minor, patch = (int(x) for x in HTTPD_VERSION.split("."))
@@ -441,8 +506,8 @@ def render_metrics(httpd, f: Figures) -> str:
     for state, flag in states.items():
         lines.append(f'apache_scoreboard{{state="{state}"}} {flags.count(flag)}')
     for hook in httpd.hooks("status_metrics"):
-        lines.extend(hook.function(httpd, f.now) or [])
-    return "".join(line + "\n" for line in lines)
+        lines.extend(await _hook_result(hook.function(httpd, request, f.now)) or [])
+    return [line + "\n" for line in lines]
 
 
 def pre_config(httpd) -> None:

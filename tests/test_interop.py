@@ -331,6 +331,8 @@ def test_post_values_are_checked_and_merged_like_httpd(pair):
         wait_for(rewritten, 12)
         statuses = [[_post_from(port, source, body) for source, body in POSTS]
                     for port in (REAL_PORT, OUR_PORT)]
+        # heartmonitor merges the POSTs of 0.1 s into one rewrite of hb.dat.
+        wait_for(lambda: len(without_lastseen(paths[1])) == 6, 2)
         files = [without_lastseen(path) for path in paths]
         if all(len(lines) == 6 for lines in files):
             break

@@ -14,9 +14,7 @@ import socket
 from heartmonitor import log
 from heartmonitor.strict import Finding
 
-from .hbfile import storage_problem
-
-SLOTMEM_GROUP = "slotmem"
+from .storage import storage_for
 
 
 def is_multicast(ip: str) -> bool:
@@ -67,37 +65,11 @@ def startup_findings(httpd, module) -> list[Finding]:
                                 hint="load mod_watchdog: 'LoadModule watchdog_module "
                                      "modules/mod_watchdog.so'"))
         return findings
-    if config.maxworkers:
-        where = config.maxworkers_line or (None, None)
-        if httpd.lookup_provider(SLOTMEM_GROUP, "shm", "0") is None:
-            findings.append(Finding(
-                "heartmonitor", log.EMERG,
-                "AH02284: failed to lookup provider 'shm' for 'slotmem', maybe you need to "
-                "load mod_slotmem_shm?", file_name=where[0], line=where[1],
-                hint="load mod_slotmem_shm ('LoadModule slotmem_shm_module "
-                     "modules/mod_slotmem_shm.so') or use file storage "
-                     "('HeartbeatMaxServers 0')"))
+    storage = storage_for(httpd, config)
+    if storage is not None:
+        findings.extend(storage.findings())
+        if any(finding.level == log.EMERG for finding in findings):
             return findings
-        shm = httpd.runtime_dir_relative("slotmem-shm-mod_heartmonitor_0.shm")
-        failure = writable_directory(shm)
-        if failure:
-            findings.append(Finding(
-                "slotmem_shm", log.ERR,
-                f"AH02611: create: apr_shm_create({shm}) failed", status=failure,
-                hint="the runtime directory (DefaultRuntimeDir) must exist and be writable"))
-    elif config.storage_path:
-        refusal = storage_problem(config.storage_path)
-        if refusal:
-            findings.append(Finding(
-                "heartmonitor", log.CRIT, refusal,
-                hint="HeartbeatStorage must name a regular file (or one not created yet)"))
-        failure = writable_directory(config.storage_path)
-        if failure:
-            findings.append(Finding(
-                "heartmonitor", log.CRIT,
-                f"AH02081: Unable to open tmp file: {config.storage_path}.tmp.XXXXXX",
-                status=failure,
-                hint="the directory of HeartbeatStorage must exist and be writable"))
     if config.active and config.listen_ip:
         failure = join_failure(config.listen_ip, config.listen_port)
         if failure:

@@ -18,8 +18,9 @@ import random
 import stat
 import string
 import time
+from collections.abc import Iterable
 
-from heartmonitor.cstr import as_unsigned32, atoi
+from heartmonitor.cstr import as_unsigned32, atoi, to_int32
 
 from .codec import qs_to_table
 from .table import SEEN_TIMEOUT, Server
@@ -94,12 +95,12 @@ def format_line(ip: str, ready: int, busy: int, lastseen: int, port: int) -> str
             f"&lastseen={as_unsigned32(lastseen)}&port={as_unsigned32(port)}\n")
 
 
-def render(servers, now: float) -> bytes:
-    """hm_file_update_stats: every server seen within SEEN_TIMEOUT seconds."""
+def render(servers: Iterable[Server], now: float, expire: int = SEEN_TIMEOUT) -> bytes:
+    """hm_file_update_stats: every server seen within `expire` (SEEN_TIMEOUT) seconds."""
     lines = []
     for server in servers:
         seen = server.age(now)
-        if seen <= SEEN_TIMEOUT:
+        if seen <= expire:
             lines.append(format_line(server.ip, server.ready, server.busy, seen, server.port))
     return "".join(lines).encode("utf-8", "surrogateescape")
 
@@ -203,6 +204,22 @@ def split_lines(data: bytes) -> list[bytes]:
     return [piece.split(b"\0", 1)[0] for piece in pieces]
 
 
+def parse_line(raw: bytes, from_space: bool = False) -> tuple[str, dict[str, str]] | None:
+    """(ip, fields) of one line from split_lines; None for a comment or a line without a space.
+
+    The fields are qs_to_table of what follows the first space: mod_lbmethod_heartbeat
+    starts after the space, hm_file_update_stat at it (from_space), which makes a first
+    key written right after the space ("ip ready=1") unknown to the merge, as in httpd.
+    """
+    line = raw.decode("latin-1")
+    if line.startswith("#"):
+        return None
+    space = line.find(" ")
+    if space < 0:
+        return None
+    return line[:space], qs_to_table(line[space if from_space else space + 1 :])
+
+
 def parse_entries(data: bytes) -> dict[str, dict[str, int]]:
     """What mod_lbmethod_heartbeat's readfile_heartbeats sees in a file.
 
@@ -211,15 +228,11 @@ def parse_entries(data: bytes) -> dict[str, dict[str, int]]:
     """
     servers: dict[str, dict[str, int]] = {}
     for raw in split_lines(data):
-        line = raw.decode("latin-1")
-        if line.startswith("#"):
+        parsed = parse_line(raw)
+        if parsed is None:
             continue
-        space = line.find(" ")
-        if space < 0:
-            continue
-        ip = line[:space]
+        ip, table = parsed
         entry = servers.setdefault(ip, {"port": 80, "busy": 0, "ready": 0, "seen": -1})
-        table = qs_to_table(line[space + 1 :])
         for key, field in (("busy", "busy"), ("ready", "ready"), ("lastseen", "seen"),
                            ("port", "port")):
             if key in table:
@@ -243,16 +256,46 @@ def load(path: str, now: float | None = None) -> list[Server]:
     file_age = max(now - mtime, 0.0)
     servers = []
     for raw in split_lines(data):
-        line = raw.decode("latin-1")
-        space = line.find(" ")
-        if line.startswith("#") or space <= 0:
+        parsed = parse_line(raw)
+        if parsed is None or not parsed[0]:
             continue
-        table = qs_to_table(line[space + 1 :])
+        ip, table = parsed
         lastseen = atoi(table.get("lastseen", str(SEEN_TIMEOUT)))
         if lastseen < 0:  # seen in the future: not a time heartmonitor wrote; expired
             continue
         servers.append(Server(
-            line[:space], atoi(table.get("port", "80")), atoi(table.get("busy", "0")),
+            ip, atoi(table.get("port", "80")), atoi(table.get("busy", "0")),
             atoi(table.get("ready", "0")), now - file_age - lastseen,
         ))
     return servers
+
+
+def merge(data: bytes, mtime: float, servers: list[Server], now: float) -> bytes:
+    """hm_file_update_stat for each of servers in turn: the old file (read at mtime), its
+    other lines aged by the file's age, the lines of these servers replaced or appended.
+
+    Lines without a space and comments are kept as they are; a missing lastseen counts
+    as SEEN_TIMEOUT, a missing port as 80, as in httpd.
+    """
+    file_age = int(now - mtime)
+    mine = {server.ip: format_line(server.ip, server.ready, server.busy, server.age(now),
+                                   server.port) for server in servers}
+    written: set[str] = set()
+    out = []
+    for raw in split_lines(data):
+        parsed = parse_line(raw, from_space=True)
+        if parsed is None:
+            out.append(raw.decode("latin-1") + "\n")
+            continue
+        ip, fields = parsed
+        if ip in mine:
+            out.append(mine[ip])
+            written.add(ip)
+            continue
+        busy = atoi(fields["busy"]) if "busy" in fields else 0
+        ready = atoi(fields["ready"]) if "ready" in fields else 0
+        lastseen = atoi(fields["lastseen"]) if "lastseen" in fields else SEEN_TIMEOUT
+        port = atoi(fields["port"]) if "port" in fields else 80
+        out.append(format_line(ip, ready, busy, to_int32(file_age + lastseen), port))
+    out.extend(line for ip, line in mine.items() if ip not in written)
+    return "".join(out).encode("latin-1", "replace")

@@ -18,7 +18,7 @@ import time
 from heartmonitor import log
 
 from .codec import MAX_MSG_LEN, decode, is_heartbeat, numbers, port_of
-from .table import SEEN_TIMEOUT, ServerTable
+from .table import ServerTable
 
 IP_MULTICAST_ALL = 49  # Linux; not in Python's socket module
 RECEIVE_BUFFER = 8 << 20
@@ -165,7 +165,7 @@ class HeartbeatListener:
             if server is None:
                 server = self.table.add(ip, parsed[2])
                 appeared = True
-            elif now - server.seen > SEEN_TIMEOUT:
+            elif now - server.seen > self.table.expire:
                 appeared = self.table.revive(server)
             server.busy = parsed[0]
             server.ready = parsed[1]

@@ -13,9 +13,8 @@ import time
 from heartmonitor import log
 
 from . import hbfile
-from .slotmem import Slotmem, slotmem_filename, unpack_slot
-
-SLOTMEM_NAME = "mod_heartmonitor"
+from .slotmem import Slotmem, unpack_slot
+from .storage import SLOTMEM_NAME, storage_for
 
 
 def post_config(httpd, module) -> bool:
@@ -64,27 +63,16 @@ def read_slotmem(slotmem: Slotmem, now: float | None = None) -> dict[str, dict[s
 
 def dump_storage(httpd, config, out) -> None:
     """The heartbeat table a balancer would read now, for -S."""
-    if config.maxworkers:
-        filename = slotmem_filename(httpd, SLOTMEM_NAME)
-        out.write(f'Heartbeat storage: "{filename}" (slotmem, {config.maxworkers} slots)\n')
-        try:
-            slotmem = Slotmem.attach(filename)
-        except OSError as error:
-            out.write(f"Heartbeat servers: none (no slotmem: {error.strerror})\n")
-            return
-        try:
-            servers = read_slotmem(slotmem)
-        finally:
-            slotmem.close()
-    else:
-        out.write(f'Heartbeat storage: "{config.storage_path}" (file)\n')
-        try:
-            servers = read_file(config.storage_path)
-        except OSError as error:
-            out.write(f"Heartbeat servers: none ({error.strerror})\n")
-            return
-    out.write(f"Heartbeat servers: {len(servers)}\n")
-    for ip, entry in servers.items():
+    storage = storage_for(httpd, config)
+    if storage is None:
+        return
+    contents = storage.read()
+    out.write(f"Heartbeat storage: {contents.where}\n")
+    if contents.error is not None:
+        out.write(f"Heartbeat servers: none ({contents.error})\n")
+        return
+    out.write(f"Heartbeat servers: {len(contents.servers)}\n")
+    for ip, entry in contents.servers.items():
         port = f":{entry['port']}" if entry["port"] else ""
         out.write(f"    {ip}{port} ready={entry['ready']} busy={entry['busy']} "
                   f"lastseen={entry['seen']}\n")

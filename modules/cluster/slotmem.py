@@ -16,6 +16,7 @@ Where /dev/shm is missing, the segment is a file in the runtime directory instea
 
 from __future__ import annotations
 
+import heapq
 import mmap
 import os
 import struct
@@ -79,6 +80,7 @@ class Slotmem:
         self.item_size, self.num, self.type = DESC.unpack_from(handle, APR_HEADER)
         self.base = APR_HEADER + SLOTMEM_OFFSET + UNSIGNED_OFFSET
         self.inuse_at = self.base + self.num * self.item_size
+        self._free: list[int] | None = None  # free slots, lowest first (built on first grab)
 
     @classmethod
     def create(cls, filename: str, item_size: int, count: int, kind: int) -> Slotmem:
@@ -138,7 +140,11 @@ class Slotmem:
 
     def grab(self) -> int | None:
         """The lowest free slot, now in use; None when the table is full (APR_EINVAL)."""
-        for index in range(self.num):
+        if self._free is None:
+            flags = self.map[self.inuse_at : self.inuse_at + self.num]
+            self._free = [index for index, used in enumerate(flags) if not used]
+        while self._free:
+            index = heapq.heappop(self._free)
             if not self.map[self.inuse_at + index]:
                 self.map[self.inuse_at + index] = 1
                 self._set_num_free(max(self.num_free - 1, 0))
@@ -153,6 +159,8 @@ class Slotmem:
         if self.map[self.inuse_at + index]:
             self.map[self.inuse_at + index] = 0
             self._set_num_free(self.num_free + 1)
+            if self._free is not None:
+                heapq.heappush(self._free, index)
 
     def close(self) -> None:
         self.map.close()

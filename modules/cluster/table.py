@@ -3,12 +3,16 @@
 As in mod_heartmonitor: the port is set when a server is first seen and never changed;
 busy, ready and the time of the last heartbeat are updated by each message. Entries
 are kept after they go stale (they come back when the server sends again) until
-`forget_after` seconds without a heartbeat, which httpd never does.
+`forget_after` seconds without a heartbeat, which httpd never does. `expire` is the
+SEEN_TIMEOUT of mod_heartmonitor.c unless the settings say otherwise.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+
+from .slices import in_slices
 
 SEEN_TIMEOUT = 30
 
@@ -34,10 +38,11 @@ class Server:
 class ServerTable:
     """hm_ctx_t's server hash, plus change notification for the terminal and status."""
 
-    def __init__(self) -> None:
+    def __init__(self, expire: int = SEEN_TIMEOUT) -> None:
         self.servers: dict[str, Server] = {}
-        self.on_new = None  # callback(server) when a server is first seen
-        self.on_stale = None  # callback(server) when a server passes SEEN_TIMEOUT
+        self.expire = expire
+        self.on_new: Callable[[Server], None] | None = None  # a server is first seen
+        self.on_stale: Callable[[Server], None] | None = None  # a server passes expire
         self._stale: set[str] = set()
 
     def __len__(self) -> int:
@@ -76,20 +81,32 @@ class ServerTable:
             self.appeared(server)
         return server
 
-    def sweep(self, now: float, forget_after: float | None = None) -> list[Server]:
-        """Note servers newly stale; drop those unseen for forget_after seconds."""
+    async def sweep(self, now: float, forget_after: float | None = None) -> list[Server]:
+        """Note servers newly stale; drop those unseen for forget_after seconds.
+
+        Done in slices: a server heard again meanwhile is judged by its new time.
+        """
         forgotten = []
-        for ip, server in list(self.servers.items()):
-            age = server.age(now)
-            if age > SEEN_TIMEOUT and ip not in self._stale:
-                self._stale.add(ip)
-                if self.on_stale is not None:
-                    self.on_stale(server)
-            if forget_after is not None and age > forget_after:
-                del self.servers[ip]
-                self._stale.discard(ip)
-                forgotten.append(server)
+        expire = self.expire
+        async for servers in in_slices(list(self.servers.values())):
+            for server in servers:
+                age = server.age(now)
+                if age <= expire and (forget_after is None or age <= forget_after):
+                    continue
+                ip = server.ip
+                if age > expire and ip not in self._stale:
+                    self._stale.add(ip)
+                    if self.on_stale is not None:
+                        self.on_stale(server)
+                if (forget_after is not None and age > forget_after
+                        and self.servers.get(ip) is server):
+                    del self.servers[ip]
+                    self._stale.discard(ip)
+                    forgotten.append(server)
         return forgotten
 
+    def is_fresh(self, server: Server, now: float) -> bool:
+        return server.age(now) <= self.expire
+
     def fresh(self, now: float) -> list[Server]:
-        return [s for s in self.servers.values() if s.age(now) <= SEEN_TIMEOUT]
+        return [s for s in self.servers.values() if s.age(now) <= self.expire]

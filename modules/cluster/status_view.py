@@ -1,0 +1,182 @@
+"""mod_heartmonitor's parts of server-status: the HTML table, ?auto lines, ?json, ?metrics.
+
+By default only fresh servers (heard within `expire` seconds) are listed, with a count
+of the stale ones; `?all` lists every server the table still holds. Rows are gathered,
+sorted and formatted in slices (sorted runs merged lazily), so a table of 300,000
+servers never holds the event loop for more than a few milliseconds at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import time
+from collections.abc import Callable
+from json.encoder import encode_basestring_ascii as json_string
+
+from heartmonitor.modules.mod_status import JsonText, escape_html
+
+from heartmonitor.cstr import as_unsigned32
+
+from .slices import SLICE, in_slices
+
+Row = tuple[str, int, int, int, int]  # ip, port, ready, busy, seconds since last heard
+
+
+class Rows:
+    """The servers a status page lists, in IP order and in slices of at most SLICE rows,
+    and how many servers are fresh and stale."""
+
+    def __init__(self, chunks: list[list[Row]], fresh: int, stale: int,
+                 everything: bool) -> None:
+        self.chunks = chunks
+        self.count = sum(len(chunk) for chunk in chunks)
+        self.fresh = fresh
+        self.stale = stale
+        self.everything = everything
+
+
+def wants_all(request) -> bool:
+    return "all" in (request.args or "").replace(";", "&").split("&")
+
+
+async def gather(monitor, now: float, everything: bool) -> Rows:
+    expire = monitor.table.expire
+    runs: list[list[Row]] = []
+    fresh = total = 0
+    async for servers in in_slices(list(monitor.table.servers.values())):
+        run = []
+        for server in servers:
+            age = max(server.age(now), 0)
+            if age <= expire:
+                fresh += 1
+            elif not everything:
+                continue
+            run.append((server.ip, as_unsigned32(server.port), as_unsigned32(server.ready),
+                        as_unsigned32(server.busy), age))
+        total += len(servers)
+        run.sort()
+        runs.append(run)
+    merged = heapq.merge(*runs)
+    chunks: list[list[Row]] = []
+    while True:
+        await asyncio.sleep(0)
+        chunk = list(itertools.islice(merged, SLICE))
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return Rows(chunks, fresh, total - fresh, everything)
+
+
+async def joined(rows: Rows, line: Callable[[int, Row], str], keep: bool = False
+                 ) -> list[str]:
+    """line(index, row) for every row: one string per slice of rows. Unless kept for
+    another pass, the rows are let go slice by slice, so that freeing them never holds
+    the loop either."""
+    pieces: list[str] = []
+    start = 0
+    chunks = rows.chunks
+    for number, chunk in enumerate(chunks):
+        await asyncio.sleep(0)
+        pieces.append("".join([line(start + offset, row) for offset, row in enumerate(chunk)]))
+        start += len(chunk)
+        if not keep:
+            chunks[number] = []
+    return pieces
+
+
+def _auto_line(index: int, row: Row) -> str:
+    ip, port, ready, busy, age = row
+    return (f"HeartbeatServer[{index}]IP: {ip}\nHeartbeatServer[{index}]Port: {port}\n"
+            f"HeartbeatServer[{index}]Ready: {ready}\nHeartbeatServer[{index}]Busy: {busy}\n"
+            f"HeartbeatServer[{index}]LastSeen: {age}\n")
+
+
+async def status_hook(httpd, request, flags: int) -> list[str]:
+    monitor = httpd.extensions.get("heartmonitor")
+    if monitor is None:
+        return []
+    listed = await gather(monitor, time.time(), wants_all(request))
+    if flags & 1:
+        head = (f"HeartbeatServers: {listed.count}\n"
+                f"HeartbeatServersFresh: {listed.fresh}\n"
+                f"HeartbeatServersStale: {listed.stale}\n")
+        return [head, *await joined(listed, _auto_line)]
+    expire = monitor.table.expire
+    listener = monitor.listener
+    where = (f"listening on {listener.address[0]}:{listener.address[1]}"
+             if listener is not None else "not listening")
+    hidden = ("" if listed.everything or not listed.stale
+              else ' (stale servers are listed on <a href="?all">?all</a>)')
+
+    def html_line(_index: int, row: Row) -> str:
+        ip, port, ready, busy, age = row
+        state = "fresh" if age <= expire else "stale"
+        return (f"<tr><td>{escape_html(ip)}</td><td>{port}</td><td>{ready}</td>"
+                f"<td>{busy}</td><td>{age}</td><td>{state}</td></tr>\n")
+
+    head = (f"<hr /><h2>Heartbeats</h2>\n<p>{listed.fresh} fresh and {listed.stale} stale "
+            f"servers{hidden}, {where}, storage {escape_html(monitor.storage.describe())}</p>\n"
+            "<table border=\"0\"><tr><th>Server</th><th>Port</th><th>Ready</th><th>Busy</th>"
+            "<th>Seen (s ago)</th><th>State</th></tr>\n")
+    return [head, *await joined(listed, html_line), "</table>\n"]
+
+
+async def status_json(httpd, request, now: float) -> dict:
+    monitor = httpd.extensions.get("heartmonitor")
+    if monitor is None:
+        return {}
+    listed = await gather(monitor, now, wants_all(request))
+    expire = monitor.table.expire
+    listener = monitor.listener
+    pad = "      "  # elements of report["Heartbeat"]["Servers"]
+
+    def element(_index: int, row: Row) -> str:
+        ip, port, ready, busy, age = row
+        fresh = "true" if age <= expire else "false"
+        return (f'{pad}{{\n{pad}  "IP": {json_string(ip)},\n{pad}  "Port": {port},\n'
+                f'{pad}  "Ready": {ready},\n{pad}  "Busy": {busy},\n'
+                f'{pad}  "LastSeen": {age},\n{pad}  "Fresh": {fresh}\n{pad}}},\n')
+
+    pieces = await joined(listed, element)
+    if pieces:
+        pieces[-1] = pieces[-1][:-2]  # no comma after the last element
+    return {"Heartbeat": {
+        "Listen": f"{listener.address[0]}:{listener.address[1]}" if listener else None,
+        "Storage": monitor.storage.describe(),
+        "Fresh": listed.fresh,
+        "Stale": listed.stale,
+        "Servers": JsonText(pieces, 2),
+    }}
+
+
+async def status_metrics(httpd, request, now: float) -> list[str]:
+    monitor = httpd.extensions.get("heartmonitor")
+    if monitor is None:
+        return []
+    listed = await gather(monitor, now, wants_all(request))
+    lines = ["# TYPE heartmonitor_servers gauge",
+             f'heartmonitor_servers{{state="fresh"}} {listed.fresh}',
+             f'heartmonitor_servers{{state="stale"}} {listed.stale}']
+    for name, column in (("ready", 2), ("busy", 3), ("last_seen_seconds", 4)):
+        lines.append(f"# TYPE heartmonitor_server_{name} gauge")
+        pieces = await joined(listed, lambda _index, row, column=column, name=name: (
+            f'heartmonitor_server_{name}{{ip="{row[0]}",port="{row[1]}"}} {row[column]}\n'),
+            keep=column != 4)
+        # Items of many lines each: mod_status adds the last newline.
+        lines.extend(piece[:-1] for piece in pieces)
+    if monitor.listener is not None:
+        counters = monitor.listener.counters
+        lines += ["# TYPE heartmonitor_packets_total counter",
+                  f'heartmonitor_packets_total{{result="ok"}} {counters.accepted}',
+                  f'heartmonitor_packets_total{{result="malformed"}} {counters.malformed}']
+    storage = monitor.storage
+    lines += ["# TYPE heartmonitor_storage_writes_total counter",
+              f'heartmonitor_storage_writes_total{{backend="{storage.kind}",result="ok"}} '
+              f"{storage.writes}",
+              f'heartmonitor_storage_writes_total{{backend="{storage.kind}",result="error"}} '
+              f"{storage.errors}"]
+    return lines
+
+
