@@ -1,9 +1,14 @@
 """PidFile: ap_log_pid, ap_read_pid, ap_remove_pid, and whether a pid is really ours.
 
 httpd's `-k` signals whatever process the pid file names once kill(pid, 0) succeeds.
-heartmonitor also asks psutil whether that process is a heartmonitor of this user that
-was running when the file was written, so a stale file whose pid now belongs to
-something else is treated as "not running" and that process is never signalled.
+heartmonitor's server holds a POSIX lock on its pid file (heartmonitor.instancelock) for
+as long as it runs, and `-k` signals the pid in the file only when that pid holds the
+lock, runs heartmonitor (the same interpreter, `-m heartmonitor` or its script) and has
+the uid that owns the file. Anything else is "not running", and never signalled.
+
+The file is written as httpd writes it (a temporary file renamed over PidFile), before
+detaching when the server detaches, so that a PidFile that cannot be written stops
+start-up with httpd's messages and nothing runs that `-k stop` cannot find.
 """
 
 from __future__ import annotations
@@ -11,10 +16,16 @@ from __future__ import annotations
 import os
 import random
 import string
+import sys
 
 from . import log
+from .instancelock import holder, open_regular, pid_path, take
+
+__all__ = ["PidFile", "PidReadError", "PidState", "is_ours", "pid_path", "read_pid"]
 
 BUFFER_SIZE = 8 * 3 + 2
+PID_MAX = 2**22  # Linux's highest pid_max
+APR_EGENERAL = 20014
 
 
 class PidReadError(Exception):
@@ -23,101 +34,190 @@ class PidReadError(Exception):
         self.errno = errno_value
 
 
-def pid_path(httpd) -> str | None:
-    return httpd.server_root_relative(httpd.pid_fname or httpd.layout.default_pidlog)
+class PidState:
+    """What a pid file says: its pid, who holds its lock (None: nobody), its owner."""
+
+    def __init__(self, pid: int, lock_holder: int | None, owner: int) -> None:
+        self.pid = pid
+        self.lock_holder = lock_holder
+        self.owner = owner
 
 
-def read_pid(path: str) -> int:
-    """ap_read_pid: the pid, FileNotFoundError, or PidReadError for a corrupt file."""
+def parse_pid(data: bytes) -> int:
+    """ap_read_pid's checks on the first BUFFER_SIZE - 1 bytes; PidReadError if corrupt.
+
+    httpd would take strtol()'s value truncated to a pid_t (4294967297 is pid 1); a pid
+    outside 1..PID_MAX is refused here as corrupt.
+    """
+    if not data or len(data) == BUFFER_SIZE - 1 or not data[:1].isdigit():
+        raise PidReadError(None)
+    end = 0
+    while end < len(data) and data[end:end + 1].isdigit():
+        end += 1
+    pid = int(data[:end])
+    if not 0 < pid <= PID_MAX:
+        raise PidReadError(None)
+    return pid
+
+
+def read_pid(path: str) -> PidState:
+    """ap_read_pid and the lock: FileNotFoundError, or PidReadError for a corrupt file.
+
+    The file is opened without blocking (a FIFO never hangs `-k`) and must be regular.
+    """
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(BUFFER_SIZE - 1)
-    except FileNotFoundError:
+        fd = open_regular(path, os.O_RDONLY)
+    except (FileNotFoundError, NotADirectoryError):
         raise
     except OSError as error:
         raise PidReadError(error.errno) from None
-    if not data or len(data) == BUFFER_SIZE - 1 or not data[:1].isdigit():
-        raise PidReadError(None)
-    digits = data.split(b"\n", 1)[0].strip()
-    number = ""
-    for ch in digits.decode("ascii", "replace"):
-        if not ch.isdigit():
-            break
-        number += ch
-    return int(number)
-
-
-def is_ours(pid: int, path: str) -> bool:
-    """A live heartmonitor of ours, started no later than the pid file was written."""
-    if pid <= 0 or pid == os.getpid():
-        return False
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        try:
+            data = os.read(fd, BUFFER_SIZE - 1)
+            owner = os.fstat(fd).st_uid
+            lock_holder = holder(fd)
+        except OSError as error:
+            raise PidReadError(error.errno) from None
+    finally:
+        os.close(fd)
+    return PidState(parse_pid(data), lock_holder, owner)
+
+
+def is_ours(state: PidState) -> bool:
+    """A running heartmonitor of the file's owner that holds the pid file's lock."""
+    pid = state.pid
+    if state.lock_holder != pid or pid == os.getpid():
         return False
-    except PermissionError:
-        return False
-    import psutil
+    import psutil  # only -k needs it
 
     try:
         process = psutil.Process(pid)
-        if process.uids().real != os.getuid() and os.getuid() != 0:
+        if process.uids().effective != state.owner:
             return False
-        command = " ".join(process.cmdline())
-        started = process.create_time()
+        executable = process.exe()
+        command = process.cmdline()
+        cwd = process.cwd()
     except (psutil.Error, OSError):
         return False
-    if "heartmonitor" not in command:
+    if os.path.realpath(executable) != os.path.realpath(sys.executable):
         return False
-    try:
-        written = os.stat(path).st_mtime
-    except OSError:
-        return True
-    return started <= written + 1.0
+    return runs_heartmonitor(command, cwd)
 
 
-def write_pid(httpd, path: str) -> bool:
-    """ap_log_pid: <pid>\\n via a temporary file renamed over the pid file (mode 0644)."""
-    if os.path.exists(path):
-        httpd.log_error("core", log.WARNING, f"AH00098: pid file {path} overwritten -- "
-                        "Unclean shutdown of previous Apache run?")
-    temporary = path + "." + "".join(random.choices(string.ascii_letters + string.digits,
-                                                    k=6))
-    try:
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_TRUNC, 0o600)
-    except OSError as error:
-        httpd.log_error("core", log.ERR, f"AH00099: could not create {temporary}", error.errno)
-        httpd.log_error("core", log.ERR,
-                        f"AH00100: {httpd.argv0}: could not log pid to file {path}")
-        return False
-    try:
-        os.fchmod(fd, 0o644)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        os.close(fd)
-        os.rename(temporary, path)
-    except OSError as error:
-        httpd.log_error("core", log.ERR,
-                        f"AH10231: {httpd.argv0}: Failed creating pid file {temporary}",
-                        error.errno)
+def runs_heartmonitor(command: list[str], cwd: str) -> bool:
+    """Whether a Python command line runs heartmonitor: `-m heartmonitor` or its script."""
+    arguments = iter(command[1:])
+    for argument in arguments:
+        if argument == "-m":
+            return next(arguments, "") in ("heartmonitor", "heartmonitor.cli")
+        if argument.startswith("-m"):
+            return argument[2:] in ("heartmonitor", "heartmonitor.cli")
+        if argument.startswith("-c") or argument == "-":
+            return False
+        if argument in ("-W", "-X", "--check-hash-based-pycs"):
+            next(arguments, None)
+            continue
+        if argument.startswith("-"):
+            continue
+        script = os.path.realpath(os.path.join(cwd, argument))
+        return script in heartmonitor_scripts()
+    return False
+
+
+def heartmonitor_scripts() -> set[str]:
+    """heartmonitor's command next to this interpreter, and the one this process runs."""
+    import shutil
+
+    candidates = [os.path.join(os.path.dirname(sys.executable), "heartmonitor"),
+                  shutil.which("heartmonitor") or ""]
+    if os.path.basename(sys.argv[0]) == "heartmonitor":
+        candidates.append(sys.argv[0])
+    return {os.path.realpath(c) for c in candidates if c}
+
+
+class PidFile:
+    """The server's pid file: created before detaching, then locked and published."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.temporary: str | None = None
+        self.fd: int | None = None
+
+    def create(self, httpd) -> bool:
+        """ap_log_pid's temporary file; False after httpd's AH00099/AH00100."""
+        if os.path.lexists(self.path):
+            httpd.log_error("core", log.WARNING, f"AH00098: pid file {self.path} overwritten "
+                            "-- Unclean shutdown of previous Apache run?")
+        temporary = self.path + "." + "".join(
+            random.choices(string.ascii_letters + string.digits, k=6))
         try:
-            os.unlink(temporary)
+            fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+            os.fchmod(fd, 0o644)
+        except OSError as error:
+            httpd.log_error("core", log.ERR, f"AH00099: could not create {temporary}",
+                            error.errno)
+            httpd.log_error("core", log.ERR,
+                            f"AH00100: {httpd.argv0}: could not log pid to file {self.path}")
+            return False
+        self.temporary, self.fd = temporary, fd
+        return True
+
+    def claim(self) -> bool:
+        """In the serving process: its pid in the file, and the lock."""
+        if self.fd is None:
+            return False
+        text = f"{os.getpid()}\n".encode()
+        try:
+            os.ftruncate(self.fd, 0)
+            os.pwrite(self.fd, text, 0)
+            return take(self.fd)
         except OSError:
-            pass
-        return False
-    return True
+            return False
 
+    def publish(self, httpd) -> bool:
+        """Rename the temporary file over PidFile; False after logging why."""
+        if self.temporary is None:
+            return False
+        try:
+            os.rename(self.temporary, self.path)
+        except OSError as error:
+            httpd.log_error("core", log.ERR, f"AH10231: {httpd.argv0}: Failed creating pid "
+                            f"file {self.temporary}", error.errno)
+            self.discard()
+            return False
+        self.temporary = None
+        return True
 
-def remove_pid(httpd, path: str) -> None:
-    """ap_remove_pid: only a file that still names this process."""
-    try:
-        if read_pid(path) != os.getpid():
+    def discard(self) -> None:
+        """Start-up failed: remove the temporary file, let go of the descriptor."""
+        if self.temporary is not None:
+            try:
+                os.unlink(self.temporary)
+            except OSError:
+                pass
+            self.temporary = None
+        self.close()
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+    def remove(self, httpd) -> None:
+        """ap_remove_pid: only the file this process published (the same inode)."""
+        if self.fd is None:
             return
-    except (OSError, PidReadError):
-        return
-    try:
-        os.unlink(path)
-    except OSError as error:
-        httpd.log_error("core", log.ERR, f"AH00095: failed to remove PID file {path}",
-                        error.errno)
-        return
-    httpd.log_error("core", log.INFO, f"AH00096: removed PID file {path} (pid={os.getpid()})")
+        try:
+            ours = os.stat(self.path).st_ino == os.fstat(self.fd).st_ino
+        except OSError:
+            ours = False
+        if ours:
+            try:
+                os.unlink(self.path)
+            except OSError as error:
+                httpd.log_error("core", log.ERR, f"AH00095: failed to remove PID file "
+                                f"{self.path}", error.errno)
+            else:
+                httpd.log_error("core", log.INFO,
+                                f"AH00096: removed PID file {self.path} (pid={os.getpid()})")
+        self.close()

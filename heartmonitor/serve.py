@@ -28,15 +28,16 @@ from . import SERVER_BANNER, SERVER_BUILT, log
 from .errorlog import LogOpenError, open_error_log
 from .http.scoreboard import Scoreboard
 from .http.server import BindError, HttpServer, open_listeners, run
-from .pidfile import PidReadError, is_ours, pid_path, read_pid, remove_pid, write_pid
+from .instancelock import StorageLock, pid_path, running_instances, storage_paths
+from .pidfile import PidFile
 from .reload import ConfigRead, describe_exception, failure_position, read_time_limit
+from .signalling import signal_server
 
 FOREGROUND_DEFINES = ("DEBUG", "FOREGROUND", "NO_DETACH", "ONE_PROCESS")
 SIGNAL_ACTIONS = {
     signal.SIGTERM: "stop", signal.SIGINT: "stop", signal.SIGWINCH: "graceful-stop",
     signal.SIGHUP: "restart", signal.SIGUSR1: "graceful",
 }
-APR_EGENERAL = (20014, "Internal error (specific information not available)")
 
 
 class Console:
@@ -91,59 +92,6 @@ class Console:
                 return
 
 
-def signal_server(httpd, dash_k: str | None) -> int | None:
-    """ap_signal_server: an exit code when -k is done, None to go on starting."""
-    path = pid_path(httpd)
-    shown = httpd.pid_fname or httpd.layout.default_pidlog
-    running = False
-    status = "httpd (no pid file) not running"
-    try:
-        pid = read_pid(path)
-    except FileNotFoundError:
-        pid = 0
-    except PidReadError as error:
-        code = (error.errno, os.strerror(error.errno)) if error.errno else APR_EGENERAL
-        httpd.startup(f"AH00058: Error retrieving pid file {shown}", code, log.ERR)
-        httpd.startup("AH00059: Remove it before continuing if it is corrupted.")
-        return 1
-    if pid:
-        running = is_ours(pid, path)
-        status = (f"httpd (pid {pid}) already running" if running
-                  else f"httpd (pid {pid}?) not running")
-    out = httpd.stdout
-    if dash_k in (None, "start"):
-        if running:
-            out.write(status + "\n")
-            return 0
-        return None
-    if dash_k == "stop":
-        if not running:
-            out.write(status + "\n")
-        else:
-            _send(httpd, pid, signal.SIGTERM)
-        return 0
-    if dash_k in ("restart", "graceful"):
-        if not running:
-            out.write("httpd not running, trying to start\n")
-            return None
-        return _send(httpd, pid, signal.SIGHUP if dash_k == "restart" else signal.SIGUSR1)
-    if dash_k == "graceful-stop":
-        if not running:
-            out.write(status + "\n")
-            return 0
-        return _send(httpd, pid, signal.SIGWINCH)
-    return None
-
-
-def _send(httpd, pid: int, sig: int) -> int:
-    try:
-        os.kill(pid, sig)
-    except OSError as error:
-        httpd.startup("AH00057: sending signal to server", error.errno, log.ERR)
-        return 1
-    return 0
-
-
 class Runner:
     """The server across generations (restarts)."""
 
@@ -158,7 +106,8 @@ class Runner:
         self.terminal = sys.stderr
         self.foreground = any(name in httpd.defines for name in FOREGROUND_DEFINES)
         self.console = Console(sys.stdout) if self.foreground else None
-        self.pid_file: str | None = None
+        self.pid_file: PidFile | None = None
+        self.storage_locks: dict[str, StorageLock] = {}
         self.pending: list[str] = []
         self.wakeup: asyncio.Event | None = None
         self.stop_requested = asyncio.Event()
@@ -295,6 +244,34 @@ class Runner:
         job.stream.open = False
         return job.httpd
 
+    def _lock_new_storage(self, httpd) -> list[StorageLock] | None:
+        """Locks on the storage a new configuration adds; None after logging that another
+        server uses it."""
+        taken: list[StorageLock] = []
+        for path in storage_paths(httpd):
+            if path in self.storage_locks:
+                continue
+            lock = StorageLock(path)
+            holder = lock.acquire()
+            if holder is not None:
+                for other in taken:
+                    other.release()
+                self.httpd.log_error("core", log.ERR, "configuration not reloaded: another "
+                                     f"server{_pid_note(holder)} uses the heartbeat storage "
+                                     f"{path}; the running configuration stays")
+                return None
+            lock.note_pid()
+            taken.append(lock)
+        return taken
+
+    def _keep_storage_locks(self, paths: list[str], taken: list[StorageLock]) -> None:
+        """After a restart: hold the locks of the storage in use, and only those."""
+        for path in list(self.storage_locks):
+            if path not in paths:
+                self.storage_locks.pop(path).release()
+        for lock in taken:
+            self.storage_locks[lock.path] = lock
+
     def _prepare_safely(self, httpd) -> bool:
         """prepare() for a restart: a Python exception from any hook is a logged failure."""
         try:
@@ -319,13 +296,19 @@ class Runner:
         new = await self.read_again()
         if new is None:
             return True
+        taken = self._lock_new_storage(new)
+        if taken is None:
+            return True
         await self.stop_generation(graceful, final=False)
         old_target = old.error_log.target
         if self._prepare_safely(new):
             self.scoreboard.generation += 1
             old_target.close()
+            self._keep_storage_locks(storage_paths(new), taken)
             await self.start_generation(new)
             return True
+        for lock in taken:
+            lock.release()
         old.log_error("core", log.ERR, "restart failed (see above); the running configuration "
                                        "stays")
         old.stopping = False
@@ -394,24 +377,76 @@ class Runner:
             self.watcher.stop()
         for sock in self.sockets.values():
             sock.close()
-        if self.pid_file:
-            remove_pid(self.httpd, self.pid_file)
+        if self.pid_file is not None:
+            self.pid_file.remove(self.httpd)
         self.httpd.error_log.target.close()
         return code
 
 
-def _detach(runner: Runner) -> None:
-    """apr_proc_detach(APR_PROC_DETACH_DAEMONIZE): the parent returns 0, the child goes on."""
+def _detach(runner: Runner, pid_file: PidFile | None) -> None:
+    """apr_proc_detach(APR_PROC_DETACH_DAEMONIZE): the parent exits, the child goes on.
+
+    The child writes its pid in the pid file and locks it; the parent then puts the file
+    in place and exits 0, or exits 1 (and the child with it) when that failed, so that
+    nothing runs that `-k stop` cannot find.
+    """
+    httpd = runner.httpd
     sys.stdout.flush()
     sys.stderr.flush()
-    if os.fork() > 0:
-        os._exit(0)
+    claimed_r, claimed_w = os.pipe()
+    verdict_r, verdict_w = os.pipe()
+    child = os.fork()
+    if child > 0:
+        os.close(claimed_w)
+        os.close(verdict_r)
+        claimed = os.read(claimed_r, 1) == b"1"
+        if not claimed and pid_file is not None:
+            httpd.log_error("core", log.ERR, f"AH00100: {httpd.argv0}: could not log pid to "
+                            f"file {pid_file.path}")
+        published = claimed and (pid_file is None or pid_file.publish(httpd))
+        os.write(verdict_w, b"1" if published else b"0")
+        if not published and pid_file is not None:
+            pid_file.discard()
+        os._exit(0 if published else 1)
+    os.close(claimed_r)
+    os.close(verdict_w)
     os.setsid()
+    claimed = pid_file is None or pid_file.claim()
+    os.write(claimed_w, b"1" if claimed else b"0")
+    os.close(claimed_w)
+    if os.read(verdict_r, 1) != b"1":
+        os._exit(1)
+    os.close(verdict_r)
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
     os.close(devnull)
     runner.terminal = None
+
+
+def refuse_second_instance(httpd) -> list[StorageLock] | None:
+    """The locks on this server's storage; None after saying that another server holds
+    its pid file or its storage."""
+    running = running_instances(httpd)
+    locks: list[StorageLock] = []
+    for path in storage_paths(httpd) if not running else []:
+        lock = StorageLock(path)
+        holder = lock.acquire()
+        if holder is not None:
+            running.append(f"another server{_pid_note(holder)} uses the heartbeat storage "
+                           f"{path}")
+            break
+        locks.append(lock)
+    if running:
+        for lock in locks:
+            lock.release()
+        httpd.startup(f"{httpd.argv0}: {running[0]}: not starting a second one")
+        return None
+    return locks
+
+
+def _pid_note(pid: int) -> str:
+    return f" (pid {pid})" if pid > 0 else ""
 
 
 def serve(httpd, options, reader) -> int:
@@ -422,8 +457,13 @@ def serve(httpd, options, reader) -> int:
     code = signal_server(httpd, options.dash_k)
     if code is not None:
         return code
+    path = pid_path(httpd)
+    locks = refuse_second_instance(httpd)
+    if locks is None:
+        return 1
     gc.enable()
     runner = Runner(httpd, options, reader)
+    runner.storage_locks = {lock.path: lock for lock in locks}
     try:
         prepared = runner.prepare(httpd, first=True)
     except Exception as error:  # noqa: BLE001 - a hook's bug is reported, not a traceback
@@ -432,20 +472,37 @@ def serve(httpd, options, reader) -> int:
         return 1
     if not prepared:
         return 1
+    pid_file = PidFile(path) if path is not None else None
+    if pid_file is not None and not pid_file.create(httpd):
+        _abandon_start(httpd)
+        return 1
     if "NO_DETACH" in httpd.defines and "DEBUG" not in httpd.defines:
         try:
             os.setsid()
         except OSError:
             pass
-    elif not runner.foreground:
-        _detach(runner)
+    if runner.foreground:
+        if pid_file is not None and not (pid_file.claim() and pid_file.publish(httpd)):
+            pid_file.discard()
+            _abandon_start(httpd)
+            return 1
+    else:
+        _detach(runner, pid_file)
         httpd.error_log.target.echo = None
-    path = pid_path(httpd)
-    if path is not None and write_pid(httpd, path):
-        runner.pid_file = path
+    for lock in locks:
+        lock.note_pid()
+    runner.pid_file = pid_file
     started = time.time()
     runner.scoreboard.restart_time = started
     try:
         return run(runner.main())
     except KeyboardInterrupt:
         return 0
+
+
+def _abandon_start(httpd) -> None:
+    """Start-up stops after post_config: release what it created (the slotmem)."""
+    try:
+        httpd.run_hook_all("shutdown", True)
+    except Exception:  # noqa: BLE001 - exiting anyway
+        pass

@@ -38,6 +38,9 @@ def strict_checks(httpd) -> bool:
         hook = module.hooks.get("strict_check")
         if hook is not None:
             findings.extend(hook.function(httpd) or ())
+    from .instancelock import running_instances  # only with --strict
+
+    findings.extend(Finding("core", log.EMERG, text) for text in running_instances(httpd))
     for finding in findings:
         line = log.format_line(finding.module, finding.level, finding.message, finding.status)
         httpd.startup_log.target.write(line, finding.level)
