@@ -19,7 +19,6 @@ compare figures from one run.
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
 import subprocess
 import sys
@@ -29,7 +28,10 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-sys.path.insert(0, ROOT)
+# bench/http.py must not stand in for the standard library's http package.
+sys.path[:] = [ROOT] + [p for p in sys.path if os.path.abspath(p or ".") != HERE]
+
+import http.client  # noqa: E402
 
 from tests.live import PrivateNetwork, read, wait_for  # noqa: E402
 
@@ -69,7 +71,7 @@ def config(directory: str) -> str:
             "LoadModule slotmem_shm_module modules/mod_slotmem_shm.so\n"
             "LoadModule heartmonitor_module modules/mod_heartmonitor.so\n"
             "LoadModule status_module modules/mod_status.so\n"
-            "HeartbeatListen 239.0.0.1:27999\nHeartbeatListenInterface 127.0.0.1\n"
+            "HeartbeatListen 239.0.0.1:27999\n"
             "HeartbeatMaxServers 0\n"
             f"HeartbeatStorage {directory}/hb.dat\n"
             "<Location /server-status>\n    SetHandler server-status\n</Location>\n")
