@@ -176,9 +176,8 @@ def storage_paths(httpd) -> list[str]:
         config = httpd.server_conf.module_config.get(module)
         if config is None or not getattr(config, "active", False):
             return []
-        if config.maxworkers:
-            from .modules.cluster.slotmem import slotmem_filename  # only with a slotmem
+        from .modules.cluster.storage import storage_for  # only with mod_heartmonitor
 
-            return [slotmem_filename(httpd, "mod_heartmonitor")]
-        return [config.storage_path]
+        storage = storage_for(httpd, config)
+        return [storage.location] if storage is not None else []
     return []

@@ -146,5 +146,9 @@ class FileStorage(HeartbeatStorage):
                 hint="the directory of HeartbeatStorage must exist and be writable"))
         return findings
 
+    @property
+    def location(self) -> str:
+        return self.path
+
     def describe(self) -> str:
         return f"{self.path} (file)"

@@ -163,6 +163,10 @@ class SlotmemStorage(HeartbeatStorage):
             status=failure,
             hint="the runtime directory (DefaultRuntimeDir) must exist and be writable")]
 
+    @property
+    def location(self) -> str:
+        return self.filename
+
     def describe(self) -> str:
         num = self.slotmem.num if self.slotmem is not None else self.slots
         return f"slotmem {SLOTMEM_NAME}, {num} slots"

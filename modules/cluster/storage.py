@@ -17,7 +17,6 @@ import abc
 import time
 
 from heartmonitor import log
-from heartmonitor.strict import Finding
 
 from .settings import MonitorSettings
 from .table import Server, ServerTable
@@ -103,8 +102,15 @@ class HeartbeatStorage(abc.ABC):
         """What a balancer reads from this storage now (from any process)."""
 
     @abc.abstractmethod
-    def findings(self) -> list[Finding]:
-        """What open() would fail on, found without creating anything (--strict)."""
+    def findings(self) -> list:
+        """What open() would fail on, found without creating anything (--strict): a list
+        of heartmonitor.strict.Finding (not imported here: strict reaches this module
+        through the instance lock)."""
+
+    @property
+    @abc.abstractmethod
+    def location(self) -> str:
+        """The file this storage lives in (hb.dat, or the slotmem's file name)."""
 
     @abc.abstractmethod
     def describe(self) -> str:
