@@ -123,5 +123,40 @@ PROXY = block("proxy", [
     "<Proxy balancer://b>\nBalancerMember http://a:8080 loadfactor=25 lbset=1\nBalancerMember http://b:8080 status=+H\nProxySet lbmethod=byrequests stickysession=JSESSIONID|jsessionid nofailover=On timeout=5 maxattempts=2 failonstatus=500,503 nonce=None growth=5 scolonpathdelim=on forcerecovery=off failontimeout=on stickysessionsep=.\n</Proxy>\nProxyPass /app balancer://b/",
 ], prefix=BALANCER)
 
-MODULE_CASES = HEADERS + SETENVIF + REWRITE + REMOTEIP + PROXY
+_SSL_FILES = {"cert.pem": "not really a certificate\n", "empty.pem": "", "certs/.keep": ""}
+SSL = [Case(case.name, case.body, files=_SSL_FILES) for case in block("ssl", [
+    "SSLProtocol +TLSv1.4", "SSLProtocol all -SSLv3", "SSLProtocol SSLv3",
+    "SSLProtocol -SSLv2 TLSv1.2 TLSv1.3", "SSLProtocol SSLv2", "SSLProtocol TLSv1.2\nSSLProtocol TLSv1.3",
+    "SSLProtocol -all +tlsv1.3 -TLSv1.1 +TLSv1.2 +all", "SSLProxyProtocol foo", "SSLCertificateFile /nope.pem",
+    "SSLCertificateFile {root}/empty.pem", "SSLCertificateFile {root}", "SSLCertificateFile {root}/cert.pem",
+    "SSLCertificateFile cert.pem", "SSLCertificateKeyFile pkcs11:foo", "SSLCertificateKeyFile {root}/nope.key",
+    "SSLCertificateChainFile nope.pem", "SSLCACertificateFile nope.pem", "SSLCADNRequestFile nope.pem",
+    "SSLCARevocationFile nope.pem", "SSLProxyCACertificateFile nope.pem", "SSLProxyMachineCertificateFile nope.pem",
+    "SSLProxyMachineCertificateChainFile nope.pem", "SSLProxyCARevocationFile nope.pem",
+    "SSLSessionTicketKeyFile nope.key", "SSLOCSPResponderCertificateFile nope.pem",
+    "SSLCACertificatePath /nope", "SSLCACertificatePath {root}/certs", "SSLCACertificatePath {root}/cert.pem",
+    "SSLCADNRequestPath /nope", "SSLCARevocationPath /nope", "SSLProxyCACertificatePath /nope",
+    "SSLProxyCARevocationPath /nope", "SSLProxyMachineCertificatePath /nope",
+    "SSLEngine maybe", "SSLEngine optional", "SSLEngine on", "SSLCipherSuite TLSv1.2 x",
+    "SSLCipherSuite TLSv1.3 TLS_AES_256_GCM_SHA384", "<Location />\nSSLCipherSuite TLSv1.3 x\n</Location>",
+    "SSLCipherSuite HIGH:!aNULL", "SSLProxyCipherSuite foo bar", "SSLVerifyClient maybe",
+    "SSLVerifyClient optional_no_ca", "SSLProxyVerify foo", "SSLVerifyDepth -1", "SSLProxyVerifyDepth -1",
+    "SSLCARevocationCheck foo", "SSLCARevocationCheck chain bar", "SSLCARevocationCheck leaf no_crl_for_cert_ok",
+    "SSLProxyCARevocationCheck foo", "SSLOCSPEnable x", "SSLOCSPEnable leaf no_ocsp_for_cert_ok",
+    "SSLOCSPEnable on foo", "SSLSessionCache shmcb:{root}/x(512000)", "SSLSessionCache none",
+    "SSLSessionCache dbm:{root}/x", "SSLSessionCacheTimeout -1", "SSLOptions +StdEnvVars -Foo",
+    "SSLOptions StdEnvVars ExportCertData FakeBasicAuth StrictRequire OptRenegotiate LegacyDNStringFormat",
+    'SSLRequire "%{SSL_CIPHER} !~ m/^(EXP|NULL)/"', 'SSLRequire "%{FOO} == 1"', "SSLRenegBufferSize -5",
+    "SSLPassPhraseDialog exec:/nope", "SSLPassPhraseDialog foo", 'SSLPassPhraseDialog "|/bin/cat"',
+    "SSLPassPhraseDialog builtin", "SSLCryptoDevice foo", "SSLRandomSeed startup builtin 512",
+    "SSLRandomSeed foo builtin", "SSLRandomSeed startup /nope", "SSLRandomSeed startup egd:/x",
+    "SSLRandomSeed startup file:/dev/urandom -1", "SSLRandomSeed connect file:/dev/urandom 512", "SSLFIPS on",
+    "SSLOCSPResponseTimeSkew -1", "SSLOCSPResponseMaxAge -1", "SSLOCSPResponderTimeout -1",
+    "SSLStaplingResponseTimeSkew -1", "SSLStaplingResponseMaxAge -1", "SSLStaplingStandardCacheTimeout -1",
+    "SSLStaplingErrorCacheTimeout -1", "SSLStaplingResponderTimeout -1", "SSLOCSPProxyURL http://[x",
+    "<VirtualHost *:80>\nSSLSessionCache none\n</VirtualHost>", "<VirtualHost *:80>\nSSLRandomSeed startup builtin\n</VirtualHost>",
+    "Define APACHE_LOG_DIR {root}\n<VirtualHost *:443>\nServerAdmin webmaster@localhost\nDocumentRoot /var/www/html\nErrorLog ${APACHE_LOG_DIR}/error.log\nSSLEngine on\nSSLCertificateFile /etc/ssl/certs/ssl-cert-snakeoil.pem\nSSLCertificateKeyFile /etc/ssl/private/ssl-cert-snakeoil.key\n<FilesMatch \"\\.(?:cgi|shtml|phtml|php)$\">\nSSLOptions +StdEnvVars\n</FilesMatch>\n</VirtualHost>",
+])]
+
+MODULE_CASES = HEADERS + SETENVIF + REWRITE + REMOTEIP + PROXY + SSL
 MODULE_DIFFERENCES: dict = {}

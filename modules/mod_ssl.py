@@ -1,0 +1,317 @@
+"""mod_ssl's configuration checks (modules/ssl/ssl_engine_config.c).
+
+Keywords (SSLEngine, SSLProtocol, SSLVerifyClient, SSLOptions ...), numbers, the files
+and directories that certificate, key and CA directives name (they must exist, and a
+file must be a non-empty regular file), session caches, random seeds, SSLRequire
+expressions: each checked as its ssl_cmd_* handler does. No TLS is served.
+"""
+
+from __future__ import annotations
+
+import os
+
+from heartmonitor.checkmodule import checks_module
+from heartmonitor.cnum import atoi
+from heartmonitor.config.command import GLOBAL_ONLY
+from heartmonitor.config.walker import check_cmd_context
+from heartmonitor.config.words import getword_conf
+from heartmonitor.cstr import ascii_lower
+
+WARN = 4
+NOTICE = 5
+SOCACHE_GROUP = "socache"
+# ssl_proto_t bits; Debian's OpenSSL is built without SSLv3, so "all" leaves it out.
+_PROTOCOLS = {"tlsv1": 4, "tlsv1.1": 8, "tlsv1.2": 16, "tlsv1.3": 32, "all": 60}
+_OPTIONS = frozenset(("stdenvvars", "exportcertdata", "fakebasicauth", "strictrequire",
+                      "optrenegotiate", "legacydnstringformat"))
+_VERIFY = frozenset(("none", "off", "optional", "require", "on", "optional_no_ca"))
+
+
+def _path(cmd, name: str) -> str | None:
+    return cmd.httpd.server_root_relative(name)
+
+
+def check_file(cmd, mconfig, arg: str) -> str | None:
+    """ssl_cmd_check_file: an existing, regular, non-empty file (pkcs11: URIs excepted)."""
+    name = cmd.cmd.name
+    if name in ("SSLCertificateFile", "SSLCertificateKeyFile") and arg.startswith("pkcs11:"):
+        return None
+    path = _path(cmd, arg)
+    if path is None:
+        return f"{name}: Invalid file path {arg}"
+    try:
+        stat = os.stat(path)
+        good = os.path.isfile(path) and stat.st_size > 0
+    except (OSError, ValueError):
+        good = False
+    if not good:
+        return f"{name}: file '{path}' does not exist or is empty"
+    return None
+
+
+def check_dir(cmd, mconfig, arg: str) -> str | None:
+    """ssl_cmd_check_dir: an existing directory."""
+    path = _path(cmd, arg)
+    if path is None:
+        return f"{cmd.cmd.name}: Invalid dir path {arg}"
+    if not os.path.isdir(path):
+        return f"{cmd.cmd.name}: directory '{path}' does not exist"
+    return None
+
+
+def ssl_engine(cmd, mconfig, arg: str) -> str | None:
+    """As Debian's 2.4.71 has it: 'optional' is only noted, anything else refused."""
+    lower = ascii_lower(arg)
+    if lower == "optional":
+        cmd.httpd.log_startup_error("ssl", NOTICE,
+                                    "AH10510: 'SSLEngine optional' is no longer supported")
+        return None
+    if lower not in ("on", "off"):
+        return "Argument must be On or Off"
+    return None
+
+
+def cipher_suite(cmd, mconfig, first: str, second) -> str | None:
+    if second is None:
+        return None
+    if first == "SSL":
+        return None
+    if first == "TLSv1.3":
+        if cmd.path is not None and cmd.cmd.name == "SSLCipherSuite":
+            return "TLSv1.3 ciphers cannot be set inside a directory context"
+        return None
+    return f"protocol '{first}' not supported"
+
+
+def protocol(cmd, mconfig, arg: str) -> str | None:
+    """ssl_cmd_protocol_parse, with AH02532 when a bare protocol replaces earlier ones
+    of the same directive (Debian's 2.4.71 starts each directive afresh)."""
+    options = 0
+    pos = 0
+    while pos < len(arg):
+        word, pos = getword_conf(arg, pos)
+        action = ""
+        if word[:1] in ("+", "-"):
+            action, word = word[0], word[1:]
+        lower = ascii_lower(word)
+        if lower == "sslv2":
+            if action == "-":
+                continue
+            return "SSLProtocol: SSLv2 is no longer supported"
+        if lower == "sslv3":
+            if action != "-":
+                return "SSLv3 not supported by this version of OpenSSL"
+            continue
+        bits = _PROTOCOLS.get(lower)
+        if bits is None:
+            return f"{cmd.cmd.name}: Illegal protocol '{word}'"
+        if action == "-":
+            options &= ~bits
+        elif action == "+":
+            options |= bits
+        else:
+            if options:
+                cmd.httpd.log_startup_error(
+                    "ssl", WARN,
+                    f"AH02532: {cmd.cmd.name}: Protocol '{word}' overrides already set "
+                    "parameter(s). Check if a +/- prefix is missing.")
+            options = bits
+    return None
+
+
+def verify(cmd, mconfig, arg: str) -> str | None:
+    if ascii_lower(arg) not in _VERIFY:
+        return f"{cmd.cmd.name}: Invalid argument '{arg}'"
+    return None
+
+
+def verify_depth(cmd, mconfig, arg: str) -> str | None:
+    if atoi(arg) < 0:
+        return f"{cmd.cmd.name}: Invalid argument '{arg}'"
+    return None
+
+
+def crl_check(cmd, mconfig, arg: str) -> str | None:
+    word, pos = getword_conf(arg)
+    if ascii_lower(word) not in ("none", "leaf", "chain"):
+        return f"{cmd.cmd.name}: Invalid argument '{word}'"
+    while pos < len(arg):
+        word, pos = getword_conf(arg, pos)
+        if ascii_lower(word) != "no_crl_for_cert_ok":
+            return f"{cmd.cmd.name}: Invalid argument '{word}'"
+    return None
+
+
+def ocsp_enable(cmd, mconfig, arg: str) -> str | None:
+    word, pos = getword_conf(arg)
+    if ascii_lower(word) not in ("on", "off", "leaf"):
+        return f"{cmd.cmd.name}: Invalid argument '{word}'"
+    while pos < len(arg):
+        word, pos = getword_conf(arg, pos)
+        if ascii_lower(word) != "no_ocsp_for_cert_ok":
+            return f"{cmd.cmd.name}: Invalid argument '{word}'"
+    return None
+
+
+def session_cache(cmd, mconfig, arg: str) -> str | None:
+    error = check_cmd_context(cmd, GLOBAL_ONLY)
+    if error:
+        return error
+    if ascii_lower(arg) in ("none", "nonenotnull"):
+        return None
+    name = arg.split(":", 1)[0]
+    if cmd.httpd.lookup_provider(SOCACHE_GROUP, name, "0") is not None:
+        return None
+    names = {name for group, name, _version in cmd.httpd.providers if group == SOCACHE_GROUP}
+    if "shmcb" in names:
+        names.add("default")  # mod_socache_shmcb registers itself under both names
+    known = ",".join(sorted(names))
+    return (f"{cmd.cmd.name}: '{name}' session cache not supported (known names: {known}). "
+            f"Maybe you need to load the appropriate socache module (mod_socache_{name}?).")
+
+
+def session_cache_timeout(cmd, mconfig, arg: str) -> str | None:
+    if atoi(arg) < 0:
+        return "SSLSessionCacheTimeout: Invalid argument"
+    return None
+
+
+def ssl_options(cmd, mconfig, arg: str) -> str | None:
+    pos = 0
+    while pos < len(arg):
+        word, pos = getword_conf(arg, pos)
+        if word[:1] in ("+", "-"):
+            word = word[1:]
+        if ascii_lower(word) not in _OPTIONS:
+            return f"SSLOptions: Illegal option '{word}'"
+    return None
+
+
+def ssl_require(cmd, mconfig, arg: str) -> str | None:
+    # Imported here: the expression tables load only for configurations that use them.
+    from heartmonitor.expr import parse_cmd
+
+    error = parse_cmd(cmd, arg)
+    if error is not None:
+        return f"SSLRequire: {error}"
+    return None
+
+
+def reneg_buffer_size(cmd, mconfig, arg: str) -> str | None:
+    if atoi(arg) < 0:
+        return f"Invalid size for SSLRenegBufferSize: {arg}"
+    return None
+
+
+def pass_phrase_dialog(cmd, mconfig, arg: str) -> str | None:
+    error = check_cmd_context(cmd, GLOBAL_ONLY)
+    if error:
+        return error
+    if ascii_lower(arg) == "builtin":
+        return None
+    if len(arg) > 5 and arg.startswith("exec:"):
+        path = _path(cmd, arg[5:])
+        if path is None:
+            return f"Invalid SSLPassPhraseDialog exec: path {arg[5:]}"
+        if not os.path.exists(path):
+            return f"SSLPassPhraseDialog: file '{path}' does not exist"
+        return None
+    if len(arg) > 1 and arg[0] == "|":
+        return None
+    return "SSLPassPhraseDialog: Invalid argument"
+
+
+def crypto_device(cmd, mconfig, arg: str) -> str | None:
+    error = check_cmd_context(cmd, GLOBAL_ONLY)
+    if error:
+        return error
+    if ascii_lower(arg) in ("builtin", "dynamic"):
+        return None
+    return ("SSLCryptoDevice: Invalid argument; must be one of: 'builtin' (none), "
+            "'dynamic' (Dynamic engine loading support)")
+
+
+def random_seed(cmd, mconfig, context: str, source: str, count) -> str | None:
+    error = check_cmd_context(cmd, GLOBAL_ONLY)
+    if error:
+        return error
+    if ascii_lower(context) not in ("startup", "connect"):
+        return f"SSLRandomSeed: invalid context: `{context}'"
+    builtin = False
+    if len(source) > 5 and source[:5] in ("file:", "exec:"):
+        path = _path(cmd, source[5:])
+    elif len(source) > 4 and source.startswith("egd:"):
+        return (f"Invalid SSLRandomSeed entropy source `{source}': This version of OpenSSL "
+                "does not support the Entropy Gathering Daemon (EGD).")
+    elif ascii_lower(source) == "builtin":
+        builtin = True
+        path = None
+    else:
+        path = _path(cmd, source)
+    if not builtin:
+        if path is None:
+            return f"Invalid SSLRandomSeed path {source}"
+        if not os.path.exists(path):
+            return f"SSLRandomSeed: source path '{path}' does not exist"
+    if count is not None:
+        if builtin:
+            return "SSLRandomSeed: byte specification not allowed for builtin seed source"
+        if atoi(count) < 0:
+            return "SSLRandomSeed: invalid number of bytes specified"
+    return None
+
+
+def _non_negative(message: str):
+    def handler(cmd, mconfig, arg: str) -> str | None:
+        return message if atoi(arg) < 0 else None
+
+    return handler
+
+
+def ocsp_proxy_url(cmd, mconfig, arg: str) -> str | None:
+    """SSLOCSPProxyURL: apr_uri_parse must split it."""
+    from heartmonitor.apr.uri import UriError, uri_parse
+
+    try:
+        uri_parse(arg)
+    except UriError:
+        return f"SSLOCSPProxyURL: Cannot parse URL {arg}"
+    return None
+
+
+_FILES = ("SSLCertificateFile", "SSLCertificateKeyFile", "SSLCertificateChainFile",
+          "SSLSessionTicketKeyFile", "SSLCACertificateFile", "SSLCADNRequestFile",
+          "SSLCARevocationFile", "SSLProxyCACertificateFile", "SSLProxyCARevocationFile",
+          "SSLProxyMachineCertificateFile", "SSLProxyMachineCertificateChainFile",
+          "SSLSRPVerifierFile", "SSLOCSPResponderCertificateFile")
+_DIRS = ("SSLCACertificatePath", "SSLCADNRequestPath", "SSLCARevocationPath",
+         "SSLProxyCACertificatePath", "SSLProxyCARevocationPath",
+         "SSLProxyMachineCertificatePath")
+_HANDLERS = {name: check_file for name in _FILES}
+_HANDLERS.update({name: check_dir for name in _DIRS})
+_HANDLERS.update({
+    "SSLEngine": ssl_engine, "SSLCipherSuite": cipher_suite, "SSLProxyCipherSuite": cipher_suite,
+    "SSLProtocol": protocol, "SSLProxyProtocol": protocol, "SSLVerifyClient": verify,
+    "SSLProxyVerify": verify, "SSLVerifyDepth": verify_depth,
+    "SSLProxyVerifyDepth": verify_depth, "SSLCARevocationCheck": crl_check,
+    "SSLProxyCARevocationCheck": crl_check, "SSLOCSPEnable": ocsp_enable,
+    "SSLSessionCache": session_cache, "SSLSessionCacheTimeout": session_cache_timeout,
+    "SSLOptions": ssl_options, "SSLRequire": ssl_require,
+    "SSLRenegBufferSize": reneg_buffer_size, "SSLPassPhraseDialog": pass_phrase_dialog,
+    "SSLCryptoDevice": crypto_device, "SSLRandomSeed": random_seed,
+    "SSLOCSPResponseTimeSkew": _non_negative("SSLOCSPResponseTimeSkew: invalid argument"),
+    "SSLOCSPResponseMaxAge": _non_negative("SSLOCSPResponseMaxAge: invalid argument"),
+    "SSLOCSPResponderTimeout": _non_negative("SSLOCSPResponderTimeout: invalid argument"),
+    "SSLOCSPProxyURL": ocsp_proxy_url,
+    "SSLStaplingResponseTimeSkew": _non_negative(
+        "SSLStaplingResponseTimeSkew: invalid argument"),
+    "SSLStaplingResponseMaxAge": _non_negative("SSLStaplingResponseMaxAge: invalid argument"),
+    "SSLStaplingStandardCacheTimeout": _non_negative(
+        "SSLStaplingStandardCacheTimeout: invalid argument"),
+    "SSLStaplingErrorCacheTimeout": _non_negative(
+        "SSLStaplingErrorCacheTimeout: invalid argument"),
+    "SSLStaplingResponderTimeout": _non_negative(
+        "SSLStaplingResponderTimeout: invalid argument"),
+})
+
+MODULE = checks_module("mod_ssl", _HANDLERS)
