@@ -158,5 +158,25 @@ SSL = [Case(case.name, case.body, files=_SSL_FILES) for case in block("ssl", [
     "Define APACHE_LOG_DIR {root}\n<VirtualHost *:443>\nServerAdmin webmaster@localhost\nDocumentRoot /var/www/html\nErrorLog ${APACHE_LOG_DIR}/error.log\nSSLEngine on\nSSLCertificateFile /etc/ssl/certs/ssl-cert-snakeoil.pem\nSSLCertificateKeyFile /etc/ssl/private/ssl-cert-snakeoil.key\n<FilesMatch \"\\.(?:cgi|shtml|phtml|php)$\">\nSSLOptions +StdEnvVars\n</FilesMatch>\n</VirtualHost>",
 ])]
 
-MODULE_CASES = HEADERS + SETENVIF + REWRITE + REMOTEIP + PROXY + SSL
+ALIAS = block("alias", [
+    "Alias /x", '<Location /x>\nAlias "%{FOO}"\n</Location>', '<Location /x>\nAlias "/y"\n</Location>',
+    "<Directory /x>\nAlias /y\n</Directory>", "<Location /x>\nAlias /a /b\n</Location>", "AliasMatch ^/(a /b",
+    "Alias /a /b\nAlias /a/c /d", "ScriptAlias /a/ /b\nAlias /a/c /d", "AliasMatch ^/a /b\nAlias /abc /d",
+    "Alias //a// /b\nAlias /a/b /c", "Alias /ab /b\nAlias /a /c", "ScriptAliasMatch ^/(x /y",
+    "Redirect foo /a /b", "Redirect /a b", "Redirect /a http://x/", "Redirect gone /a", "Redirect gone /a /b",
+    "Redirect 301 /a", "Redirect 200 /a", "Redirect 404 /a /b", "Redirect seeother /a /b", "RedirectMatch ^(a /b",
+    "RedirectMatch 301 ^/a b", "RedirectTemp /a b", "RedirectPermanent /a http://x", "<Location /x>\nRedirect /y\n</Location>",
+    '<Location /x>\nRedirect 301 "%{FOO}"\n</Location>', "<Location /x>\nRedirect gone\n</Location>",
+    "<Location /x>\nRedirect permanent /y /z\n</Location>", "RedirectRelative maybe",
+])
+
+EXPIRES = block("expires", [
+    'ExpiresByType text "access plus 1 day"', 'ExpiresByType text/html "foo plus 1 day"',
+    'ExpiresByType text/html "access plus x day"', 'ExpiresByType text/html "access plus 1"',
+    'ExpiresByType text/html "access plus 1 fortnight"', 'ExpiresDefault "access plus 1 mo 2 mi 3 s"',
+    'ExpiresDefault "modification 1 y"', "ExpiresDefault A3600", 'ExpiresDefault "now plus 1 m"',
+    "ExpiresDefault x", "ExpiresActive maybe", 'ExpiresByType image/* "access plus 1 week 2 hours"',
+])
+
+MODULE_CASES = HEADERS + SETENVIF + REWRITE + REMOTEIP + PROXY + SSL + ALIAS + EXPIRES
 MODULE_DIFFERENCES: dict = {}
