@@ -178,5 +178,35 @@ EXPIRES = block("expires", [
     "ExpiresDefault x", "ExpiresActive maybe", 'ExpiresByType image/* "access plus 1 week 2 hours"',
 ])
 
-MODULE_CASES = HEADERS + SETENVIF + REWRITE + REMOTEIP + PROXY + SSL + ALIAS + EXPIRES
+MIME = block("mime", [
+    "MultiviewsMatch Foo", "MultiviewsMatch Any Filters", "MultiviewsMatch Handlers NegotiatedOnly",
+    "MultiviewsMatch Filters Handlers", "<Directory /x>\nMultiviewsMatch NegotiatedOnly Any\n</Directory>",
+    "<Location /x>\nMultiviewsMatch Any\n</Location>", "AddType text/html .x .y\nRemoveType .z",
+    "MultiviewsMatch Any\nMultiviewsMatch Handlers",
+])
+
+REQTIMEOUT = block("reqtimeout", [
+    "RequestReadTimeout header=20-40,MinRate=500 body=20,MinRate=500", "RequestReadTimeout header",
+    "RequestReadTimeout foo=1", "RequestReadTimeout header=x", "RequestReadTimeout header=5x",
+    "RequestReadTimeout header=-5", "RequestReadTimeout header=5-10", "RequestReadTimeout header=5,minrate=0",
+    "RequestReadTimeout header=10-5,minrate=1", "RequestReadTimeout header=5-x,minrate=1",
+    "RequestReadTimeout handshake=5,MinRate=abc", "RequestReadTimeout body=0 handshake=0",
+    "RequestReadTimeout header=5,minrate=-1",
+])
+
+DEFLATE = block("deflate", [
+    "DeflateWindowSize 16", "DeflateBufferSize 0", "DeflateMemLevel 0", "DeflateCompressionLevel 10",
+    "DeflateInflateLimitRequestBody x", "DeflateInflateLimitRequestBody 99999999999999999999",
+    "DeflateInflateLimitRequestBody -1", "<Location />\nDeflateInflateRatioLimit 0\n</Location>",
+    "<Location />\nDeflateInflateRatioBurst -1\n</Location>", "DeflateAlterETag foo",
+    "DeflateFilterNote foo bar", "DeflateFilterNote ratio", "DeflateAlterETag AddSuffix\nDeflateCompressionLevel 9\nDeflateWindowSize 15\nDeflateMemLevel 9",
+], prefix=load("filter", "deflate"))
+
+DIR = block("dir", [
+    "DirectoryIndexRedirect maybe", "DirectoryIndexRedirect 200", "DirectoryIndexRedirect 301",
+    "DirectoryIndexRedirect seeother", "DirectoryIndex disabled\nDirectorySlash maybe",
+])
+
+MODULE_CASES = (HEADERS + SETENVIF + REWRITE + REMOTEIP + PROXY + SSL + ALIAS + EXPIRES + MIME
+                + REQTIMEOUT + DEFLATE + DIR)
 MODULE_DIFFERENCES: dict = {}
