@@ -2,13 +2,15 @@
 
 Name, arguments, context and help of each directive come from the catalogue; the module
 file gives the handlers that port the checks httpd's handlers make at configuration time
-(their error texts, warnings, files and regexes) and nothing else.
+(their error texts, warnings, files and regexes) and nothing else. Sections without a
+handler of their own are walked as heartmonitor.containers walks an inert module's.
 """
 
 from __future__ import annotations
 
 from .catalogue import MODULES
 from .config.command import Command
+from .containers import handler_for
 from .module import Module
 
 
@@ -23,8 +25,9 @@ def checks_module(stem: str, handlers: dict, data: dict | None = None,
     data = data or {}
     overrides = overrides or {}
     commands = [
-        Command(name, how, overrides.get(name, override), help_text, handlers.get(name),
-                data.get(name), forbidden=forbidden)
+        Command(name, how, overrides.get(name, override), help_text,
+                handlers.get(name) or handler_for(name, override), data.get(name),
+                forbidden=forbidden)
         for name, how, override, forbidden, help_text in directives
     ]
     unknown = set(handlers) - {command.name for command in commands}

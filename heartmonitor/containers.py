@@ -69,9 +69,22 @@ def provider_alias_section(cmd, mconfig, arg: str) -> str | None:
     alias, pos = getword_conf(arg, pos)
     if not arg or not provider or not alias:
         return missing_container_arg(cmd)
-    if cmd.cmd.name == "<AuthnProviderAlias" and ascii_lower(provider) == ascii_lower(alias):
+    if cmd.cmd.name != "<AuthnProviderAlias":
+        return _walk(cmd, OR_AUTHCFG | ACCESS_CONF)
+    # authaliassection: the alias is a new authn provider once its section is good.
+    if ascii_lower(provider) == ascii_lower(alias):
         return "The alias provider name must be different from the base provider name."
-    return _walk(cmd, OR_AUTHCFG | ACCESS_CONF)
+    httpd = cmd.httpd
+    if httpd.lookup_provider("authn", alias, "0") is not None:
+        return (f"The alias provider {alias} has already be registered previously as either a "
+                "base provider or an alias provider.")
+    error = _walk(cmd, OR_AUTHCFG | ACCESS_CONF)
+    if error:
+        return error
+    if httpd.lookup_provider("authn", provider, "0") is None:
+        return f"Unknown Authn provider: {provider}"
+    httpd.providers[("authn", alias, "0")] = httpd.lookup_provider("authn", provider, "0")
+    return None
 
 
 def md_section(cmd, mconfig, arg: str) -> str | None:

@@ -254,6 +254,19 @@ def _env_check(request, parsed) -> int:
     return DENIED
 
 
+def _expr_parse(cmd, line: str):
+    """expr_parse_config: the expression, without the quotes around it if any."""
+    if line.startswith('"') and line.endswith('"'):
+        line = line[1:-1]
+    # Imported here: the expression tables load only for configurations that use them.
+    from heartmonitor.expr import parse_cmd
+
+    error = parse_cmd(cmd, line)
+    if error is not None:
+        return f"Cannot parse expression in require line: {error}", None
+    return None, line
+
+
 PROVIDERS = {
     (AUTHZ_PROVIDER_GROUP, "all", "0"): Provider(
         lambda request, granted: GRANTED if granted else DENIED, _all_parse),
@@ -261,6 +274,8 @@ PROVIDERS = {
         lambda request, allowed: GRANTED if allowed & (1 << request.method_number) else DENIED,
         _method_parse),
     (AUTHZ_PROVIDER_GROUP, "env", "0"): Provider(_env_check),
+    # Checked only: heartmonitor does not evaluate expressions at request time.
+    (AUTHZ_PROVIDER_GROUP, "expr", "0"): Provider(_env_check, _expr_parse),
 }
 
 

@@ -207,6 +207,31 @@ DIR = block("dir", [
     "DirectoryIndexRedirect seeother", "DirectoryIndex disabled\nDirectorySlash maybe",
 ])
 
-MODULE_CASES = (HEADERS + SETENVIF + REWRITE + REMOTEIP + PROXY + SSL + ALIAS + EXPIRES + MIME
+ACCESS_COMPAT = block("access_compat", [f"<Location />\n{body}\n</Location>" for body in (
+    "Order foo", "Satisfy some", "Allow to 1.2.3.4", "Allow from 10.0.0.0/99", "Deny from foo/8",
+    "Deny from 300.1.1.1", "Deny from #x", "Allow from all env=x example.com 10.1 ::1\nOrder deny,allow\nSatisfy any",
+    "Deny from env=!x 192.168.0.0/255.255.0.0\nOrder Mutual-failure", "Allow from 10.0.0.0/255.0.255.0x",
+)])
+
+AUTHZ_EXPR = block("authz_user", [f"<Location />\n{body}\n</Location>" for body in (
+    'Require expr "%{FOO} == 1"', 'Require expr %{REMOTE_USER} == "x"', "Require expr \"-R '10.0.0.0/8'\"",
+    'Require expr "true', "Require user %{FOO}", "Require user alice bob", "Require valid-user",
+    "Require not expr false", "<RequireAll>\nRequire expr \"%{TIME_HOUR} -lt 12\"\nRequire not user bob\n</RequireAll>",
+)], prefix=load("authz_core", "authz_user"))
+
+AUTH_BASIC = block("auth_basic", [
+    "<Location />\nAuthBasicProvider nope\n</Location>", "<Location />\nAuthBasicProvider file on\n</Location>",
+    "<Location />\nAuthBasicFake %{FOO}\n</Location>", "<Location />\nAuthBasicFake x %{FOO}\n</Location>",
+    "<Location />\nAuthBasicFake off\n</Location>", "<Location />\nAuthBasicUseDigestAlgorithm sha\n</Location>",
+    "<Location />\nAuthType %{FOO}\n</Location>", '<Location />\nAuthName "%{FOO"\n</Location>',
+    "<Location />\nAuthType Basic\nAuthName \"Private %{SERVER_NAME}\"\nAuthBasicProvider file\n</Location>",
+    "<AuthnProviderAlias file f2>\n</AuthnProviderAlias>\n<Location />\nAuthBasicProvider f2\n</Location>",
+    "<AuthnProviderAlias nope f2>\n</AuthnProviderAlias>", "<AuthnProviderAlias file file>\n</AuthnProviderAlias>",
+    "<AuthnProviderAlias file f2>\n</AuthnProviderAlias>\n<AuthnProviderAlias file f2>\n</AuthnProviderAlias>",
+    "<AuthnProviderAlias dbm f3>\n</AuthnProviderAlias>", "<AuthnProviderAlias file f2>\nAuthUserFile /x\nFooBar\n</AuthnProviderAlias>",
+    "<VirtualHost *:80>\n<AuthnProviderAlias file f2>\n</AuthnProviderAlias>\n</VirtualHost>",
+], prefix=load("authn_core", "authn_file", "auth_basic"))
+
+MODULE_CASES = (ACCESS_COMPAT + AUTHZ_EXPR + AUTH_BASIC + HEADERS + SETENVIF + REWRITE + REMOTEIP + PROXY + SSL + ALIAS + EXPIRES + MIME
                 + REQTIMEOUT + DEFLATE + DIR)
 MODULE_DIFFERENCES: dict = {}
