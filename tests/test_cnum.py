@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from heartmonitor import cnum
@@ -121,3 +123,24 @@ def test_numbers_and_names_answered_as_httpd(body):
     real, ours = run_case(Case("numbers", body, isolated=True))
     assert "Traceback" not in ours.stderr
     assert ours.as_tuple() == real.as_tuple()
+
+
+def test_status_refresh_with_a_huge_number_is_answered(tmp_path):
+    """?refresh= goes through atoi: 4,301 digits saturate (atoi gives -1, so 10)."""
+    from tests.helpers import write
+    from tests.live import PrivateNetwork, heartmonitor_server, request
+
+    directory = str(tmp_path)
+    conf = write(os.path.join(directory, "httpd.conf"), (
+        f"ServerName localhost\nPidFile {directory}/httpd.pid\nErrorLog {directory}/error_log\n"
+        f"DefaultRuntimeDir {directory}\nListen 127.0.0.1:8091\n"
+        "LoadModule status_module modules/mod_status.so\n"
+        "<Location /server-status>\n    SetHandler server-status\n</Location>\n"))
+    with PrivateNetwork(), heartmonitor_server(conf, directory):
+        answers = {value: request(8091, path=f"/server-status?refresh={value}")
+                   for value in (BIG, "5", "%C2%B2")}
+    refresh = {value: dict(headers).get("Refresh") for value, (_s, headers, _b) in
+               answers.items()}
+    assert {value: status for value, (status, _h, _b) in answers.items()} == {
+        BIG: 200, "5": 200, "%C2%B2": 200}
+    assert refresh == {BIG: "10", "5": "5", "%C2%B2": "10"}
