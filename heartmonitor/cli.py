@@ -9,11 +9,16 @@ when a configuration file changes).
 
 from __future__ import annotations
 
+import gc
+import io
 import os
+import stat
 import sys
 
-from . import HTTPD_VERSION, SERVER_BANNER, SERVER_BUILT, __version__, log
+from . import HTTPD_VERSION, SERVER_BANNER, SERVER_BUILT, __version__, log, registry
+from .diagnostics import report_json
 from .layout import Layout, choose_configuration
+from .lifecycle import configure, new_httpd
 from .server import RUN_CONFIG_DUMP, RUN_CONFIG_TEST, RUN_NORMAL
 
 BASEARGS = "C:c:D:d:E:e:f:vVlLtTSMh?X"
@@ -298,8 +303,6 @@ def show_compile_settings(stdout, layout: Layout, mpm: str = "") -> None:
 
 
 def show_modules(stdout, layout: Layout) -> None:
-    from . import registry
-
     stdout.write("Compiled in modules:\n")
     for stem in layout.static_modules:
         module = registry.find(stem)
@@ -332,7 +335,6 @@ def default_runtime_dir() -> None:
         info = os.lstat(path)
     except OSError:
         return
-    import stat
 
     if stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o022:
         os.environ[RUNDIR_VARIABLE] = path
@@ -343,7 +345,6 @@ def main(argv: list[str] | None = None) -> int:
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 8000))
     # Reading a configuration creates many objects and frees none: the cyclic
     # collector would only slow it down. Serving re-enables it (heartmonitor.serve).
-    import gc
 
     gc.disable()
     argv = list(sys.argv if argv is None else argv)
@@ -380,8 +381,6 @@ def main(argv: list[str] | None = None) -> int:
 def compile_settings_after_reading(options: Options, layout: Layout, bin_name: str) -> int:
     """-V: read the configuration (its LoadModule lines name the MPM), then show the
     settings; when reading fails, show them all the same and exit 1, as httpd does."""
-    from .lifecycle import new_httpd
-
     options.bin_name = bin_name
     options.layout = layout
     httpd = new_httpd(options, stderr=sys.stderr, stdout=sys.stdout)
@@ -393,13 +392,9 @@ def compile_settings_after_reading(options: Options, layout: Layout, bin_name: s
 
 
 def run(options: Options, layout: Layout, bin_name: str) -> int:
-    from .lifecycle import configure, new_httpd
-
     stdout, stderr = sys.stdout, sys.stderr
     json_output = options.format == "json"
     if json_output:
-        import io
-
         stderr = io.StringIO()
     if options.error_log:
         try:
@@ -411,8 +406,6 @@ def run(options: Options, layout: Layout, bin_name: str) -> int:
     httpd = new_httpd(options, stderr=stderr, stdout=stdout)
     code = configure(httpd, options)
     if json_output:
-        from .diagnostics import report_json
-
         report_json(httpd, code, stdout)
     return code
 

@@ -33,11 +33,14 @@ from .config.command import (
     TAKE12,
     Command,
 )
+from .config.includes import process_fnmatch_configs
 from .config.walker import check_cmd_context, walk_config
 from .config.words import getword_conf
-from .cstr import atoi
+from .constants import AP_MAX_INCLUDE_DEPTH
+from .cstr import ascii_lower, atoi
 from .http.settings import COMMANDS as REQUEST_LIMIT_COMMANDS
 from .module import FIRST, Hook, Module
+from .vhost import init_virtual_host
 
 # -- helpers shared by the section directives -------------------------------------------
 
@@ -303,7 +306,6 @@ def virtualhost_section(cmd, mconfig, arg: str) -> str | None:
     main_server = cmd.server
     if main_server.is_virtual:
         return "<VirtualHost> doesn't nest!"
-    from .vhost import init_virtual_host
 
     error, server = init_virtual_host(cmd.httpd, arg, main_server)
     if error:
@@ -352,14 +354,10 @@ def test_iffile(cmd, name: str) -> bool:
 
 
 def test_ifdirective(cmd, name: str) -> bool:
-    from .cstr import ascii_lower
-
     return ascii_lower(name) in cmd.httpd.commands
 
 
 def test_ifsection(cmd, name: str) -> bool:
-    from .cstr import ascii_lower
-
     return ascii_lower("<" + name) in cmd.httpd.commands
 
 
@@ -387,9 +385,6 @@ def unset_define(cmd, holder, name: str) -> str | None:
 
 
 def include_config(cmd, holder, name: str) -> str | None:
-    from .config.includes import process_fnmatch_configs
-    from .server import AP_MAX_INCLUDE_DEPTH
-
     httpd = cmd.httpd
     httpd.include_depth += 1
     if httpd.include_depth > AP_MAX_INCLUDE_DEPTH:

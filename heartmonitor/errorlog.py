@@ -6,6 +6,7 @@ import errno
 import io
 import shlex
 import subprocess
+import syslog
 
 from . import log
 
@@ -85,8 +86,6 @@ def _piped(httpd, fname: str) -> log.LogTarget:
 
 
 def _syslog(httpd, fname: str) -> log.LogTarget:
-    import syslog
-
     spec = fname[7:] if fname.startswith("syslog:") else ""
     facility_name, _sep, tag = spec.partition(":")
     tag = tag or httpd.argv0

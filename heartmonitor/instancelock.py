@@ -15,6 +15,8 @@ import os
 import stat
 import struct
 
+from .modules.cluster.storage import storage_for  # only with mod_heartmonitor
+
 FLOCK = "hhxxxxqqi4x"  # struct flock (l_type, l_whence, l_start, l_len, l_pid) on Linux
 OPEN_FLAGS = os.O_NONBLOCK | os.O_CLOEXEC | os.O_NOCTTY
 SIDECAR_SUFFIX = ".lock"
@@ -176,7 +178,6 @@ def storage_paths(httpd) -> list[str]:
         config = httpd.server_conf.module_config.get(module)
         if config is None or not getattr(config, "active", False):
             return []
-        from .modules.cluster.storage import storage_for  # only with mod_heartmonitor
 
         storage = storage_for(httpd, config)
         return [storage.location] if storage is not None else []

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from .directives import show_directives
 from .server import RUN_NORMAL, Httpd
+from .strict import explain_failure, strict_checks
 from .vhost import fini_vhost_config
 
 
@@ -47,25 +49,20 @@ def configure(httpd, options) -> int:
     confname = options.confname or httpd.layout.server_config_file
     if not read_and_check(httpd, confname):
         if httpd.strict:
-            from .strict import explain_failure
-
             explain_failure(httpd)
         return 1
     if httpd.run_mode != RUN_NORMAL:
         if options.show_directives:
-            from .directives import show_directives
-
             show_directives(httpd, httpd.stdout)
             return 0
         httpd.run_hook_all("test_config")
         if httpd.strict:
-            from .strict import strict_checks
-
             if not strict_checks(httpd):
                 return 1
         if httpd.run_mode == "config-test":
             httpd.startup("Syntax OK")
         return 0
+    # Lazy: serving pulls in the HTTP server and asyncio, which -t never needs.
     from .serve import serve
 
     return serve(httpd, options, (new_httpd, read_and_check))

@@ -9,6 +9,7 @@ from .apr.sockaddr import AddrParseError, getaddrinfo, parse_addr_port
 from .config.command import GLOBAL_ONLY, RSRC_CONF, TAKE1, TAKE_ARGV, Command
 from .config.walker import check_cmd_context
 from .cstr import atoi
+from .vhost import eai_status
 
 
 class Listener:
@@ -102,8 +103,6 @@ def set_listener(cmd, mconfig, argv: list[str]) -> str | None:
     try:
         addresses = resolve(host, port)
     except socket.gaierror as failure:
-        from .vhost import eai_status
-
         cmd.httpd.log_startup_error(
             "core", log.CRIT, f"AH00077: alloc_listener: failed to set up sockaddr for {host}",
             status=eai_status(failure),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
+import syslog
 import threading
 import time
 
@@ -151,8 +152,6 @@ class LogTarget:
             except (OSError, ValueError):
                 pass
         if self.syslog_facility is not None:
-            import syslog
-
             syslog.syslog(self.syslog_facility | min(level, DEBUG), line)
             return
         data = line + "\n"

@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import string
 import sys
+
+import psutil  # only -k needs it
 
 from . import log
 from .instancelock import holder, open_regular, pid_path, take
@@ -88,7 +91,6 @@ def is_ours(state: PidState) -> bool:
     pid = state.pid
     if state.lock_holder != pid or pid == os.getpid():
         return False
-    import psutil  # only -k needs it
 
     try:
         process = psutil.Process(pid)
@@ -126,8 +128,6 @@ def runs_heartmonitor(command: list[str], cwd: str) -> bool:
 
 def heartmonitor_scripts() -> set[str]:
     """heartmonitor's command next to this interpreter, and the one this process runs."""
-    import shutil
-
     candidates = [os.path.join(os.path.dirname(sys.executable), "heartmonitor"),
                   shutil.which("heartmonitor") or ""]
     if os.path.basename(sys.argv[0]) == "heartmonitor":

@@ -16,40 +16,23 @@ from __future__ import annotations
 import importlib
 import os
 
+from . import modules as emulated_modules
+from .catalogue import MODULES, PROVIDERS
 from .config.command import Command
+from .containers import handler_for
+from .core import CORE
 from .module import Module
 
 ENTRY_POINT_GROUP = "heartmonitor.modules"
 _cache: dict[str, Module | None] = {}
 
 
-def _modules_package():
-    """heartmonitor.modules: installed with the package, or modules/ of a source tree."""
-    try:
-        from . import modules as package
-    except ImportError:
-        import importlib.util
-        import sys
-
-        here = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-                            "modules")
-        spec = importlib.util.spec_from_file_location(
-            f"{__package__}.modules", os.path.join(here, "__init__.py"),
-            submodule_search_locations=[here],
-        )
-        package = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = package
-        spec.loader.exec_module(package)
-    return package
-
-
-def _modules_dir() -> str:
-    return os.path.dirname(_modules_package().__file__)
+def modules_dir() -> str:
+    """The directory of heartmonitor.modules (modules/ of the source tree, linked in)."""
+    return os.path.dirname(emulated_modules.__file__ or "")
 
 
 def catalogue_entry(stem: str):
-    from .catalogue import MODULES
-
     return MODULES.get(stem)
 
 
@@ -71,16 +54,12 @@ class InertProvider:
 
 
 def add_stock_providers(module: Module, stem: str) -> None:
-    from .catalogue import PROVIDERS
-
     for key in PROVIDERS.get(stem, ()):
         module.providers.setdefault(key, InertProvider(*key))
 
 
 def inert_command(entry: tuple) -> Command:
     """A stock directive that is checked for context and arity and otherwise ignored."""
-    from .containers import handler_for
-
     name, how, override, forbidden, help_text = entry
     return Command(name, how, override, help_text, handler_for(name, override),
                    forbidden=forbidden)
@@ -119,6 +98,8 @@ def inert_module(stem: str) -> Module | None:
 
 
 def _entry_point(stem: str) -> Module | None:
+    # Lazy: importlib.metadata costs -t more than the rest of the start-up; only a stem
+    # that is neither emulated nor stock needs it.
     from importlib.metadata import entry_points
 
     for point in entry_points(group=ENTRY_POINT_GROUP):
@@ -134,11 +115,9 @@ def find(stem: str) -> Module | None:
         return _cache[stem]
     module = None
     if stem == "core":
-        from .core import CORE
-
         module = complete_from_catalogue(CORE, stem)
     elif stem.replace("_", "").isalnum() and os.path.isfile(
-        os.path.join(_modules_dir(), stem + ".py")
+        os.path.join(modules_dir(), stem + ".py")
     ):
         module = importlib.import_module(f"{__package__}.modules.{stem}").MODULE
         complete_from_catalogue(module, stem)

@@ -15,9 +15,14 @@ ends of every event are compared. One save gives several events: they are deboun
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import logging
 import os
 import threading
 from types import TracebackType
+
+from watchdog.events import FileSystemEventHandler
+from watchdog.observers import Observer
 
 from . import log
 
@@ -146,7 +151,6 @@ class ConfigRead:
         thread = self.thread
         if thread is None or not thread.is_alive() or thread.ident is None:
             return
-        import ctypes  # only when a read overran its limit
 
         ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident),
                                                    ctypes.py_object(ReadAbandoned))
@@ -174,11 +178,6 @@ class ConfigWatcher:
 
     def watch(self, files: list[str]) -> None:
         """(Re)start watching the directories of these files."""
-        import logging
-
-        from watchdog.events import FileSystemEventHandler
-        from watchdog.observers import Observer
-
         # The library logs a race of its own when an observer stops; without a handler
         # Python would print it on stderr.
         logging.getLogger("watchdog").addHandler(logging.NullHandler())

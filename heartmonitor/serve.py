@@ -20,8 +20,10 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
+import queue
 import signal
 import sys
+import threading
 import time
 
 from . import SERVER_BANNER, SERVER_BUILT, log
@@ -30,7 +32,7 @@ from .http.scoreboard import Scoreboard
 from .http.server import BindError, HttpServer, open_listeners, run
 from .instancelock import StorageLock, pid_path, running_instances, storage_paths
 from .pidfile import PidFile
-from .reload import ConfigRead, describe_exception, failure_position, read_time_limit
+from .reload import ConfigRead, ConfigWatcher, describe_exception, failure_position, read_time_limit
 from .signalling import signal_server
 
 FOREGROUND_DEFINES = ("DEBUG", "FOREGROUND", "NO_DETACH", "ONE_PROCESS")
@@ -52,9 +54,6 @@ class Console:
     QUEUE_LIMIT = 1000
 
     def __init__(self, stream) -> None:
-        import queue
-        import threading
-
         self.stream = stream
         self.queue: queue.Queue = queue.Queue(self.QUEUE_LIMIT)
         self.window = 0.0
@@ -75,8 +74,6 @@ class Console:
         self._put(text)
 
     def _put(self, text: str) -> None:
-        import queue
-
         try:
             self.queue.put_nowait(f"heartmonitor: {text}\n")
         except queue.Full:
@@ -345,7 +342,6 @@ class Runner:
         for sig, action in SIGNAL_ACTIONS.items():
             loop.add_signal_handler(sig, self.request, action)
         if self.options.watch_config:  # watching before the "resuming" line
-            from .reload import ConfigWatcher
 
             self.watcher = ConfigWatcher(self, loop)
             self.watcher.watch(self.httpd.files_read)

@@ -8,6 +8,7 @@ open logs, run post_config and serve.
 
 from __future__ import annotations
 
+import os
 import sys
 
 from . import log, registry
@@ -17,37 +18,16 @@ from .config.command import CmdParms
 from .config.includes import process_resource_config
 from .config.reader import ArgvConfig
 from .config.walker import walk_config
+from .config.words import resolve_env
 from .cstr import ascii_lower
+from .diagnostics import entry
 from .layout import Layout
 from .module import Module, sort_hooks
+from .server_rec import ServerRec
 
 RUN_NORMAL = "normal"
 RUN_CONFIG_TEST = "config-test"
 RUN_CONFIG_DUMP = "config-dump"
-
-AP_MAX_INCLUDE_DEPTH = 128
-
-
-class ServerRec:
-    """A server (the main one or a <VirtualHost>) and its per-module configuration."""
-
-    def __init__(self, is_virtual: bool = False) -> None:
-        self.is_virtual = is_virtual
-        self.module_config: dict[Module, object] = {}
-        self.lookup_defaults: dict[Module, object] = {}
-        self.server_hostname: str | None = None
-        self.server_scheme: str | None = None
-        self.server_admin: str | None = None
-        self.port = 0
-        self.addrs: list = []
-        self.names: list[str] | None = [] if is_virtual else None
-        self.wild_names: list[str] | None = [] if is_virtual else None
-        self.defn_name: str | None = None
-        self.defn_line_number = 0
-        self.error_fname: str | None = None
-        self.log_level: int | None = None
-        self.module_log_levels: dict[str, int] = {}
-        self.per_dir_sections: list = []
 
 
 class Httpd:
@@ -196,8 +176,6 @@ class Httpd:
         return entry[1] if entry is not None else None
 
     def _lookup_variable(self, name: str) -> str | None:
-        import os
-
         value = self.defined_value(name)
         if value is None:
             value = os.environ.get(name)
@@ -210,7 +188,6 @@ class Httpd:
     def resolve_env(self, line: str) -> str:
         if "$" not in line:
             return line
-        from .config.words import resolve_env
 
         return resolve_env(line, self._lookup_variable, self._warn_undefined)
 
@@ -240,8 +217,6 @@ class Httpd:
         return config_file.name, config_file.line_number
 
     def note(self, severity: str, message: str, file_name=None, line=None) -> None:
-        from .diagnostics import entry
-
         self.diagnostics.append(entry(severity, message, file_name, line))
 
     def log_error(self, module: str, level: int, message: str, status=None, source=None,

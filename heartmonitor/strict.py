@@ -13,7 +13,9 @@ from __future__ import annotations
 import difflib
 
 from . import log
+from .catalogue import MODULES
 from .cstr import ascii_lower
+from .instancelock import running_instances  # only with --strict
 
 
 class Finding:
@@ -38,7 +40,6 @@ def strict_checks(httpd) -> bool:
         hook = module.hooks.get("strict_check")
         if hook is not None:
             findings.extend(hook.function(httpd) or ())
-    from .instancelock import running_instances  # only with --strict
 
     findings.extend(Finding("core", log.EMERG, text) for text in running_instances(httpd))
     for finding in findings:
@@ -58,8 +59,6 @@ def strict_checks(httpd) -> bool:
 
 def _all_stock_directives() -> dict[str, tuple[str, str]]:
     """Lowercase directive name -> (spelling, module file) for every stock module."""
-    from .catalogue import MODULES
-
     known: dict[str, tuple[str, str]] = {}
     for stem, (_identifier, _source, _has_dir, entries) in MODULES.items():
         for entry in entries:
@@ -73,7 +72,6 @@ def suggestion(httpd, name: str) -> str | None:
     stock = _all_stock_directives()
     if lower in stock:
         spelling, stem = stock[lower]
-        from .catalogue import MODULES
 
         identifier = MODULES[stem][0]
         return (

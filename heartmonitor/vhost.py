@@ -5,8 +5,10 @@ from __future__ import annotations
 import socket
 
 from . import log
+from .apr.fnmatch import fnmatch
 from .apr.sockaddr import AddrParseError, getaddrinfo, parse_addr_port
 from .config.words import getword_conf
+from .server_rec import ServerRec
 
 
 def eai_status(error: socket.gaierror) -> tuple[str, str]:
@@ -83,8 +85,6 @@ def get_addresses(httpd, word: str, default_port: int, addrs: list) -> str | Non
 
 def init_virtual_host(httpd, hostname: str, main_server):
     """ap_init_virtual_host: a new virtual server with the addresses of the section."""
-    from .server import ServerRec
-
     server = ServerRec(is_virtual=True)
     server.port = main_server.port
     pos = 0
@@ -312,8 +312,6 @@ def select_server(httpd, local_ip: str, local_port: int, host: str | None):
     port), then the virtual host of that chain whose ServerName or ServerAlias is the
     Host; the chain's first virtual host otherwise; the main server when none matches.
     """
-    from .apr.fnmatch import fnmatch
-
     tables = httpd.vhost_tables
     if tables is None or not httpd.vhosts:
         return httpd.server_conf

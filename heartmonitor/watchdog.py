@@ -103,6 +103,8 @@ def child_init(httpd, module) -> None:
 
 
 async def _call(callback: Callback, state: int, pool=None):
+    # Lazy (here and below): -t loads this module for its declarations; asyncio and inspect
+    # are needed only once the watchdogs run.
     import inspect
 
     result = callback.function(state, callback.data, pool)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from heartmonitor.config.command import FLAG, OR_AUTHCFG, RAW_ARGS, TAKE1, Command
 from heartmonitor.config.walker import walk_config
 from heartmonitor.config.words import getword_conf, words_until_empty
+from heartmonitor.core import M_INVALID, method_number, section_argument, unclosed_directive
 from heartmonitor.cstr import ascii_lower
 from heartmonitor.module import Module
 
@@ -109,8 +110,6 @@ _SECTION_KINDS = {
 
 
 def add_authz_section(cmd, config: AuthzDirConfig, args: str) -> str | None:
-    from heartmonitor.core import section_argument, unclosed_directive
-
     args = section_argument(cmd, args)
     if args is None:
         return unclosed_directive(cmd)
@@ -239,8 +238,6 @@ def _all_parse(cmd, line: str):
 
 
 def _method_parse(cmd, line: str):
-    from heartmonitor.core import M_INVALID, method_number
-
     allowed = 0
     for word in words_until_empty(line):
         number = method_number(cmd.httpd, word, register=False)

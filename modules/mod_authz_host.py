@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import socket
 
-from heartmonitor.modules.mod_authz_core import DENIED, GRANTED, Provider
-
 from heartmonitor.apr.ipsubnet import MESSAGES, SubnetError, create
 from heartmonitor.apr.sockaddr import getaddrinfo
 from heartmonitor.config.words import words_until_empty
 from heartmonitor.module import Module
+from heartmonitor.modules.mod_authz_core import DENIED, GRANTED, Provider
 
 _LOCALHOST = (create("127.0.0.0", "8"), create("::1", None))
 

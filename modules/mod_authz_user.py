@@ -6,9 +6,8 @@ heartmonitor authenticates nobody, so both providers deny.
 
 from __future__ import annotations
 
-from heartmonitor.modules.mod_authz_core import AUTHZ_PROVIDER_GROUP, DENIED, Provider
-
 from heartmonitor.module import Module
+from heartmonitor.modules.mod_authz_core import AUTHZ_PROVIDER_GROUP, DENIED, Provider
 
 
 def _deny(request, parsed) -> int:

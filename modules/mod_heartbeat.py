@@ -10,6 +10,7 @@ from heartmonitor.apr.sockaddr import AddrParseError, parse_addr_port, resolve_i
 from heartmonitor.config.command import GLOBAL_ONLY, RSRC_CONF, TAKE1, Command
 from heartmonitor.config.walker import check_cmd_context
 from heartmonitor.module import MIDDLE, Hook, Module
+from heartmonitor.modules.cluster import sender
 
 AP_WATCHDOG_SINGLETON = "_singleton_"
 
@@ -56,15 +57,12 @@ def watchdog_need(httpd, server, name: str, parent: int, singleton: int):
 
 def watchdog_exit(httpd, server, name: str):
     if name == AP_WATCHDOG_SINGLETON:
-        from heartmonitor.modules.cluster import sender
-
         sender.close(server.module_config[MODULE])
 
 
 def watchdog_step(httpd, server, name: str):
     if name != AP_WATCHDOG_SINGLETON:
         return
-    from heartmonitor.modules.cluster import sender
 
     sender.send_heartbeat(httpd, server.module_config[MODULE])
 

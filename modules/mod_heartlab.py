@@ -16,6 +16,7 @@ from heartmonitor.apr.sockaddr import resolve_ipv4
 from heartmonitor.config.command import GLOBAL_ONLY, RSRC_CONF, TAKE1, TAKE_ARGV, Command
 from heartmonitor.config.walker import check_cmd_context
 from heartmonitor.module import REALLY_FIRST, Hook, Module
+from heartmonitor.modules.cluster.sender import parse_simulation
 
 
 class LabConfig:
@@ -67,7 +68,6 @@ def add_simulation(cmd, mconfig, words: list[str]) -> str | None:
     error = check_cmd_context(cmd, GLOBAL_ONLY)
     if error:
         return error
-    from heartmonitor.modules.cluster.sender import parse_simulation
 
     simulation = parse_simulation(words)
     if isinstance(simulation, str):

@@ -8,16 +8,19 @@ heartbeat storages this module registers, filestore ("file") and slotstore ("slo
 
 from __future__ import annotations
 
-from heartmonitor.modules.cluster.filestore import FileStorage
-from heartmonitor.modules.cluster.settings import MonitorSettings
-from heartmonitor.modules.cluster.slotstore import SlotmemStorage
-from heartmonitor.modules.cluster.storage import STORAGE_GROUP, STORAGE_VERSION
-
 from heartmonitor.apr.sockaddr import AddrParseError, parse_addr_port, resolve_ipv4
 from heartmonitor.config.command import GLOBAL_ONLY, RSRC_CONF, TAKE1, Command
 from heartmonitor.config.walker import check_cmd_context
 from heartmonitor.cstr import atoi
 from heartmonitor.module import FIRST, MIDDLE, Hook, Module
+from heartmonitor.modules.cluster import post, status_view
+from heartmonitor.modules.cluster.checks import startup_findings
+from heartmonitor.modules.cluster.console import console as show
+from heartmonitor.modules.cluster.filestore import FileStorage
+from heartmonitor.modules.cluster.reader import dump_storage
+from heartmonitor.modules.cluster.settings import MonitorSettings
+from heartmonitor.modules.cluster.slotstore import SlotmemStorage
+from heartmonitor.modules.cluster.storage import STORAGE_GROUP, STORAGE_VERSION
 
 DEFAULT_HEARTBEAT_STORAGE = "hb.dat"
 DEFAULT_MAXWORKERS = 10
@@ -96,6 +99,8 @@ def set_maxworkers(cmd, mconfig, data: str) -> str | None:
     return None
 
 
+# The hooks below import cluster.monitor (the listener, the storage cycle) when they run:
+# they run only when serving, so -t never loads it.
 def post_config(httpd) -> bool:
     from heartmonitor.modules.cluster import monitor
 
@@ -106,7 +111,6 @@ def handler(httpd, request):
     """hm_handler; the coroutine reading the body runs only for SetHandler heartbeat."""
     if request.handler != "heartbeat":
         return -1
-    from heartmonitor.modules.cluster import post
 
     return post.handler(httpd, MODULE, request)
 
@@ -118,26 +122,18 @@ def shutdown(httpd, final: bool) -> None:
 
 
 def console(httpd, say) -> None:
-    from heartmonitor.modules.cluster.console import console as show
-
     show(httpd, say)
 
 
 def status_hook(httpd, request, flags: int):
-    from heartmonitor.modules.cluster import status_view
-
     return status_view.status_hook(httpd, request, flags)
 
 
 def status_json(httpd, request, now: float):
-    from heartmonitor.modules.cluster import status_view
-
     return status_view.status_json(httpd, request, now)
 
 
 def status_metrics(httpd, request, now: float):
-    from heartmonitor.modules.cluster import status_view
-
     return status_view.status_metrics(httpd, request, now)
 
 
@@ -145,14 +141,11 @@ def test_config(httpd) -> None:
     """-S (DUMP_RUN_CFG): what the storage holds now, read as the balancer reads it."""
     if not httpd.exists_config_define("DUMP_RUN_CFG"):
         return
-    from heartmonitor.modules.cluster.reader import dump_storage
 
     dump_storage(httpd, httpd.server_conf.module_config[MODULE], httpd.stdout)
 
 
 def strict_check(httpd) -> list:
-    from heartmonitor.modules.cluster.checks import startup_findings
-
     return startup_findings(httpd, MODULE)
 
 

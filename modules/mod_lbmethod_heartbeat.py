@@ -10,6 +10,7 @@ from __future__ import annotations
 from heartmonitor.config.command import GLOBAL_ONLY, RSRC_CONF, TAKE1, Command
 from heartmonitor.config.walker import check_cmd_context
 from heartmonitor.module import LAST, Hook, Module
+from heartmonitor.modules.cluster import reader
 
 DEFAULT_HEARTBEAT_STORAGE = "hb.dat"
 
@@ -31,8 +32,6 @@ def set_storage(cmd, mconfig, path: str) -> str | None:
 
 
 def post_config(httpd) -> bool:
-    from heartmonitor.modules.cluster import reader
-
     return reader.post_config(httpd, MODULE)
 
 

@@ -8,6 +8,7 @@ httpd's mod_lbmethod_heartbeat can attach to mod_heartmonitor's table.
 from __future__ import annotations
 
 from heartmonitor.module import Module
+from heartmonitor.modules.cluster.slotmem import Slotmem, slotmem_filename
 
 
 class ShmProvider:
@@ -21,8 +22,6 @@ class ShmProvider:
 
     def create(self, httpd, name: str, item_size: int, count: int, kind: int):
         """slotmem_create: reuse this process's segment of that name, else make it."""
-        from heartmonitor.modules.cluster.slotmem import Slotmem, slotmem_filename
-
         filename = slotmem_filename(httpd, name)
         existing = self.instances.get(filename)
         if existing is not None and existing.item_size == item_size and existing.num == count:
@@ -35,8 +34,6 @@ class ShmProvider:
 
     def attach(self, httpd, name: str):
         """slotmem_attach: this process's segment, or another process's by its name."""
-        from heartmonitor.modules.cluster.slotmem import Slotmem, slotmem_filename
-
         filename = slotmem_filename(httpd, name)
         if filename in self.instances:
             return self.instances[filename]

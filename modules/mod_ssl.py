@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 
+from heartmonitor.apr.uri import UriError, uri_parse
 from heartmonitor.checkmodule import checks_module
 from heartmonitor.cnum import atoi
 from heartmonitor.config.command import GLOBAL_ONLY
@@ -270,8 +271,6 @@ def _non_negative(message: str):
 
 def ocsp_proxy_url(cmd, mconfig, arg: str) -> str | None:
     """SSLOCSPProxyURL: apr_uri_parse must split it."""
-    from heartmonitor.apr.uri import UriError, uri_parse
-
     try:
         uri_parse(arg)
     except UriError:

@@ -12,8 +12,12 @@ import asyncio
 import inspect
 import json
 import os
+import struct
 import time
 
+from heartmonitor import HTTPD_VERSION, SERVER_BANNER, SERVER_BUILT
+from heartmonitor.apr.snprintf import format_g
+from heartmonitor.cstr import atoi
 from heartmonitor.module import LAST, MIDDLE, Hook, Module
 
 STATUS_MAGIC_TYPE = "application/x-httpd-status"
@@ -64,8 +68,6 @@ MODE_NAMES = {2: "_", 1: "<b>S</b>", 3: "<b>R</b>", 4: "<b>W</b>", 5: "<b>K</b>"
 
 def c_g(value: float, precision: int = 6) -> str:
     """apr_snprintf's %g (".125", not "0.125")."""
-    from heartmonitor.apr.snprintf import format_g
-
     return format_g(value, precision)
 
 
@@ -110,6 +112,7 @@ class Figures:
     """What one status request reports, gathered once."""
 
     def __init__(self, httpd, request) -> None:
+        # Lazy: psutil is needed by status requests only, never by -t.
         import psutil
 
         self.now = time.time()
@@ -225,8 +228,6 @@ async def _serve_status(httpd, request) -> int:
         if refresh >= 0:
             value = 0
             if args[refresh + 7 : refresh + 8] == "=":
-                from heartmonitor.cstr import atoi
-
                 value = atoi(args[refresh + 8 :])
             request.headers_out.append(("Refresh", str(value if value >= 1 else 10)))
         await write_pieces(request, await render_html(httpd, request, figures, "notable" in args))
@@ -248,8 +249,6 @@ async def _run_status_hooks(httpd, request, flags: int) -> list[str]:
 
 
 async def render_auto(httpd, request, f: Figures) -> list[str]:
-    from heartmonitor import SERVER_BANNER, SERVER_BUILT
-
     tick = 100
     gu, gs, gcu, gcs = f.cpu
     lines = [
@@ -291,14 +290,10 @@ async def render_auto(httpd, request, f: Figures) -> list[str]:
 
 def _f32(value: float) -> float:
     """The C code divides floats: round through single precision like it."""
-    import struct
-
     return struct.unpack("f", struct.pack("f", value))[0]
 
 
 async def render_html(httpd, request, f: Figures, notable: bool) -> list[str]:
-    from heartmonitor import SERVER_BANNER, SERVER_BUILT
-
     gu, gs, gcu, gcs = f.cpu
     out = [
         DOCTYPE_HTML_3_2, "<html><head>\n<title>Apache Status</title>\n</head><body>\n",
@@ -435,8 +430,6 @@ def _state_word(status: int) -> str:
 
 
 async def render_json(httpd, request, f: Figures) -> dict:
-    from heartmonitor import SERVER_BANNER, SERVER_BUILT
-
     report = {
         "ServerName": f.server_name, "ServerVersion": SERVER_BANNER, "ServerMPM": "event",
         "ServerBuilt": SERVER_BUILT, "CurrentTime": ht_time(f.now),
@@ -463,8 +456,6 @@ async def render_json(httpd, request, f: Figures) -> dict:
 
 
 async def render_metrics(httpd, request, f: Figures) -> list[str]:
-    from heartmonitor import HTTPD_VERSION
-
     major, minor, patch = (int(x) for x in HTTPD_VERSION.split("."))
     flags = f.scoreboard.flags()
     states = {"idle": "_", "startup": "S", "read": "R", "reply": "W", "keepalive": "K",

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import grp
+import os
+import pwd
+
 from heartmonitor.cnum import atol
 from heartmonitor.config.command import GLOBAL_ONLY, RSRC_CONF, TAKE1, Command
 from heartmonitor.config.walker import check_cmd_context
@@ -21,7 +25,6 @@ def _uid(name: str) -> int:
     """ap_uname2id: '#n' is a number; an unknown name is an error at start-up."""
     if name.startswith("#"):
         return atol(name[1:]) & 0xFFFFFFFF
-    import pwd
 
     try:
         return pwd.getpwnam(name).pw_uid
@@ -32,7 +35,6 @@ def _uid(name: str) -> int:
 def _gid(name: str) -> int:
     if name.startswith("#"):
         return atol(name[1:]) & 0xFFFFFFFF
-    import grp
 
     try:
         return grp.getgrnam(name).gr_gid
@@ -60,7 +62,6 @@ def dump_config(httpd) -> None:
     """unixd_dump_config: User and Group lines of -S."""
     if not httpd.exists_config_define("DUMP_RUN_CFG"):
         return
-    import os
 
     config = httpd.server_conf.module_config[MODULE]
     no_root = "" if os.geteuid() == 0 else " not_used"

@@ -7,6 +7,7 @@ step hooks every WatchdogInterval; `_heartmonitor_` runs mod_heartmonitor's call
 
 from __future__ import annotations
 
+from heartmonitor import watchdog
 from heartmonitor.config.command import GLOBAL_ONLY, RSRC_CONF, TAKE1, Command
 from heartmonitor.config.values import UnparseableTimeout, timeout_parameter_parse
 from heartmonitor.config.walker import check_cmd_context
@@ -38,8 +39,6 @@ def set_interval(cmd, mconfig, arg: str) -> str | None:
 
 
 def _runtime():
-    from heartmonitor import watchdog
-
     return watchdog
 
 

@@ -19,7 +19,7 @@ STATIC = ["core", "mod_so", "mod_watchdog", "http_core", "mod_log_config", "mod_
           "mod_version", "mod_unixd"]
 # heartlab_module is heartmonitor's own: httpd has no such module.
 EMULATED = sorted(
-    name[:-3] for name in os.listdir(os.path.dirname(registry._modules_dir() + "/x"))
+    name[:-3] for name in os.listdir(os.path.dirname(registry.modules_dir() + "/x"))
     if name.startswith("mod_") and name.endswith(".py") and name != "mod_heartlab.py"
 )
 

@@ -139,7 +139,6 @@ def test_slotmem_storage_is_read_when_attached(tmp_path):
     from heartmonitor.modules.cluster.slotmem import SLOT_SIZE, TYPE_PREGRAB, Slotmem
     from heartmonitor.modules.cluster.storage import SlotmemStorage
     from heartmonitor.modules.cluster.table import ServerTable
-
     from tests.test_storage import FakeHttpd
 
     directory = str(tmp_path)

@@ -11,9 +11,9 @@ import struct
 import time
 
 import pytest
+
 from heartmonitor.modules.cluster.sender import IP_PKTINFO
 from heartmonitor.modules.cluster.slotmem import SLOT_SIZE
-
 from tests.helpers import heartmonitor, write
 from tests.live import (
     PrivateNetwork,

@@ -1,10 +1,13 @@
-"""The wheel and the editable install both carry heartmonitor.modules and conf/."""
+"""A plain checkout, the editable install and the wheel (built in the tree, as `pip install .`
+does, or from the sdist outside it) all carry heartmonitor.modules and conf/."""
 
 from __future__ import annotations
 
 import os
+import site
 import subprocess
 import sys
+import tarfile
 import venv
 import zipfile
 
@@ -16,20 +19,45 @@ EMULATED = sorted(n for n in os.listdir(os.path.join(ROOT, "modules"))
                   if n.startswith("mod_") and n.endswith(".py"))
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory):
+def build(*args: str) -> None:
+    subprocess.run([sys.executable, "-m", "pip", *args, "--no-deps", "--no-build-isolation",
+                    "-q"], check=True, capture_output=True)
+
+
+@pytest.fixture(scope="module", params=["in-tree", "from-sdist"])
+def wheel(request, tmp_path_factory):
     out = tmp_path_factory.mktemp("dist")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(out), ROOT],
-        check=True, capture_output=True,
-    )
+    source = ROOT
+    if request.param == "from-sdist":
+        # The sdist unpacked elsewhere: what `python -m build` and a packager build from.
+        subprocess.run([sys.executable, "-c", "import sys; from setuptools import build_meta;"
+                        " build_meta.build_sdist(sys.argv[1])", str(out)],
+                       check=True, capture_output=True, cwd=ROOT)
+        (sdist,) = out.glob("heartmonitor-*.tar.gz")
+        with tarfile.open(sdist) as archive:
+            archive.extractall(out / "src", filter="data")
+        (source,) = (out / "src").iterdir()
+    build("wheel", "-w", str(out), str(source))
     (path,) = out.glob("heartmonitor-*.whl")
     return path
 
 
+def source_files() -> set[str]:
+    """Every .py of the tree, named as the wheel names it (modules/ -> heartmonitor/modules/)."""
+    found = set()
+    for top, prefix in (("heartmonitor", "heartmonitor"), ("modules", "heartmonitor/modules")):
+        base = os.path.join(ROOT, top)
+        for directory, _dirs, files in os.walk(base):  # does not follow heartmonitor/modules
+            for name in files:
+                if name.endswith(".py"):
+                    relative = os.path.relpath(os.path.join(directory, name), base)
+                    found.add(f"{prefix}/{relative}")
+    return found
+
+
 def test_wheel_contains_modules_and_configuration(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
+    assert source_files() - names == set()
     for module in EMULATED:
         assert f"heartmonitor/modules/{module}" in names
     assert "heartmonitor/modules/cluster/codec.py" in names
@@ -69,3 +97,29 @@ def test_editable_checkout_resolves_every_module():
     for module in EMULATED:
         found = registry.find(module[:-3])
         assert found is not None and not found.inert, module
+
+
+PLAIN_CHECKOUT = """
+import importlib, os, pkgutil, sys
+sys.path[:0] = sys.argv[1:]
+import heartmonitor, heartmonitor.modules
+names = [m.name for m in pkgutil.walk_packages(heartmonitor.__path__, "heartmonitor.")
+         if not m.name.endswith("__main__")]
+for name in names:
+    importlib.import_module(name)
+print(len(names), sorted({os.path.dirname(sys.modules[n].__file__) for n in names}))
+"""
+
+
+def test_plain_checkout_imports_every_module_under_its_installed_name():
+    # -S: no site initialisation, so no editable-install finder; the checkout is on sys.path,
+    # then the dependencies' directories (which hold no heartmonitor).
+    result = subprocess.run([sys.executable, "-S", "-c", PLAIN_CHECKOUT, ROOT,
+                             *site.getsitepackages()],
+                            capture_output=True, text=True, cwd="/")
+    assert result.returncode == 0, result.stderr
+    count, directories = result.stdout.split(" ", 1)
+    assert int(count) > 60
+    # Every directory of the tree, reached through the name the wheel installs.
+    assert eval(directories) == sorted({os.path.dirname(os.path.join(ROOT, name))
+                                        for name in source_files()})

@@ -9,6 +9,9 @@ import struct
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from heartmonitor.modules.cluster import codec, hbfile
 from heartmonitor.modules.cluster.filestore import FileStorage
 from heartmonitor.modules.cluster.settings import MonitorSettings
@@ -23,8 +26,6 @@ from heartmonitor.modules.cluster.slotmem import (
 )
 from heartmonitor.modules.cluster.slotstore import SlotIndex, SlotmemStorage
 from heartmonitor.modules.cluster.table import Server, ServerTable
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 
 @pytest.mark.parametrize("payload, expected", [

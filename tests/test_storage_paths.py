@@ -6,8 +6,8 @@ import os
 import re
 
 import pytest
-from heartmonitor.modules.cluster import hbfile
 
+from heartmonitor.modules.cluster import hbfile
 from tests.helpers import heartmonitor, write
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+
 from ..cstr import atoi
 
 
@@ -13,8 +15,6 @@ def getaddrinfo(host: str | None, port: int | None, family: int = 0, type: int =
     that glibc merely fails to resolve ('.', 'a..b', a 64-character label, raw bytes);
     here every failure is a socket.gaierror, as it is for httpd.
     """
-    import socket
-
     name = None if host is None else host.encode("utf-8", "surrogateescape")
     try:
         return socket.getaddrinfo(name, port, family, type, proto, flags)
@@ -27,8 +27,6 @@ class AddrParseError(ValueError):
 
 
 def _is_ipv6_literal(text: str) -> bool:
-    import socket
-
     try:
         socket.inet_pton(socket.AF_INET6, text)
     except (OSError, ValueError):
@@ -97,7 +95,6 @@ def resolve_ipv4(host: str, port: int) -> str:
     """
     if _dotted_quad(host):
         return host
-    import socket
 
     infos = getaddrinfo(host, port, socket.AF_INET, socket.SOCK_STREAM)
     return infos[0][4][0]

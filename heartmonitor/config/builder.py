@@ -13,6 +13,7 @@ from ..cstr import ascii_lower
 from .command import EXEC_ON_READ
 from .reader import VARBUF_MAX_LEN, LineBuffer, LineTooLong
 from .tree import Directive
+from .walker import invoke_cmd
 from .words import first_word, getword_conf
 
 
@@ -117,7 +118,6 @@ def execute_now(httpd, cmd_line: str, args: str, parms, sub_tree: SubTree) -> st
             f"Invalid command '{cmd_line}', perhaps misspelled or defined by a module "
             "not included in the server configuration"
         )
-    from .walker import invoke_cmd
 
     for command in commands:
         error = invoke_cmd(httpd, command, parms, sub_tree, args)

@@ -6,6 +6,36 @@ command_rec tables and the generated catalogue of stock modules can use them dir
 
 from __future__ import annotations
 
+# Where a directive may appear and where its handler refuses to run (declared with httpd's
+# other shared numbers); command tables import them from here.
+from ..constants import (
+    ACCESS_CONF,
+    EXEC_ON_READ,
+    GLOBAL_ONLY,
+    NONFATAL_OVERRIDE,
+    NONFATAL_UNKNOWN,
+    NOT_IN_DIR_CONTEXT,
+    NOT_IN_DIR_LOC_FILE,
+    NOT_IN_DIRECTORY,
+    NOT_IN_FILES,
+    NOT_IN_HTACCESS,
+    NOT_IN_LIMIT,
+    NOT_IN_LOCATION,
+    NOT_IN_PROXY,
+    NOT_IN_VIRTUALHOST,
+    OR_ALL,
+    OR_AUTHCFG,
+    OR_FILEINFO,
+    OR_INDEXES,
+    OR_LIMIT,
+    OR_NONE,
+    OR_OPTIONS,
+    OR_UNSET,
+    PROXY_CONF,
+    RSRC_CONF,
+    TOP_LEVEL_OVERRIDE,
+)
+
 # cmd_how: how the arguments are split before the handler sees them.
 RAW_ARGS = 0
 TAKE1 = 1
@@ -27,37 +57,6 @@ HOW_NAMES = {
     TAKE3: "TAKE3", TAKE23: "TAKE23", TAKE123: "TAKE123", TAKE13: "TAKE13",
     TAKE_ARGV: "TAKE_ARGV",
 }
-
-# req_override: where a directive may appear.
-OR_NONE = 0
-OR_LIMIT = 1
-OR_OPTIONS = 2
-OR_FILEINFO = 4
-OR_AUTHCFG = 8
-OR_INDEXES = 16
-OR_UNSET = 32
-ACCESS_CONF = 64
-RSRC_CONF = 128
-EXEC_ON_READ = 256
-NONFATAL_OVERRIDE = 512
-NONFATAL_UNKNOWN = 1024
-PROXY_CONF = 2048
-OR_ALL = OR_LIMIT | OR_OPTIONS | OR_FILEINFO | OR_AUTHCFG | OR_INDEXES
-
-# ap_check_cmd_context(): where a handler refuses to run.
-NOT_IN_VIRTUALHOST = 0x01
-NOT_IN_LIMIT = 0x02
-NOT_IN_DIRECTORY = 0x04
-NOT_IN_LOCATION = 0x08
-NOT_IN_FILES = 0x10
-NOT_IN_HTACCESS = 0x20
-NOT_IN_PROXY = 0x40
-NOT_IN_DIR_LOC_FILE = NOT_IN_DIRECTORY | NOT_IN_LOCATION | NOT_IN_FILES
-NOT_IN_DIR_CONTEXT = NOT_IN_LIMIT | NOT_IN_DIR_LOC_FILE | NOT_IN_PROXY
-GLOBAL_ONLY = NOT_IN_VIRTUALHOST | NOT_IN_DIR_CONTEXT
-
-# The override in effect at the top level of a configuration file.
-TOP_LEVEL_OVERRIDE = (RSRC_CONF | OR_ALL) & ~(OR_AUTHCFG | OR_LIMIT)
 
 # A handler returns this to let the next module with the same directive have it.
 DECLINE_CMD = "\a\b"

@@ -17,6 +17,7 @@ Files are decoded as UTF-8 with surrogate escapes, so every byte survives to the
 from __future__ import annotations
 
 import os
+import stat
 
 from ..cstr import SPACE
 
@@ -361,6 +362,4 @@ class NotRegularFile(OSError):
 
 
 def _is_regular(fd: int) -> bool:
-    import stat
-
     return stat.S_ISREG(os.fstat(fd).st_mode)

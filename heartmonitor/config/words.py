@@ -12,6 +12,8 @@ Both are byte-exact ports of server/util.c and server/core.c in httpd 2.4:
 
 from __future__ import annotations
 
+import re  # compiled on first use: small configurations never need re
+
 from ..cstr import SPACE
 
 _QUOTES = "\"'"
@@ -41,8 +43,6 @@ def getword_conf(line: str, pos: int = 0) -> tuple[str, int]:
     """Return (word, position after the word and the white space that follows it)."""
     global _word
     if _word is None:
-        import re  # compiled on first use: small configurations never need re
-
         space = r"[ \t\n\v\f\r]*"
         _word = re.compile(
             space + r"""(?:"((?:\\["\\]|[^"])*)"?|'((?:\\['\\]|[^'])*)'?|([^ \t\n\v\f\r]*))"""

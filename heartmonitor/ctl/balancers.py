@@ -15,6 +15,8 @@ from urllib.parse import urlsplit
 from heartmonitor.config.tree import walk_tree
 from heartmonitor.config.words import getword_conf, split_words
 from heartmonitor.cstr import ascii_lower
+from heartmonitor.modules.cluster.reader import read_file, read_slotmem
+from heartmonitor.modules.cluster.slotmem import Slotmem, slotmem_filename
 
 from .loadconf import module_config
 from .pickmath import member_odds
@@ -105,9 +107,6 @@ def heartbeat_balancers(httpd) -> list[Balancer]:
 
 def read_storage(httpd, now: float | None = None) -> Storage:
     """The storage mod_lbmethod_heartbeat attaches to or opens, read as it reads it."""
-    from heartmonitor.modules.cluster.reader import read_file, read_slotmem
-    from heartmonitor.modules.cluster.slotmem import Slotmem, slotmem_filename
-
     if httpd.lookup_provider("slotmem", "shm", "0") is not None:
         filename = slotmem_filename(httpd, SLOTMEM_NAME)
         try:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from . import lint, pick
+
 
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
@@ -30,11 +32,7 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.command == "pick":
-        from . import pick
-
         return pick.run(args, sys.stdout, sys.stderr)
     if args.command == "lint":
-        from . import lint
-
         return lint.run(args, sys.stdout, sys.stderr)
     return 2  # pragma: no cover - argparse requires a known command

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 from heartmonitor.config.tree import walk_tree
 from heartmonitor.cstr import ascii_lower
+from heartmonitor.diagnostics import code_of, entry
+from heartmonitor.modules.cluster.slotmem import slotmem_filename
 
 from .balancers import MAX_LASTSEEN, SLOTMEM_NAME, heartbeat_balancers
 from .loadconf import ConfigError, load, module_config
@@ -69,8 +71,6 @@ class MonitorStorage:
 
 
 def monitor_storage(monitor) -> MonitorStorage | None:
-    from heartmonitor.modules.cluster.slotmem import slotmem_filename
-
     config = module_config(monitor, "heartmonitor_module")
     if config is None:
         return None
@@ -81,8 +81,6 @@ def monitor_storage(monitor) -> MonitorStorage | None:
 
 def balancer_storage(balancer, monitor: MonitorStorage) -> MonitorStorage:
     """What mod_lbmethod_heartbeat will read once the monitor runs."""
-    from heartmonitor.modules.cluster.slotmem import slotmem_filename
-
     if monitor.kind == "slotmem" and balancer.lookup_provider("slotmem", "shm", "0"):
         # It attaches to the segment of its own DefaultRuntimeDir, if there is one.
         return MonitorStorage("slotmem", slotmem_filename(balancer, SLOTMEM_NAME))
@@ -260,8 +258,6 @@ def lint(sender_path: str, monitor_path: str, balancer_paths: list[str]) -> list
 
 def config_error_entries(text: str) -> list[dict]:
     """`heartmonitor -t`'s failure as diagnostics, as `-t --format json` gives them."""
-    from heartmonitor.diagnostics import code_of, entry
-
     message = text.replace(":\n", ": ").strip()
     code = code_of(message)
     found = entry("error", message[9:] if code else message)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import io
 import os
 
+from heartmonitor.cli import Usage, default_runtime_dir, parse_options
+from heartmonitor.layout import Layout
+from heartmonitor.lifecycle import new_httpd, read_and_check
 from heartmonitor.server import Httpd
 
 
@@ -18,10 +21,6 @@ class ConfigError(Exception):
 
 def load(path: str) -> Httpd:
     """The Httpd after reading and checking `path` (no post_config, nothing opened)."""
-    from heartmonitor.cli import Usage, default_runtime_dir, parse_options
-    from heartmonitor.layout import Layout
-    from heartmonitor.lifecycle import new_httpd, read_and_check
-
     default_runtime_dir()
     path = os.path.abspath(path)  # a lab command: relative to the working directory
     out, err = io.StringIO(), io.StringIO()

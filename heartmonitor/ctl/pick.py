@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from .balancers import heartbeat_balancers, member_table, read_storage, storage_label
-from .loadconf import load
+from .loadconf import ConfigError, load
 
 
 def pick_report(path: str, now: float | None = None) -> dict[str, dict]:
@@ -36,8 +36,6 @@ def format_text(result: dict) -> str:
 
 
 def run(args, out, err) -> int:
-    from .loadconf import ConfigError
-
     try:
         result = pick_report(args.config)
     except ConfigError as error:

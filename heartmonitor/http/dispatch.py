@@ -10,12 +10,16 @@ documents, so it answers 404, or 405 for methods other than GET and POST).
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import inspect
 import os
 import re
 
 from heartmonitor import log
+from heartmonitor.core import CORE
+from heartmonitor.modules import mod_authz_core
+from heartmonitor.vhost import select_server
 
 from .request import (
     DECLINED,
@@ -79,8 +83,6 @@ async def process_request(httpd, request: Request) -> int:
     key = (request.local_ip, request.local_port, request.hostname)
     server = cache.servers.get(key)
     if server is None:
-        from heartmonitor.vhost import select_server
-
         server = select_server(httpd, request.local_ip, request.local_port, request.hostname)
         if len(cache.servers) >= _CACHE_LIMIT:
             cache.servers.clear()
@@ -132,8 +134,6 @@ def default_handler(httpd, request: Request) -> int:
 
 
 def _document_root(httpd, server) -> str:
-    from heartmonitor.core import CORE
-
     root = None
     for candidate in (server, httpd.server_conf):
         root = root or getattr(candidate.module_config.get(CORE), "document_root", None)
@@ -142,8 +142,6 @@ def _document_root(httpd, server) -> str:
 
 
 def _core_dir(httpd, per_dir_config: dict):
-    from heartmonitor.core import CORE
-
     return per_dir_config.get(CORE)
 
 
@@ -218,8 +216,6 @@ def _wildcard(pattern: str) -> re.Pattern:
 
 def walk_sections(httpd, request: Request) -> dict:
     """The merged per-directory configuration of each module for this request."""
-    from heartmonitor.modules import mod_authz_core
-
     merged = dict(httpd.server_conf.lookup_defaults)
     for section in _sections_matching(httpd, request):
         for module, config in section.config.items():
@@ -242,16 +238,12 @@ def _merge_plain(base, new):
 
 
 async def _authorized(httpd, request: Request) -> bool:
-    from heartmonitor.modules import mod_authz_core
-
     if httpd.module_named("authz_core_module") is None:
         return True
     config = request.per_dir_config.get(mod_authz_core.MODULE)
     if config is None or config.section is None:
         return True
     if mod_authz_core.needs_lookup(config.section):
-        import asyncio
-
         granted = await asyncio.get_running_loop().run_in_executor(
             None, mod_authz_core.authorize, config, request)
     else:

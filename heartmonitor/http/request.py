@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import unquote_to_bytes
 
+from heartmonitor.core import method_number
+
 OK = 0
 DECLINED = -1
 DONE = -2
@@ -27,8 +29,6 @@ class Request:
     """One request: the parsed request line and headers, the body, the response."""
 
     def __init__(self, connection, head) -> None:
-        from heartmonitor.core import method_number
-
         self.connection = connection
         self.httpd = connection.httpd
         self.server = connection.httpd.server_conf

@@ -16,8 +16,11 @@ import time
 from email.utils import formatdate
 
 from heartmonitor import SERVER_BANNER, log
+from heartmonitor.core import method_number
 from heartmonitor.listen import bind_order, covered_by_dual_stack, falls_back_to_ipv4
 
+from . import dispatch
+from .dispatch import process_request
 from .errors import REASONS, error_page
 from .head import Head, Limits, read_head
 from .request import BodyError, Request
@@ -127,7 +130,6 @@ class HttpServer:
         self.timeout = httpd.extensions.get("timeout", DEFAULT_TIMEOUT) or DEFAULT_TIMEOUT
         self.limits = httpd.extensions.get("http_limits") or Limits()
         self.reqtimeout = httpd.module_named("reqtimeout_module") is not None
-        from . import dispatch
 
         dispatch.forget_cached(httpd)
 
@@ -379,8 +381,6 @@ class HttpConnection(asyncio.Protocol):
         self.loop.create_task(self._serve(head))
 
     def _method_number(self, method: str) -> int:
-        from heartmonitor.core import method_number
-
         return method_number(self.httpd, method, register=False)
 
     def _log(self, level: int, message: str, module: str = "core") -> None:
@@ -438,7 +438,6 @@ class HttpConnection(asyncio.Protocol):
             worker.vhost = f"{self.httpd.server_conf.server_hostname or ''}:{self.local_port}"
             worker.conn_count = self.requests - 1 if self.requests > 1 else 0
             worker.status = SERVER_BUSY_WRITE
-        from .dispatch import process_request
 
         try:
             status = await process_request(self.httpd, request)

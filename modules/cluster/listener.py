@@ -17,7 +17,7 @@ import time
 
 from heartmonitor import log
 
-from .codec import MAX_MSG_LEN, decode, is_heartbeat, numbers, port_of
+from .codec import MAX_MSG_LEN, decode, is_heartbeat, numbers, port_of, printable
 from .table import ServerTable
 
 IP_MULTICAST_ALL = 49  # Linux; not in Python's socket module
@@ -202,6 +202,4 @@ class HeartbeatListener:
 
 
 def _shown(value: str) -> str:
-    from .codec import printable
-
     return printable(value)

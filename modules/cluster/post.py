@@ -10,6 +10,7 @@ import time
 
 from heartmonitor import log
 from heartmonitor.cstr import strtol, to_int32
+from heartmonitor.http.request import BodyError
 
 from .codec import DEFAULT_PORT, MAX_MSG_LEN, decode, printable
 
@@ -35,7 +36,6 @@ async def handler(httpd, module, request) -> int:
     if monitor is None or monitor.listener is None:
         request.log_error("heartmonitor", log.ERR, "AH10561: Heartbeat monitoring not active")
         return 503
-    from heartmonitor.http.request import BodyError
 
     try:
         body = await request.read_body(MAX_MSG_LEN)

@@ -15,9 +15,8 @@ import time
 from collections.abc import Callable
 from json.encoder import encode_basestring_ascii as json_string
 
-from heartmonitor.modules.mod_status import JsonText, escape_html
-
 from heartmonitor.cstr import as_unsigned32
+from heartmonitor.modules.mod_status import JsonText, escape_html
 
 from .slices import SLICE, in_slices
 

@@ -1,0 +1,1 @@
+"""Reading httpd configuration files: the reader, the tree, the command table and its walker."""
