@@ -34,8 +34,15 @@ _HOSTNAME_SIZE = 256
 _WORKER_STATUS = frozenset("DSIHENRCdsiheNrc")
 _DEFAULT_PORTS = {"http": 80, "https": 443, "ws": 80, "wss": 443, "ftp": 21, "ajp": 8009,
                   "scgi": 4000, "fcgi": 8000, "h2": 443, "h2c": 80, "uwsgi": 3031}
-_ON_OFF = {"keepalive": "KeepAlive", "disablereuse": "DisableReuse",
-           "enablereuse": "EnableReuse"}
+_ON_OFF = {"keepalive": "KeepAlive must be On|Off",
+           "disablereuse": "DisableReuse must be On|Off",
+           "enablereuse": "EnableReuse must be On|Off"}
+_POSITIVE_COUNTS = {"min": "Min must be a positive number", "max": "Max must be a positive number",
+                    "smax": "Smax must be a positive number"}
+_BALANCER_ON_OFF = {"nofailover": "failover must be On|Off",
+                    "scolonpathdelim": "scolonpathdelim must be On|Off",
+                    "failontimeout": "failontimeout must be On|Off",
+                    "forcerecovery": "forcerecovery must be On|Off"}
 _MATCH, _PREFIX = "match", "prefix"
 
 
@@ -152,9 +159,9 @@ def set_worker_param(cmd, key: str, value: str) -> str | None:
     elif lower == "ttl":
         if atoi(value) < 1:
             return "TTL must be at least one second"
-    elif lower in ("min", "max", "smax"):
+    elif lower in _POSITIVE_COUNTS:
         if atoi(value) < 0:
-            return f"{key[:1].upper()}{lower[1:]} must be a positive number"
+            return _POSITIVE_COUNTS[lower]
     elif lower == "acquire":
         timeout = _timeout_ms(value, "ms")
         if timeout is None:
@@ -174,7 +181,7 @@ def set_worker_param(cmd, key: str, value: str) -> str | None:
             return "ReceiveBufferSize must be >= 512 bytes, or 0 for system default."
     elif lower in _ON_OFF:
         if ascii_lower(value) not in ("on", "off"):
-            return f"{_ON_OFF[lower]} must be On|Off"
+            return _ON_OFF[lower]
     elif lower == "addressttl":
         if value != "-1":
             ttl = _timeout_ms(value, "s")
@@ -183,7 +190,8 @@ def set_worker_param(cmd, key: str, value: str) -> str | None:
                         "(2147483647)")
     elif lower in ("route", "redirect"):
         if len(value.encode("utf-8", "surrogateescape")) >= _ROUTE_SIZE:
-            return f"{key[:1].upper()}{lower[1:]} length must be < {_ROUTE_SIZE} characters"
+            label = "Route" if lower == "route" else "Redirect"
+            return f"{label} length must be < {_ROUTE_SIZE} characters"
     elif lower == "status":
         pos = 0
         while pos < len(value):
@@ -250,10 +258,9 @@ def set_balancer_param(cmd, balancer: dict, key: str, value: str) -> str | None:
     if lower == "stickysessionsep":
         if len(value) != 1 and ascii_lower(value) != "off":
             return "stickysessionsep must be a single character or Off"
-    elif lower in ("nofailover", "scolonpathdelim", "failontimeout", "forcerecovery"):
+    elif lower in _BALANCER_ON_OFF:
         if ascii_lower(value) not in ("on", "off"):
-            name = "failover" if lower == "nofailover" else lower
-            return f"{name} must be On|Off"
+            return _BALANCER_ON_OFF[lower]
     elif lower == "timeout":
         if atoi(value) < 1:
             return "timeout must be at least one second"
@@ -261,8 +268,9 @@ def set_balancer_param(cmd, balancer: dict, key: str, value: str) -> str | None:
         if atoi(value) < 0:
             return "maximum number of attempts must be a positive number"
     elif lower == "lbmethod":
-        if (len(value) > _LBPNAME_SIZE - 1
-                or cmd.httpd.lookup_provider(PROXY_LBMETHOD, value, "0") is None):
+        if len(value) > _LBPNAME_SIZE - 1:
+            return "unknown lbmethod"
+        if cmd.httpd.lookup_provider(PROXY_LBMETHOD, value, "0") is None:
             return "unknown lbmethod"
         balancer["lbmethod"] = value
     elif lower == "failonstatus":
@@ -488,10 +496,80 @@ def add_pass(cmd, mconfig, arg: str) -> str | None:
     return None
 
 
+def _keyword(choices: tuple[str, ...], message: str):
+    """A handler that accepts one of the keywords (any case) and refuses the rest."""
+    def handler(cmd, mconfig, arg: str) -> str | None:
+        return None if ascii_lower(arg) in choices else message
+
+    return handler
+
+
+def _at_least(minimum: int, message: str):
+    def handler(cmd, mconfig, arg: str) -> str | None:
+        return message if atoi(arg) < minimum else None
+
+    return handler
+
+
+class ProxyDirConfig:
+    def __init__(self, httpd, path) -> None:
+        self.error_override: bool | None = None
+
+
+def set_proxy_error_override(cmd, mconfig: ProxyDirConfig, arg: str) -> str | None:
+    lower = ascii_lower(arg)
+    if lower in ("on", "off"):
+        mconfig.error_override = lower == "on"
+        return None
+    if mconfig.error_override is None:
+        return "ProxyErrorOverride first parameter must be one of: off | on"
+    if not (arg[:1].isascii() and arg[:1].isdigit()):
+        return "ProxyErrorOverride: status codes to intercept must be numeric"
+    if not mconfig.error_override:
+        return "ProxyErrorOverride: status codes must follow a value of 'on'"
+    if not 400 <= atol(arg) <= 599:
+        return ("ProxyErrorOverride: status codes to intercept must be valid HTTP Status Codes "
+                ">=400 && <600")
+    return None
+
+
+def set_proxy_domain(cmd, mconfig, arg: str) -> str | None:
+    return None if arg.startswith(".") else "ProxyDomain: domain name must start with a dot."
+
+
+def set_bgrowth(cmd, mconfig, arg: str) -> str | None:
+    growth = atoi(arg)
+    return "BalancerGrowth must be between 0 and 1000" if growth < 0 or growth > 1000 else None
+
+
+def set_recv_buffer_size(cmd, mconfig, arg: str) -> str | None:
+    size = atoi(arg)
+    if size < 512 and size != 0:
+        return "ProxyReceiveBufferSize must be >= 512 bytes, or 0 for system default."
+    return None
+
+
+def set_io_buffer_size(cmd, mconfig, arg: str) -> str | None:
+    size = atol(arg)
+    if size < 512 and size:
+        return "ProxyIOBufferSize must be >= 512 bytes, or 0 for system default."
+    return None
+
+
 MODULE = checks_module(
     "mod_proxy",
     {"<Proxy": proxy_section_define, "<ProxyMatch": proxy_section_define,
      "ProxyPass": add_pass, "ProxyPassMatch": add_pass, "BalancerMember": add_member,
-     "ProxySet": set_proxy_param},
+     "ProxySet": set_proxy_param,
+     "ProxyVia": _keyword(("off", "on", "block", "full"),
+                          "ProxyVia must be one of: off | on | full | block"),
+     "ProxyTimeout": _at_least(1, "Proxy Timeout must be at least 1 second."),
+     "ProxyBadHeader": _keyword(("iserror", "ignore", "startbody"),
+                                "ProxyBadHeader must be one of: IsError | Ignore | StartBody"),
+     "ProxyStatus": _keyword(("off", "on", "full"), "ProxyStatus must be one of: off | on | full"),
+     "ProxyErrorOverride": set_proxy_error_override, "ProxyDomain": set_proxy_domain,
+     "BalancerGrowth": set_bgrowth, "ProxyReceiveBufferSize": set_recv_buffer_size,
+     "ProxyIOBufferSize": set_io_buffer_size},
     create_server_config=ProxyConfig,
+    create_dir_config=ProxyDirConfig,
 )

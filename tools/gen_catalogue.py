@@ -3,6 +3,7 @@
 
 Usage:  python tools/gen_catalogue.py HTTPD_2_4_SOURCE [APACHE2_BINARY] [--fallback TRUNK_SOURCE]
             > heartmonitor/catalogue.py
+        python tools/gen_catalogue.py --error-strings HTTPD_2_4_SOURCE > tools/error-strings.md
 
 HTTPD_SOURCE_DIR is a checkout of httpd's 2.4.x branch (git clone -b 2.4.x
 https://github.com/apache/httpd). The script reads the C sources as text: for each module
@@ -609,7 +610,200 @@ def version(apache2: str) -> str:
     return out.split("\n")[0].replace("Server version: ", "") or apache2
 
 
+# -- error strings: what each directive handler can answer, and how many heartmonitor says --
+
+FUNCTION_START = r"\n[^\n;{{}}]*\b{name}\s*\([^;{{]*\)\s*\{{"
+RETURN_LITERAL = re.compile(r'\breturn\s+((?:"(?:[^"\\]|\\.)*"\s*)+);')
+FORMAT_CALL = re.compile(r"\b(?:apr_pstrcat|apr_psprintf)\s*\(")
+LOG_CALL = re.compile(r"APLOGNO\s*\(\s*(\d+)\s*\)\s*((?:\"(?:[^\"\\]|\\.)*\"\s*)+)")
+CALLEE = re.compile(r"\b([a-z_][a-z0-9_]*)\s*\(")
+SPECIFIER = re.compile(r"%[-+ #0-9.]*(?:l|ll|h|z)?[a-zA-Z]")
+
+
+def function_body(texts: list[str], name: str) -> str | None:
+    """The body of the C function `name` in the first text that defines it."""
+    pattern = re.compile(FUNCTION_START.format(name=re.escape(name)))
+    for text in texts:
+        m = pattern.search(text)
+        if not m:
+            continue
+        depth, i = 1, m.end()
+        while depth and i < len(text):
+            if text[i] == "{":
+                depth += 1
+            elif text[i] == "}":
+                depth -= 1
+            i += 1
+        return text[m.end():i]
+    return None
+
+
+def _literals(text: str) -> str:
+    return "".join(bytes(part, "latin-1").decode("unicode_escape")
+                   for part in re.findall(r'"((?:[^"\\]|\\.)*)"', text))
+
+
+def _call_arguments(text: str, start: int) -> str:
+    depth, i = 1, start
+    while depth and i < len(text):
+        if text[i] == '"':
+            i += 1
+            while i < len(text) and text[i] != '"':
+                i += 2 if text[i] == "\\" else 1
+        elif text[i] == "(":
+            depth += 1
+        elif text[i] == ")":
+            depth -= 1
+        i += 1
+    return text[start:i - 1]
+
+
+def messages_of(body: str) -> list[str]:
+    """The texts a handler returns or logs; non-literal parts become %s."""
+    found = [_literals(m.group(1)) for m in RETURN_LITERAL.finditer(body)]
+    for m in FORMAT_CALL.finditer(body):
+        before = body[max(0, m.start() - 40):m.start()]
+        if "return" not in before and "err" not in before and "msg" not in before:
+            continue
+        args = split_args(_call_arguments(body, m.end()))[1:]
+        parts = []
+        for arg in args:
+            arg = arg.strip()
+            if arg == "NULL":
+                break
+            parts.append(_literals(arg) if arg.startswith('"') else "%s")
+        text = "".join(parts)
+        if text.strip("%s "):
+            found.append(text)
+    for m in LOG_CALL.finditer(body):
+        found.append(f"AH{int(m.group(1)):05d}: {_literals(m.group(2))}")
+    return [text for text in found if text.strip() and text not in ("-", "%s")]
+
+
+def handler_messages(texts: list[str], function: str, depth: int = 2) -> list[str]:
+    """The messages of a handler and of the file's helper functions it calls."""
+    seen: set[str] = set()
+    result: list[str] = []
+    pending = [(function, 0)]
+    while pending:
+        name, level = pending.pop(0)
+        if name in seen:
+            continue
+        seen.add(name)
+        body = function_body(texts, name)
+        if body is None:
+            continue
+        for text in messages_of(body):
+            if text not in result:
+                result.append(text)
+        if level < depth:
+            pending.extend((callee, level + 1) for callee in CALLEE.findall(body)
+                           if not callee.startswith(("ap_", "apr_", "str", "mem")))
+    return result
+
+
+def key_fragment(message: str) -> str:
+    """The longest literal piece of a message: what a port must contain to say it."""
+    if message.startswith("AH") and message[2:7].isdigit():
+        return message[:7]
+    pieces = [piece.strip(" :'\"") for piece in SPECIFIER.split(message)]
+    return max(pieces, key=len)
+
+
+def error_strings(root: str) -> dict[str, list[tuple[str, list[str]]]]:
+    """{module file name: [(directive, [message, ...]), ...]} from httpd's sources."""
+    files = []
+    for top in ("server", "modules", "os/unix"):
+        for dirpath, _dirs, names in os.walk(os.path.join(root, top)):
+            files += [os.path.join(dirpath, n) for n in sorted(names) if n.endswith(".c")]
+    texts = {path: apply_conditionals(join_continuations(strip_comments(read(path))))
+             for path in files}
+    macros = Macros()
+    for text in texts.values():
+        macros.collect(text)
+    result: dict[str, list[tuple[str, list[str]]]] = {}
+    for path in files:
+        for m in MODULE_DECL.finditer(texts[path]):
+            identifier = m.group(1) or m.group(2)
+            _has_dir, cmds = module_fields(m.group(3))
+            if not cmds:
+                continue
+            directory = os.path.dirname(path)
+            same_dir = [p for p in files if os.path.dirname(p) == directory]
+            for other in [path] + same_dir:
+                table = find_table(texts[other], cmds)
+                if table is not None:
+                    break
+            else:
+                continue
+            sources = [texts[other], texts[path]] + [texts[p] for p in same_dir]
+            entries = []
+            expanded = macros.expand(table)
+            for entry in re.finditer(
+                    r"AP_INIT_\w+\s*\(\s*((?:\"[^\"]+\"\s*)+),\s*([\w()* ]+?)\s*,", expanded):
+                function = re.sub(r"^\(\s*\w+\s*\**\s*\)", "", entry.group(2)).strip()
+                messages = handler_messages(sources, function) if function.isidentifier() else []
+                entries.append((_literals(entry.group(1)), messages))
+            result.setdefault(so_name(identifier), entries)
+    return result
+
+
+def ported_text(checkout: str) -> str:
+    """heartmonitor's own sources, where a reproduced message must appear."""
+    chunks = []
+    for top in ("heartmonitor", "modules"):
+        for dirpath, _dirs, names in os.walk(os.path.join(checkout, top)):
+            for name in sorted(names):
+                if name.endswith(".py") and name not in ("catalogue.py",):
+                    chunks.append(read(os.path.join(dirpath, name)))
+    # Python joins adjacent literals: a message split over lines is one text.
+    return re.sub(r"[\"']\s*\n\s*f?[\"']", "", "\n".join(chunks))
+
+
+def coverage_report(root: str, checkout: str) -> str:
+    """Markdown: per module, then per directive, each error string and whether it is said."""
+    strings = error_strings(root)
+    ported = ported_text(checkout)
+    summary = ["| Module | Error strings in httpd's handlers | Reproduced |", "|---|---|---|"]
+    details = []
+    total = done = 0
+    for module in sorted(strings):
+        reached: dict[str, list[str]] = {}
+        for directive, messages in strings[module]:
+            for message in messages:
+                reached.setdefault(message, []).append(directive)
+        if not reached:
+            continue
+        rows = []
+        hits = 0
+        for message, directives in reached.items():
+            fragment = key_fragment(message)
+            hit = len(fragment) >= 4 and fragment in ported
+            hits += hit
+            rows.append(f"- [{'x' if hit else ' '}] `{message}` ({', '.join(directives)})")
+        total += len(reached)
+        done += hits
+        summary.append(f"| {module} | {len(reached)} | {hits} |")
+        details += [f"### {module} ({hits}/{len(reached)})", "", *rows, ""]
+    summary.append(f"| all modules | {total} | {done} |")
+    head = [
+        "# Error strings of httpd's directive handlers, and which heartmonitor reproduces",
+        "",
+        "Generated by `python tools/gen_catalogue.py --error-strings HTTPD_2_4_SOURCE` from",
+        "httpd's sources: the texts each directive handler (and the helpers it calls) returns",
+        "or logs with an AH number. A text counts as reproduced when its longest literal piece",
+        "(or its AH number) appears in heartmonitor's sources; tests/conformance holds the",
+        "cases that compare it with apache2 -t.",
+        "",
+    ]
+    return "\n".join(head + summary + [""] + details)
+
+
 def main(argv: list[str]) -> None:
+    if len(argv) == 3 and argv[1] == "--error-strings":
+        checkout = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        sys.stdout.write(coverage_report(argv[2], checkout))
+        return
     fallback = None
     if "--fallback" in argv:
         at = argv.index("--fallback")

@@ -107,6 +107,11 @@ PROXY = block("proxy", [
     "<Directory /x>\nProxyPass http://h/\n</Directory>", "ProxyPass /x http://" + "h" * 300 + "/",
     "ProxyPass /x http://h/ keepalive=on enablereuse=off lbset=1 ttl=60 timeout=5 retry=0 loadfactor=50 route=r1 status=+h flushpackets=auto flushwait=5 ping=500ms acquire=10 connectiontimeout=1 iobuffersize=0 addressttl=30 max=10 min=1 smax=5 nocanon interpolate noquery",
     "ProxyPassMatch ^/x(.*)$ http://h:$1/", "ProxyPass /x !",
+    "ProxyVia maybe", "ProxyVia Block", "ProxyTimeout 0", "ProxyBadHeader x", "ProxyStatus x",
+    "ProxyErrorOverride 404", "ProxyErrorOverride on 404 x", "ProxyErrorOverride off 404",
+    "ProxyErrorOverride on 302", "ProxyErrorOverride on 404 500", "ProxyErrorOverride maybe",
+    "ProxyDomain example.com", "BalancerGrowth 2000", "ProxyReceiveBufferSize 100", "ProxyIOBufferSize 100",
+    "<Location />\nProxyErrorOverride on\nProxyErrorOverride 404\n</Location>",
 ], prefix=BALANCER) + block("proxy_balancer", [
     "ProxyPass /x balancer://b/ lbmethod=nope", "ProxyPass /x balancer://b/ lbmethod=byrequests growth=0",
     "ProxyPass /x balancer://", "BalancerMember http://h/", "BalancerMember balancer://b",
