@@ -36,3 +36,10 @@ def checks_module(stem: str, handlers: dict, data: dict | None = None,
     module = Module(identifier, source, commands, **fields)
     module.has_dir_config = has_dir
     return module
+
+
+def server_warning(cmd, module: str, level: int, message: str) -> None:
+    """ap_log_error(..., cmd->server, ...) while the configuration is read: on standard
+    error for the main server; a virtual host's log is not open yet, so nothing shows."""
+    if not cmd.server.is_virtual:
+        cmd.httpd.log_startup_error(module, level, message)

@@ -8,7 +8,7 @@ warning for an alias an earlier one hides. Nothing is mapped.
 
 from __future__ import annotations
 
-from heartmonitor.checkmodule import checks_module
+from heartmonitor.checkmodule import checks_module, server_warning
 from heartmonitor.cnum import atoi
 from heartmonitor.config.command import NOT_IN_DIR_CONTEXT, NOT_IN_DIRECTORY, NOT_IN_FILES
 from heartmonitor.config.walker import check_cmd_context
@@ -69,8 +69,8 @@ def add_alias_internal(cmd, fake: str, real: str, use_regex: bool) -> str | None
             if (earlier_regex is None and alias_matches(fake, earlier) > 0) or (
                     earlier_regex is not None and earlier_regex.search(fake) is not None):
                 directive = cmd.directive
-                cmd.httpd.log_startup_error(
-                    "alias", WARN,
+                server_warning(
+                    cmd, "alias", WARN,
                     f"AH00671: The {cmd.cmd.name} directive in {directive.filename} at line "
                     f"{directive.line_num} will probably never match because it overlaps an "
                     f"earlier {'Script' if handler else ''}Alias"

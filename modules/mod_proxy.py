@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from heartmonitor.apr.fnmatch import fnmatch_test
 from heartmonitor.apr.uri import UriError, uri_parse
-from heartmonitor.checkmodule import checks_module
+from heartmonitor.checkmodule import checks_module, server_warning
 from heartmonitor.cnum import atoi, atol
 from heartmonitor.config.command import NOT_IN_DIRECTORY, NOT_IN_FILES, NOT_IN_HTACCESS
 from heartmonitor.config.values import UnparseableTimeout, timeout_parameter_parse
@@ -400,8 +400,8 @@ def add_member(cmd, mconfig, arg: str) -> str | None:
     _member_workers(conf).add((path, worker))
     for key, value in params:
         if shared:
-            cmd.httpd.log_startup_error(
-                "proxy", WARN,
+            server_warning(
+                cmd, "proxy", WARN,
                 f"AH01150: Ignoring parameter '{key}={value}' for worker '{worker}' because "
                 "of worker sharing")
             continue
@@ -485,8 +485,8 @@ def add_pass(cmd, mconfig, arg: str) -> str | None:
         conf.workers.append(worker)
     for key, value in params:
         if shared is not None:
-            cmd.httpd.log_startup_error(
-                "proxy", WARN,
+            server_warning(
+                cmd, "proxy", WARN,
                 f"AH01146: Ignoring parameter '{key}={value}' for worker '{shared}' because "
                 "of worker sharing")
             continue

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from heartmonitor.checkmodule import checks_module
+from heartmonitor.checkmodule import checks_module, server_warning
 from heartmonitor.config.words import getword_conf
 from heartmonitor.cstr import ascii_lower, atoi
 from heartmonitor.httpstatus import is_known
@@ -32,8 +32,8 @@ def cmd_rewriteoptions(cmd, mconfig, option: str) -> str | None:
         if lower in _OPTIONS:
             continue
         if lower.startswith("maxredirects="):
-            cmd.httpd.log_startup_error(
-                "rewrite", 4,
+            server_warning(
+                cmd, "rewrite", 4,
                 "AH00664: RewriteOptions: MaxRedirects option has been removed in favor of "
                 "the global LimitInternalRecursion directive and will be ignored.")
             continue
@@ -236,8 +236,8 @@ def cmd_rewritecond(cmd, mconfig, args: str) -> str | None:
             kind = "string"
     if kind not in ("regex", "string") and "NC" in flags:
         directive = cmd.directive
-        cmd.httpd.log_startup_error(
-            "rewrite", 4,
+        server_warning(
+            cmd, "rewrite", 4,
             f"AH00665: RewriteCond: NoCase option for non-regex pattern '{pattern}' is not "
             f"supported and will be ignored. ({directive.filename}:{directive.line_num})")
         flags.discard("NC")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 
 from heartmonitor.apr.uri import UriError, uri_parse
-from heartmonitor.checkmodule import checks_module
+from heartmonitor.checkmodule import checks_module, server_warning
 from heartmonitor.cnum import atoi
 from heartmonitor.config.command import GLOBAL_ONLY
 from heartmonitor.config.walker import check_cmd_context
@@ -112,8 +112,8 @@ def protocol(cmd, mconfig, arg: str) -> str | None:
             options |= bits
         else:
             if options:
-                cmd.httpd.log_startup_error(
-                    "ssl", WARN,
+                server_warning(
+                    cmd, "ssl", WARN,
                     f"AH02532: {cmd.cmd.name}: Protocol '{word}' overrides already set "
                     "parameter(s). Check if a +/- prefix is missing.")
             options = bits

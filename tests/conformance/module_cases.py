@@ -237,6 +237,24 @@ AUTH_BASIC = block("auth_basic", [
     "<VirtualHost *:80>\n<AuthnProviderAlias file f2>\n</AuthnProviderAlias>\n</VirtualHost>",
 ], prefix=load("authn_core", "authn_file", "auth_basic"))
 
-MODULE_CASES = (ACCESS_COMPAT + AUTHZ_EXPR + AUTH_BASIC + HEADERS + SETENVIF + REWRITE + REMOTEIP + PROXY + SSL + ALIAS + EXPIRES + MIME
+ENV = block("env", [
+    "PassEnv NOPE_NOT_SET_X", "PassEnv PATH", "SetEnv A=B", "SetEnv A=B=C d", "SetEnv =A",
+    "<VirtualHost *:80>\nSetEnv A=B\nPassEnv NOPE_NOT_SET_X\n</VirtualHost>", "UnsetEnv A B",
+])
+
+NEGOTIATION = block("negotiation", [
+    "ForceLanguagePriority None Prefer", "ForceLanguagePriority Prefer None",
+    "ForceLanguagePriority None Fallback", "ForceLanguagePriority foo",
+    "ForceLanguagePriority Prefer Fallback", "ForceLanguagePriority None\nForceLanguagePriority Fallback",
+])
+
+VHOST_WARNINGS = [
+    Case("warning_in_vhost_rewrite", load("rewrite") + "<VirtualHost *:80>\nRewriteOptions MaxRedirects=3\n</VirtualHost>\n"),
+    Case("warning_in_vhost_alias", load("alias") + "<VirtualHost *:80>\nAlias /a /b\nAlias /a/c /d\n</VirtualHost>\n"),
+    Case("warning_in_vhost_ssl", load("ssl") + "<VirtualHost *:80>\nSSLEngine optional\nSSLProtocol TLSv1.2 TLSv1.3\n</VirtualHost>\n"),
+    Case("warning_in_vhost_proxy", load("proxy") + "<VirtualHost *:80>\nProxyPass /a http://h/\nProxyPass /b http://h/ retry=5\n</VirtualHost>\n"),
+]
+
+MODULE_CASES = (ENV + NEGOTIATION + VHOST_WARNINGS + ACCESS_COMPAT + AUTHZ_EXPR + AUTH_BASIC + HEADERS + SETENVIF + REWRITE + REMOTEIP + PROXY + SSL + ALIAS + EXPIRES + MIME
                 + REQTIMEOUT + DEFLATE + DIR)
 MODULE_DIFFERENCES: dict = {}
