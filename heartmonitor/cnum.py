@@ -10,6 +10,8 @@ than 4,300 digits).
 
 from __future__ import annotations
 
+import re
+
 # apr_isspace / isspace in the C locale.
 SPACE = " \t\n\v\f\r"
 DIGITS = "0123456789"
@@ -110,3 +112,42 @@ def apr_strtoi64(text: str) -> tuple[int, int, bool]:
 def apr_atoi64(text: str | None) -> int:
     """apr_atoi64: apr_strtoi64(text, NULL, 10), saturating at the 64-bit limits."""
     return atol(text)
+
+
+# glibc strtod's grammar in the C locale: hexadecimal first, so that "0x1" is not "0".
+_STRTOD = re.compile(
+    r"[ \t\n\v\f\r]*([+-]?)(?:"
+    r"(0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?[0-9]+)?)"
+    r"|((?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)"
+    r"|([iI][nN][fF](?:[iI][nN][iI][tT][yY])?)"
+    r"|([nN][aA][nN])(?:\([0-9A-Za-z_]*\))?)")
+
+
+def strtod(text: str) -> tuple[float, int]:
+    """glibc strtod(text, &end): (value, end index); (0.0, 0) when there is no number.
+
+    Only ASCII counts (Python's float() also takes '١٢' and '1_0'); an overflow is
+    +-inf, as strtod returns HUGE_VAL. Linear in the length of the text.
+    """
+    match = _STRTOD.match(text)
+    if match is None:
+        return 0.0, 0
+    sign, hexadecimal, decimal, infinity, _nan = match.groups()
+    if hexadecimal is not None:
+        mantissa = hexadecimal if "p" in hexadecimal.lower() else hexadecimal + "p0"
+        try:
+            value = float.fromhex(mantissa)
+        except OverflowError:
+            value = float("inf")
+    elif decimal is not None:
+        value = float(decimal)
+    elif infinity is not None:
+        value = float("inf")
+    else:
+        value = float("nan")
+    return (-value if sign == "-" else value), match.end()
+
+
+def atof(text: str | None) -> float:
+    """glibc atof: strtod(text, NULL)."""
+    return strtod(text)[0] if text else 0.0

@@ -12,7 +12,7 @@ from __future__ import annotations
 from heartmonitor.apr.fnmatch import fnmatch_test
 from heartmonitor.apr.uri import UriError, uri_parse
 from heartmonitor.checkmodule import checks_module, server_warning
-from heartmonitor.cnum import atoi, atol
+from heartmonitor.cnum import atof, atoi, atol
 from heartmonitor.config.command import NOT_IN_DIRECTORY, NOT_IN_FILES, NOT_IN_HTACCESS
 from heartmonitor.config.values import UnparseableTimeout, timeout_parameter_parse
 from heartmonitor.config.walker import check_cmd_context
@@ -146,11 +146,7 @@ def set_worker_param(cmd, key: str, value: str) -> str | None:
     """set_worker_param: None or httpd's error for one key=value of a worker."""
     lower = ascii_lower(key)
     if lower == "loadfactor":
-        try:
-            number = float(value.strip().split()[0]) if value.strip() else 0.0
-        except ValueError:
-            number = _atof(value)
-        scaled = number * 100.0
+        scaled = atof(value) * 100.0
         if not (-2**31 <= scaled < 2**31) or not 100 <= int(scaled) <= 10000:
             return "LoadFactor must be a number between 1..100"
     elif lower == "retry":
@@ -235,19 +231,6 @@ def set_worker_param(cmd, key: str, value: str) -> str | None:
     else:
         return "unknown Worker parameter"
     return None
-
-
-def _atof(text: str) -> float:
-    """atof: the longest leading decimal number, 0.0 when there is none."""
-    text = text.lstrip(" \t\n\v\f\r")
-    best = 0.0
-    for end in range(len(text), 0, -1):
-        try:
-            best = float(text[:end])
-            break
-        except ValueError:
-            continue
-    return best
 
 
 def set_balancer_param(cmd, balancer: dict, key: str, value: str) -> str | None:

@@ -73,8 +73,37 @@ def test_ascii_digits_only():
     assert cnum.digits_value("00065535", 65535) == 65535
 
 
+@pytest.mark.parametrize("text, expected", [
+    ("1.5x", (1.5, 3)),
+    ("  -2e3", (-2000.0, 6)),
+    ("1e", (1.0, 1)),
+    ("0x10", (16.0, 4)),
+    ("0x1.8p1", (3.0, 7)),
+    ("0xg", (0.0, 1)),
+    (".5", (0.5, 2)),
+    (".", (0.0, 0)),
+    ("١٢", (0.0, 0)),
+    ("1_0", (1.0, 1)),
+    ("-Infinityx", (float("-inf"), 9)),
+    ("1" * 400, (float("inf"), 400)),
+    ("1e999", (float("inf"), 5)),
+])
+def test_strtod(text, expected):
+    assert cnum.strtod(text) == expected
+
+
+def test_strtod_nan_and_atof():
+    value, end = cnum.strtod("nan(abc)x")
+    assert value != value and end == 8
+    assert cnum.atof(None) == 0.0 and cnum.atof(" 2.5kg") == 2.5
+
+
 MONITOR = "LoadModule heartmonitor_module {moddir}/mod_heartmonitor.so\n"
 HEARTBEAT = "LoadModule heartbeat_module {moddir}/mod_heartbeat.so\n"
+BALANCER = ("LoadModule proxy_module {moddir}/mod_proxy.so\n"
+            "LoadModule proxy_balancer_module {moddir}/mod_proxy_balancer.so\n"
+            "<Proxy balancer://b>\nBalancerMember http://127.0.0.1:1 \"loadfactor=%s\"\n"
+            "</Proxy>\n")
 AUTHZ = ("LoadModule authz_core_module {moddir}/mod_authz_core.so\n"
          "LoadModule authz_host_module {moddir}/mod_authz_host.so\n")
 
@@ -103,6 +132,7 @@ AUTHZ = ("LoadModule authz_core_module {moddir}/mod_authz_core.so\n"
     AUTHZ + f"<Location />\nRequire ip 10.0.0.0/{BIG}\n</Location>\n",
     AUTHZ + "<Location />\nRequire ip 10.0.0.0/²\n</Location>\n",
     AUTHZ + f"<Location />\nRequire ip ::1/{BIG}\n</Location>\n",
+    *(BALANCER % value for value in ("١٢", "1_0", "0x1p3", "nan", "inf", "1e", "-0", "1" * 400)),
     "<VirtualHost .>\n</VirtualHost>\n",
     "<VirtualHost www..example.com:80>\n</VirtualHost>\n",
     f"<VirtualHost {LABEL64}.com>\n</VirtualHost>\n",
