@@ -35,6 +35,8 @@ def checks_module(stem: str, handlers: dict, data: dict | None = None,
         raise ValueError(f"{stem}: no such directives {sorted(unknown)}")
     module = Module(identifier, source, commands, **fields)
     module.has_dir_config = has_dir
+    # Read by tests/test_catalogue.py: the declarations that depart from the catalogue.
+    module.corrected_overrides = dict(overrides)  # type: ignore[attr-defined]
     return module
 
 
