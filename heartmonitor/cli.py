@@ -168,7 +168,8 @@ def handle_option(options: Options, option: str, value: str | None, stdout) -> N
         options.server_root = value
     elif option == "D":
         options.defines.append(value)
-        if value in ("DUMP_VHOSTS", "DUMP_RUN_CFG", "DUMP_MODULES", "DUMP_INCLUDES"):
+        if value in ("DUMP_VHOSTS", "DUMP_RUN_CFG", "DUMP_MODULES", "DUMP_INCLUDES",
+                     "DUMP_HEARTBEATS"):
             options.run_mode = RUN_CONFIG_DUMP
     elif option == "e":
         level = log.parse_level(value)
@@ -233,6 +234,7 @@ USAGE_OPTIONS = [
 ]
 EXTRA_OPTIONS = [
     "heartmonitor also takes:",
+    "  -t -D DUMP_HEARTBEATS: show the heartbeat table as a balancer reads it",
     "  --strict           : with -t, also run the checks httpd makes only at start-up",
     "  --format json      : with -t, print the diagnostics as JSON on standard output",
     "  --watch-config     : graceful restart when a configuration file changes",

@@ -40,6 +40,7 @@ from .constants import AP_MAX_INCLUDE_DEPTH
 from .cstr import ascii_lower, atoi
 from .http.settings import COMMANDS as REQUEST_LIMIT_COMMANDS
 from .module import FIRST, Hook, Module
+from .mutex import register_loaded_modules, set_mutex
 from .vhost import init_virtual_host
 
 # -- helpers shared by the section directives -------------------------------------------
@@ -803,12 +804,17 @@ CORE = Module(
         _cmd("Timeout", TAKE1, RSRC_CONF, "Timeout duration (sec)", set_timeout),
         _cmd("Options", RAW_ARGS, OR_OPTIONS, "Set a number of attributes for a given directory",
              set_options),
+        _cmd("Mutex", RAW_ARGS, RSRC_CONF, 'mutex (or "default") and mechanism', set_mutex),
         _cmd("ExtendedStatus", FLAG, RSRC_CONF,
              '"On" to track extended status information, "Off" to disable',
              set_extended_status),
         *REQUEST_LIMIT_COMMANDS,
     ],
-    hooks={"check_config": check_errorlog_dirs, "test_config": Hook(dump_config, FIRST)},
+    hooks={
+        "pre_config": register_loaded_modules,
+        "check_config": check_errorlog_dirs,
+        "test_config": Hook(dump_config, FIRST),
+    },
     create_server_config=CoreServerConfig,
     create_dir_config=CoreDirConfig,
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 
-from . import log, registry
+from . import log, mutex, registry
 from .apr.filepath import server_root_relative
 from .config.builder import build_config
 from .config.command import CmdParms
@@ -80,7 +80,6 @@ class Httpd:
         self.pid_fname: str | None = None
         self.strict = False
         self.error_log: log.ErrorLog | None = None
-        self.mutexes: list[str] = []
         self.reading: list = []  # CmdParms of the files being read, innermost last
         self.vhost_tables = None
         # Run time: what modules keep across restarts, the event loop, its tasks.
@@ -320,14 +319,11 @@ class Httpd:
 
     def register_mutex(self, kind: str) -> None:
         """ap_mutex_register: a mutex type -S lists."""
-        if kind not in self.mutexes:
-            self.mutexes.append(kind)
+        mutex.register(self, kind)
 
     def mutex_dump(self) -> list[str]:
-        """ap_dump_mutexes with no Mutex directive: the default, then each type."""
-        lines = [f'Mutex default: dir="{self.runtime_dir_relative("")}" mechanism=default ']
-        lines += [f"Mutex {kind}: using_defaults" for kind in self.mutexes]
-        return lines
+        """ap_dump_mutexes: the Mutex lines of -S."""
+        return mutex.dump_lines(self)
 
     def lookup_provider(self, group: str, name: str, version: str):
         """ap_lookup_provider."""

@@ -138,8 +138,8 @@ def status_metrics(httpd, request, now: float):
 
 
 def test_config(httpd) -> None:
-    """-S (DUMP_RUN_CFG): what the storage holds now, read as the balancer reads it."""
-    if not httpd.exists_config_define("DUMP_RUN_CFG"):
+    """-D DUMP_HEARTBEATS: what the storage holds now, read as the balancer reads it."""
+    if not httpd.exists_config_define("DUMP_HEARTBEATS"):
         return
 
     dump_storage(httpd, httpd.server_conf.module_config[MODULE], httpd.stdout)

@@ -4,6 +4,7 @@ Keywords (SSLEngine, SSLProtocol, SSLVerifyClient, SSLOptions ...), numbers, the
 and directories that certificate, key and CA directives name (they must exist, and a
 file must be a non-empty regular file), session caches, random seeds, SSLRequire
 expressions: each checked as its ssl_cmd_* handler does. No TLS is served.
+`-D DUMP_CERTS` lists the certificate files of every server, as mod_ssl's test_config hook.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from heartmonitor.config.command import GLOBAL_ONLY
 from heartmonitor.config.walker import check_cmd_context
 from heartmonitor.config.words import getword_conf
 from heartmonitor.cstr import ascii_lower
+from heartmonitor.module import MIDDLE, Hook
 
 WARN = 4
 NOTICE = 5
@@ -36,6 +38,8 @@ def check_file(cmd, mconfig, arg: str) -> str | None:
     """ssl_cmd_check_file: an existing, regular, non-empty file (pkcs11: URIs excepted)."""
     name = cmd.cmd.name
     if name in ("SSLCertificateFile", "SSLCertificateKeyFile") and arg.startswith("pkcs11:"):
+        return None
+    if cmd.httpd.run_mode == "config-dump":  # only dumping: paths are not verified
         return None
     path = _path(cmd, arg)
     if path is None:
@@ -286,7 +290,54 @@ _FILES = ("SSLCertificateFile", "SSLCertificateKeyFile", "SSLCertificateChainFil
 _DIRS = ("SSLCACertificatePath", "SSLCADNRequestPath", "SSLCARevocationPath",
          "SSLProxyCACertificatePath", "SSLProxyCARevocationPath",
          "SSLProxyMachineCertificatePath")
+# Certificates a virtual host's own entries replace, one per key type (RSA, DSA, ECC).
+CERTKEYS_IDX_MAX = 2
+
+
+class SslServerConfig:
+    def __init__(self, httpd, server) -> None:
+        self.cert_files: list[str] = []
+
+
+def certificate_file(cmd, mconfig, arg: str) -> str | None:
+    """ssl_cmd_SSLCertificateFile: checked, then kept (absolute unless only dumping)."""
+    error = check_file(cmd, mconfig, arg)
+    if error:
+        return error
+    if not arg.startswith("pkcs11:") and cmd.httpd.run_mode != "config-dump":
+        arg = _path(cmd, arg) or arg
+    cmd.server.module_config[MODULE].cert_files.append(arg)
+    return None
+
+
+def merged_cert_files(base: list[str], add: list[str]) -> list[str]:
+    """modssl_ctx_cfg_merge_certkeys_array: a virtual host's files knock out the main
+    server's at the same index; the rest of both follow."""
+    merged = add[: CERTKEYS_IDX_MAX + 1]
+    merged += base[len(merged):]
+    merged += add[CERTKEYS_IDX_MAX + 1 :]
+    return merged
+
+
+def dump_certs(httpd) -> None:
+    """ssl_hook_ConfigTest: every server's certificate files (the main server's, then the
+    virtual hosts' last first, as httpd chains them)."""
+    if not httpd.exists_config_define("DUMP_CERTS"):
+        return
+    out = httpd.stdout
+    out.write("Server certificates:\n")
+    main = httpd.server_conf.module_config[MODULE].cert_files
+    for name in main:
+        out.write(f"  {name}\n")
+    for server in reversed(httpd.vhosts):
+        config = server.module_config.get(MODULE)
+        own = config.cert_files if config is not None else []
+        for name in merged_cert_files(main, own):
+            out.write(f"  {name}\n")
+
+
 _HANDLERS = {name: check_file for name in _FILES}
+_HANDLERS["SSLCertificateFile"] = certificate_file
 _HANDLERS.update({name: check_dir for name in _DIRS})
 _HANDLERS.update({
     "SSLEngine": ssl_engine, "SSLCipherSuite": cipher_suite, "SSLProxyCipherSuite": cipher_suite,
@@ -313,4 +364,5 @@ _HANDLERS.update({
         "SSLStaplingResponderTimeout: invalid argument"),
 })
 
-MODULE = checks_module("mod_ssl", _HANDLERS)
+MODULE = checks_module("mod_ssl", _HANDLERS, hooks={"test_config": Hook(dump_certs, MIDDLE)},
+                       create_server_config=SslServerConfig)

@@ -93,7 +93,7 @@ def test_json_for_a_syntax_error(tmp_path):
                    "module not included in the server configuration"}]
 
 
-def test_dash_S_shows_the_heartbeat_table(tmp_path):
+def test_dump_heartbeats_shows_the_heartbeat_table_and_dash_S_does_not(tmp_path):
     hb = tmp_path / "hb.dat"
     hb.write_text("10.0.0.5 &ready=75&busy=0&lastseen=2&port=80\n# note\n"
                   "10.0.0.6 &ready=8&busy=1&lastseen=40&port=8080\n")
@@ -101,8 +101,9 @@ def test_dash_S_shows_the_heartbeat_table(tmp_path):
         f"ServerName x\nErrorLog {tmp_path}/e\n"
         "LoadModule heartmonitor_module modules/mod_heartmonitor.so\nHeartbeatMaxServers 0\n"
         f"HeartbeatStorage {hb}\n"))
-    out = heartmonitor("-f", conf, "-S").stdout
-    assert out.endswith(
+    assert "Heartbeat" not in heartmonitor("-f", conf, "-S").stdout
+    out = heartmonitor("-f", conf, "-t", "-D", "DUMP_HEARTBEATS").stdout
+    assert out == (
         f'Heartbeat storage: "{hb}" (file)\nHeartbeat servers: 2\n'
         "    10.0.0.5:80 ready=18 busy=0 lastseen=2\n"
         "    10.0.0.6:8080 ready=8 busy=1 lastseen=40\n")

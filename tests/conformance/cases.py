@@ -11,6 +11,7 @@ compatibility table shows the same list.
 from __future__ import annotations
 
 from tests.conformance.case import Case
+from tests.conformance.core_cases import CORE_CASES, CORE_DIFFERENCES
 from tests.conformance.expr_cases import EXPR_CASES, EXPR_DIFFERENCES
 from tests.conformance.module_cases import MODULE_CASES, MODULE_DIFFERENCES
 
@@ -352,3 +353,6 @@ DIFFERENCES = {
 CASES += EXPR_CASES + MODULE_CASES
 DIFFERENCES.update(EXPR_DIFFERENCES)
 DIFFERENCES.update(MODULE_DIFFERENCES)
+# The corpus of core, http_core, the MPMs, mod_so and mod_unixd.
+CASES += CORE_CASES
+DIFFERENCES.update(CORE_DIFFERENCES)
