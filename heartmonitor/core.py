@@ -37,6 +37,7 @@ from .config.includes import process_fnmatch_configs
 from .config.walker import check_cmd_context, walk_config
 from .config.words import getword_conf
 from .constants import AP_MAX_INCLUDE_DEPTH
+from .core_values import COMMANDS as CORE_VALUE_COMMANDS
 from .cstr import ascii_lower, atoi
 from .http.settings import COMMANDS as REQUEST_LIMIT_COMMANDS
 from .module import FIRST, Hook, Module
@@ -809,6 +810,7 @@ CORE = Module(
              '"On" to track extended status information, "Off" to disable',
              set_extended_status),
         *REQUEST_LIMIT_COMMANDS,
+        *CORE_VALUE_COMMANDS,
     ],
     hooks={
         "pre_config": register_loaded_modules,

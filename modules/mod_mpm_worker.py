@@ -1,7 +1,9 @@
 """mod_mpm_worker: the worker MPM's directives. heartmonitor serves from one asyncio loop
-whichever MPM a configuration loads; Listen is honoured, the process tuning is inert."""
+whichever MPM a configuration loads; Listen is honoured, the process tuning is checked
+as the MPM checks it and does nothing."""
 
-from heartmonitor.listen import listen_commands
-from heartmonitor.module import Module
+from heartmonitor.module import MIDDLE, Hook, Module
+from heartmonitor.mpm import WORKER, mpm_commands, threaded_check_config
 
-MODULE = Module("mpm_worker_module", "worker.c", commands=listen_commands())
+MODULE = Module("mpm_worker_module", "worker.c", commands=mpm_commands(WORKER),
+                hooks={"check_config": Hook(threaded_check_config(WORKER), MIDDLE)})

@@ -1,14 +1,17 @@
-"""mod_unixd: the User and Group the server would switch to (shown by -S)."""
+"""mod_unixd: the User and Group the server would switch to (shown by -S), ChrootDir and
+Suexec, checked as httpd checks them (heartmonitor switches to no user, chroots nowhere)."""
 
 from __future__ import annotations
 
 import grp
 import os
 import pwd
+import stat
 
-from heartmonitor.cnum import atol
-from heartmonitor.config.command import GLOBAL_ONLY, RSRC_CONF, TAKE1, Command
+from heartmonitor.cnum import atoi, atol
+from heartmonitor.config.command import FLAG, GLOBAL_ONLY, RSRC_CONF, TAKE1, Command
 from heartmonitor.config.walker import check_cmd_context
+from heartmonitor.layout import SUEXEC_BIN
 from heartmonitor.module import FIRST, Hook, Module
 
 DEFAULT_USER = "#-1"
@@ -42,11 +45,38 @@ def _gid(name: str) -> int:
         return 0xFFFFFFFF
 
 
+ROOT_REFUSED = (
+    "Error:\tApache has not been designed to serve pages while\n"
+    "\trunning as root.  There are known race conditions that\n"
+    "\twill allow any local user to read any file on the system.\n"
+    "\tIf you still desire to serve pages as root then\n"
+    "\tadd -DBIG_SECURITY_HOLE to the CFLAGS env variable\n"
+    "\tand then rebuild the server.\n"
+    "\tIt is strongly suggested that you instead modify the User\n"
+    "\tdirective in your httpd.conf file to list a non-root\n"
+    "\tuser.\n"
+)
+
+
+def _name_to_id(cmd, name: str, lookup, what: str, code: str) -> int:
+    """ap_uname2id / ap_gname2id: an unknown name is reported and httpd exits 1 at once
+    (a restart survives it: heartmonitor.reload catches every exception)."""
+    if name.startswith("#"):
+        return atoi(name[1:])
+    try:
+        return lookup(name)
+    except KeyError:
+        cmd.httpd.startup(f"AH{code}: {cmd.httpd.argv0}: bad {what} name {name}")
+        raise SystemExit(1) from None
+
+
 def set_user(cmd, mconfig, arg: str) -> str | None:
     error = check_cmd_context(cmd, GLOBAL_ONLY)
     if error:
         return error
     cmd.server.module_config[MODULE].user_name = arg
+    if _name_to_id(cmd, arg, lambda n: pwd.getpwnam(n).pw_uid, "user", "00543") == 0:
+        return ROOT_REFUSED
     return None
 
 
@@ -55,6 +85,37 @@ def set_group(cmd, mconfig, arg: str) -> str | None:
     if error:
         return error
     cmd.server.module_config[MODULE].group_name = arg
+    _name_to_id(cmd, arg, lambda n: grp.getgrnam(n).gr_gid, "group", "00544")
+    return None
+
+
+def set_chroot_dir(cmd, mconfig, arg: str) -> str | None:
+    error = check_cmd_context(cmd, GLOBAL_ONLY)
+    if error:
+        return error
+    if not os.path.isdir(arg):
+        return "ChrootDir must be a valid directory"
+    return None
+
+
+def suexec_disabled_reason(binary: str = SUEXEC_BIN) -> str | None:
+    """unixd_pre_config's verdict on the suexec wrapper: None when it can be used."""
+    try:
+        info = os.stat(binary)
+    except OSError:
+        return f"Missing suexec binary {binary}"
+    if info.st_mode & stat.S_ISUID and info.st_uid == 0 and os.access(binary, os.R_OK | os.X_OK):
+        return None
+    return f"Invalid owner or file mode for {binary}"
+
+
+def set_suexec(cmd, mconfig, flag: bool) -> str | None:
+    error = check_cmd_context(cmd, GLOBAL_ONLY)
+    if error:
+        return error
+    reason = suexec_disabled_reason()
+    if flag and reason is not None:
+        return f"suEXEC isn't supported: {reason}"
     return None
 
 
@@ -76,6 +137,10 @@ MODULE = Module(
     commands=[
         Command("User", TAKE1, RSRC_CONF, "Effective user id for this server", set_user),
         Command("Group", TAKE1, RSRC_CONF, "Effective group id for this server", set_group),
+        Command("ChrootDir", TAKE1, RSRC_CONF,
+                "The directory to chroot(2) into", set_chroot_dir),
+        Command("Suexec", FLAG, RSRC_CONF,
+                "Enable or disable suEXEC support", set_suexec),
     ],
     hooks={"test_config": Hook(dump_config, FIRST)},
     create_server_config=UnixdConfig,

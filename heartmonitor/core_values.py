@@ -1,0 +1,398 @@
+"""The value checks of core's and http_core's directives (server/core.c), with httpd's text.
+
+heartmonitor serves no documents, so these settings have no effect here: each handler only
+checks its value, returns httpd's error or logs httpd's start-up warning, and keeps nothing.
+"""
+
+from __future__ import annotations
+
+from . import log
+from .cnum import atoi, atol, strtol
+from .config.command import (
+    ACCESS_CONF,
+    GLOBAL_ONLY,
+    ITERATE,
+    NOT_IN_DIR_CONTEXT,
+    NOT_IN_FILES,
+    NOT_IN_HTACCESS,
+    NOT_IN_LOCATION,
+    OR_ALL,
+    OR_FILEINFO,
+    RAW_ARGS,
+    RSRC_CONF,
+    TAKE1,
+    TAKE2,
+    TAKE12,
+    TAKE_ARGV,
+    Command,
+)
+from .config.walker import check_cmd_context
+from .config.words import getword_conf
+from .cstr import ascii_lower
+
+APR_UINT32_MAX = 4294967295
+APR_INT32_MAX = 2147483647
+AP_MAX_LIMIT_XML_BODY = (2**64 - 1) // 6 - 1
+# The status codes ErrorDocument accepts (http_protocol.c's status_lines).
+RESPONSE_CODES = frozenset((
+    100, 101, 102, 103, 200, 201, 202, 203, 204, 205, 206, 207, 208, 226, 300, 301, 302, 303,
+    304, 305, 307, 308, 400, 401, 402, 403, 404, 405, 406, 407, 408, 409, 410, 411, 412, 413,
+    414, 415, 416, 417, 421, 422, 423, 424, 426, 428, 429, 431, 451, 500, 501, 502, 503,
+    504, 505, 506, 507, 508, 510, 511,
+))
+
+
+def _where(cmd) -> tuple[str, int]:
+    return cmd.directive.filename, cmd.directive.line_num
+
+
+def warn(cmd, message: str, level: int = log.WARNING) -> None:
+    """ap_log_error(cmd->server) while reading: stderr, before the error log is open."""
+    cmd.httpd.log_error("core", level, message)
+
+
+def choice(message: str, *words: str):
+    """A handler that accepts one of `words` (any case) and otherwise returns `message`."""
+    allowed = {ascii_lower(word) for word in words}
+
+    def handler(cmd, mconfig, arg: str) -> str | None:
+        return None if ascii_lower(arg) in allowed else message
+
+    return handler
+
+
+def strtoff(arg: str) -> tuple[int, int, bool]:
+    """apr_strtoff(base 10): (value, end index, out of range)."""
+    return strtol(arg)
+
+
+# -- limits -------------------------------------------------------------------------------
+
+
+def set_limit_req_body(cmd, mconfig, arg: str) -> str | None:
+    value, end, overflow = strtoff(arg)
+    if overflow:
+        return "LimitRequestBody argument is not parsable."
+    if end < len(arg) or value < 0:
+        return "LimitRequestBody requires a non-negative integer."
+    return None
+
+
+def set_limit_xml_req_body(cmd, mconfig, arg: str) -> str | None:
+    value = atol(arg)
+    if value < 0:
+        return "LimitXMLRequestBody requires a non-negative integer."
+    if value > AP_MAX_LIMIT_XML_BODY:
+        return f"LimitXMLRequestBody must not exceed {AP_MAX_LIMIT_XML_BODY}"
+    return None
+
+
+def _range_limit(name: str):
+    def handler(cmd, mconfig, arg: str) -> str | None:
+        if ascii_lower(arg) in ("none", "default", "unlimited"):
+            return None
+        if atoi(arg) <= 0:
+            return f"{name} requires 'none', 'default', 'unlimited' or a positive integer"
+        return None
+
+    return handler
+
+
+def _size_between(low: int, high: int, shown: str):
+    """`shown` is APR_STRINGIFY of the C limit, as the message prints it."""
+
+    def handler(cmd, mconfig, arg: str) -> str | None:
+        value, end, overflow = strtoff(arg)
+        if overflow or end < len(arg) or value < low or value > high:
+            return f"parameter must be a number between {low} and {shown}: {arg}"
+        return None
+
+    return handler
+
+
+def set_recursion_limit(cmd, mconfig, first: str, second: str | None) -> str | None:
+    limit = atoi(first)
+    if limit <= 0:
+        return "The recursion limit must be greater than zero."
+    if limit < 4:
+        warn(cmd, "AH00119: Limiting internal redirects to very low numbers may cause normal "
+                  "requests to fail.")
+    if second is not None:
+        limit = atoi(second)
+        if limit <= 0:
+            return "The recursion limit must be greater than zero."
+        if limit < 4:
+            warn(cmd, "AH00120: Limiting the subrequest depth to a very low level may cause "
+                      "normal requests to fail.")
+    return None
+
+
+# -- overrides, options, ETags ---------------------------------------------------------------
+
+_ALLOW_OPTIONS = ("indexes", "includes", "includesnoexec", "followsymlinks",
+                  "symlinksifownermatch", "execcgi", "multiviews", "runscripts", "all", "none")
+
+
+def set_override(cmd, mconfig, line: str) -> str | None:
+    if check_cmd_context(cmd, NOT_IN_LOCATION | NOT_IN_FILES):
+        file_name, line_num = _where(cmd)
+        warn(cmd, f"AH00114: Useless use of AllowOverride in line {line_num} of {file_name}.")
+    error = check_cmd_context(cmd, NOT_IN_HTACCESS)
+    if error:
+        return error
+    pos = 0
+    while pos < len(line):
+        word, pos = getword_conf(line, pos)
+        key, equals, value = word.partition("=")
+        lower = ascii_lower(word)
+        if lower in ("limit", "fileinfo", "authconfig", "indexes", "none", "all"):
+            continue
+        if ascii_lower(key) == "options":
+            if equals:
+                error = set_allow_opts(cmd, value)
+                if error:
+                    return error
+            continue
+        if ascii_lower(key) == "nonfatal":
+            if not equals:
+                return f"=Override, =Unknown or =All expected after {word}"
+            continue
+        return f"Illegal override option {key if equals else word}"
+    return None
+
+
+def set_allow_opts(cmd, value: str) -> str | None:
+    """set_allow_opts: AllowOverride Options=...; an unknown option is an error."""
+    for word in (w for w in value.split(",") if w):
+        if ascii_lower(word) not in _ALLOW_OPTIONS:
+            return f"Illegal option {word}"
+    return None
+
+
+def set_override_list(cmd, mconfig, argv: list[str]) -> str | None:
+    file_name, line_num = _where(cmd)
+    if check_cmd_context(cmd, NOT_IN_LOCATION | NOT_IN_FILES):
+        warn(cmd, f"AH00115: Useless use of AllowOverrideList at {file_name}:{line_num}")
+    error = check_cmd_context(cmd, NOT_IN_HTACCESS)
+    if error:
+        return error
+    for name in argv:
+        if ascii_lower(name) == "none":
+            if len(argv) != 1:
+                return "'None' not allowed with other directives in AllowOverrideList"
+            return None
+        commands = cmd.httpd.commands.get(ascii_lower(name))
+        if not commands:
+            warn(cmd, f"AH00116: Discarding unrecognized directive `{name}' in "
+                      f"AllowOverrideList at {file_name}:{line_num}")
+        elif not commands[0].override & (OR_ALL | ACCESS_CONF):
+            warn(cmd, f"AH02304: Discarding directive `{name}' not allowed in "
+                      f"AllowOverrideList at {file_name}:{line_num}")
+    return None
+
+
+_ETAG_KEYWORDS = ("none", "all", "size", "lmtime", "mtime", "lastmodified", "inode", "digest")
+
+
+def set_etag_bits(cmd, mconfig, args: str) -> str | None:
+    pos = 0
+    while pos < len(args):
+        token, pos = getword_conf(args, pos)
+        action = token[:1] if token[:1] in ("+", "-") else ""
+        token = token[len(action):]
+        lower = ascii_lower(token)
+        if lower not in _ETAG_KEYWORDS:
+            return f"Unknown keyword '{token}' for {cmd.cmd.name} directive"
+        if action and lower in ("none", "all"):
+            return f"{cmd.cmd.name} keyword '{token}' cannot be used with '+' or '-'"
+    return None
+
+
+def set_default_type(cmd, mconfig, arg: str) -> str | None:
+    if ascii_lower(arg) not in ("off", "none"):
+        file_name, line_num = _where(cmd)
+        warn(cmd, f"AH00117: Ignoring deprecated use of DefaultType in line {line_num} of "
+                  f"{file_name}.")
+    return None
+
+
+def set_cgi_var(cmd, mconfig, var: str, rule: str) -> str | None:
+    if var != "REQUEST_URI":
+        return f'Unrecognized CGI variable: "{var}"'
+    if ascii_lower(rule) not in ("current-uri", "original-uri"):
+        return "Valid rules for REQUEST_URI are 'current-uri' and 'original-uri'"
+    return None
+
+
+def _is_url(text: str) -> bool:
+    """ap_is_url: a scheme of letters, digits, '+', '-' or '.', then ':'."""
+    colon = text.find(":")
+    if colon <= 0:
+        return False
+    return all(ch.isascii() and (ch.isalnum() or ch in "+-.") for ch in text[:colon])
+
+
+def set_error_document(cmd, mconfig, code: str, message: str) -> str | None:
+    number = atoi(code)
+    if number != 500 and number not in RESPONSE_CODES:
+        return f"Unsupported HTTP response code {code}"
+    remote = " " not in message and not message.startswith("/") and _is_url(message)
+    if number == 401 and remote:
+        file_name, line_num = _where(cmd)
+        warn(cmd, f"AH00113: {file_name}:{line_num} cannot use a full URL in a 401 "
+                  "ErrorDocument directive --- ignoring!", log.NOTICE)
+    return None
+
+
+# -- server-wide keywords -----------------------------------------------------------------
+
+_SERVER_TOKENS = ("os", "min", "minimal", "major", "minor", "prod", "productonly", "full")
+
+
+def set_serv_tokens(cmd, mconfig, arg: str) -> str | None:
+    error = check_cmd_context(cmd, GLOBAL_ONLY)
+    if error:
+        return error
+    if ascii_lower(arg) not in _SERVER_TOKENS:
+        return ("ServerTokens takes 1 argument: 'Prod(uctOnly)', 'Major', 'Minor', "
+                "'Min(imal)', 'OS', or 'Full'")
+    return None
+
+
+def set_protocols_honor_order(cmd, mconfig, arg: str) -> str | None:
+    error = check_cmd_context(cmd, NOT_IN_DIR_CONTEXT)
+    if error:
+        return error
+    if ascii_lower(arg) not in ("on", "off"):
+        return "ProtocolsHonorOrder must be 'on' or 'off'"
+    return None
+
+
+_PROTOCOL_OPTIONS = {
+    "allow0.9": ("http09", "allow0.9"), "require1.0": ("http09", "require1.0"),
+    "strict": ("conformance", "strict"), "unsafe": ("conformance", "unsafe"),
+    "registeredmethods": ("methods", "registeredmethods"),
+    "lenientmethods": ("methods", "lenientmethods"),
+}
+_PROTOCOL_CONFLICTS = {
+    "http09": "HttpProtocolOptions 'Allow0.9' and 'Require1.0' are mutually exclusive",
+    "conformance": "HttpProtocolOptions 'Strict' and 'Unsafe' are mutually exclusive",
+    "methods": "HttpProtocolOptions 'RegisteredMethods' and 'LenientMethods' are mutually "
+               "exclusive",
+}
+
+
+def set_http_protocol_options(cmd, mconfig, arg: str) -> str | None:
+    """ITERATE: the settings accumulate per server, so a conflict is found across words."""
+    option = _PROTOCOL_OPTIONS.get(arg.lower())
+    if option is None:
+        return ("HttpProtocolOptions accepts 'Unsafe' or 'Strict' (default), "
+                "'RegisteredMethods' or 'LenientMethods' (default), and 'Require1.0' or "
+                "'Allow0.9' (default)")
+    seen = cmd.httpd.extensions.setdefault("http_protocol_options", {}).setdefault(
+        id(cmd.server), set())
+    seen.add(option)
+    for group, message in _PROTOCOL_CONFLICTS.items():
+        if len({value for kind, value in seen if kind == group}) > 1:
+            return message
+    return None
+
+
+def set_trace_enable(cmd, mconfig, arg: str) -> str | None:
+    error = check_cmd_context(cmd, NOT_IN_DIR_CONTEXT)
+    if error:
+        return error
+    if ascii_lower(arg) not in ("on", "off", "extended"):
+        return "TraceEnable must be one of 'on', 'off', or 'extended'"
+    return None
+
+
+def set_allow2f(cmd, mconfig, arg: str) -> str | None:
+    if ascii_lower(arg) not in ("on", "off", "nodecode"):
+        return f"{cmd.cmd.name} must be On, Off, or NoDecode"
+    return None
+
+
+_ON_OFF = "parameter must be 'on' or 'off'"
+
+COMMANDS = [
+    Command("LimitRequestBody", TAKE1, OR_ALL,
+            "Limit (in bytes) on maximum size of request message body", set_limit_req_body),
+    Command("LimitXMLRequestBody", TAKE1, OR_ALL,
+            "Limit (in bytes) on maximum size of an XML-based request body",
+            set_limit_xml_req_body),
+    Command("MaxRanges", TAKE1, ACCESS_CONF | RSRC_CONF,
+            "Maximum number of Ranges in a request before returning the entire resource, or "
+            "0 for unlimited", _range_limit("MaxRanges")),
+    Command("MaxRangeOverlaps", TAKE1, ACCESS_CONF | RSRC_CONF,
+            "Maximum number of overlaps in Ranges in a request before returning the entire "
+            "resource, or 0 for unlimited", _range_limit("MaxRangeOverlaps")),
+    Command("MaxRangeReversals", TAKE1, ACCESS_CONF | RSRC_CONF,
+            "Maximum number of reversals in Ranges in a request before returning the entire "
+            "resource, or 0 for unlimited", _range_limit("MaxRangeReversals")),
+    Command("ReadBufferSize", TAKE1, ACCESS_CONF | RSRC_CONF,
+            "Size (in bytes) of the memory buffers used to read data",
+            _size_between(0, APR_UINT32_MAX, "(4294967295U))")),
+    Command("FlushMaxThreshold", TAKE1, RSRC_CONF,
+            "Maximum threshold above which pending data are flushed to the network",
+            _size_between(0, APR_UINT32_MAX, "(4294967295U))")),
+    Command("FlushMaxPipelined", TAKE1, RSRC_CONF,
+            "Maximum number of pipelined responses (pending) above which they are flushed to "
+            "the network", _size_between(-1, APR_INT32_MAX, "(2147483647)")),
+    Command("LimitInternalRecursion", TAKE12, RSRC_CONF,
+            "maximum recursion depth of internal redirects and subrequests",
+            set_recursion_limit),
+    Command("AllowOverride", RAW_ARGS, ACCESS_CONF,
+            "Controls what groups of directives can be configured by per-directory config "
+            "files", set_override),
+    Command("AllowOverrideList", TAKE_ARGV, ACCESS_CONF,
+            "Controls what individual directives can be configured by per-directory config "
+            "files", set_override_list),
+    Command("FileETag", RAW_ARGS, OR_FILEINFO,
+            "Specify components used to construct a file's ETag", set_etag_bits),
+    Command("DefaultType", TAKE1, OR_FILEINFO,
+            "the default media type for otherwise untyped files (DEPRECATED)",
+            set_default_type),
+    Command("CGIVar", TAKE2, OR_FILEINFO, "Controls how some CGI variables are set",
+            set_cgi_var),
+    Command("ErrorDocument", TAKE2, OR_FILEINFO,
+            "Change responses for HTTP errors", set_error_document),
+    Command("ServerTokens", TAKE1, RSRC_CONF,
+            "Tokens displayed in the Server: header - Min[imal], Major, Minor, Prod[uctOnly], "
+            "OS, Full", set_serv_tokens),
+    Command("ServerSignature", TAKE1, OR_ALL,
+            "En-/disable server signature (on|off|email)",
+            choice("ServerSignature: use one of: off | on | email", "on", "off", "email")),
+    Command("HostnameLookups", TAKE1, ACCESS_CONF | RSRC_CONF,
+            '"on" to enable, "off" to disable reverse DNS lookups, or "double" to force '
+            "double reverse lookup",
+            choice("parameter must be 'on', 'off', or 'double'", "on", "off", "double")),
+    Command("UseCanonicalName", TAKE1, RSRC_CONF | ACCESS_CONF,
+            "How to work out the ServerName : Port when constructing URLs",
+            choice("parameter must be 'on', 'off', or 'dns'", "on", "off", "dns")),
+    Command("UseCanonicalPhysicalPort", TAKE1, RSRC_CONF | ACCESS_CONF,
+            "Whether to use the physical Port when constructing URLs",
+            choice(_ON_OFF, "on", "off")),
+    Command("AcceptPathInfo", TAKE1, OR_FILEINFO,
+            "Set to on or off for PATH_INFO to be accepted by handlers, or default for the "
+            "per-handler preference",
+            choice("AcceptPathInfo must be set to on, off or default", "on", "off",
+                   "default")),
+    Command("EnableMMAP", TAKE1, OR_FILEINFO,
+            "Controls whether memory-mapping may be used to read files",
+            choice(_ON_OFF, "on", "off")),
+    Command("EnableSendfile", TAKE1, OR_FILEINFO,
+            "Controls whether sendfile may be used to transmit files",
+            choice(_ON_OFF, "on", "off")),
+    Command("AllowEncodedSlashes", TAKE1, RSRC_CONF,
+            "Allow URLs containing '/' encoded as '%2F'", set_allow2f),
+    Command("TraceEnable", TAKE1, RSRC_CONF, "'on' (default), 'off' or 'extended' to trace "
+            "request body content", set_trace_enable),
+    Command("ProtocolsHonorOrder", TAKE1, RSRC_CONF,
+            "'off' (default) or 'on' to respect given order of protocols, by default the "
+            "client specified order determines selection", set_protocols_honor_order),
+    Command("HttpProtocolOptions", ITERATE, RSRC_CONF,
+            "'Allow0.9' or 'Require1.0' (default); 'RegisteredMethods' or 'LenientMethods' "
+            "(default); 'Unsafe' or 'Strict' (default). Sets HTTP acceptance rules",
+            set_http_protocol_options),
+]
