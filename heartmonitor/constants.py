@@ -10,6 +10,7 @@ from __future__ import annotations
 OK = 0
 DECLINED = -1
 DONE = -2
+HTTP_FORBIDDEN = 403
 
 # Method numbers (httpd.h): the index in METHODS; HEAD shares M_GET.
 METHODS = (

@@ -36,7 +36,14 @@ from .config.command import (
 from .config.includes import process_fnmatch_configs
 from .config.walker import check_cmd_context, walk_config
 from .config.words import getword_conf
-from .constants import AP_MAX_INCLUDE_DEPTH
+from .constants import (
+    ALL_METHODS,
+    AP_MAX_INCLUDE_DEPTH,
+    M_INVALID,
+    M_TRACE,
+    METHOD_NUMBER_LAST,
+    METHODS,
+)
 from .core_values import COMMANDS as CORE_VALUE_COMMANDS
 from .cstr import ascii_lower, atoi
 from .http.settings import COMMANDS as REQUEST_LIMIT_COMMANDS
@@ -236,24 +243,13 @@ def ifsection(cmd, mconfig, arg: str) -> str | None:
     return None
 
 
-_BUILTIN_METHODS = (
-    "GET", "PUT", "POST", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH", "PROPFIND",
-    "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK", "VERSION-CONTROL", "CHECKOUT",
-    "UNCHECKOUT", "CHECKIN", "UPDATE", "LABEL", "REPORT", "MKWORKSPACE", "MKACTIVITY",
-    "BASELINE-CONTROL", "MERGE",
-)
-M_TRACE = 6
-M_INVALID = 26
-METHOD_NUMBER_LAST = 63
-ALL_METHODS = (1 << 64) - 1
-
 
 def method_number(httpd, method: str, register: bool) -> int:
     """ap_method_number_of, registering unknown methods as httpd does for <Limit>."""
     if method == "HEAD":
         return 0
-    if method in _BUILTIN_METHODS:
-        return _BUILTIN_METHODS.index(method)
+    if method in METHODS:
+        return METHODS.index(method)
     registered = httpd.extensions.setdefault("methods", {})
     if method in registered:
         return registered[method]

@@ -8,7 +8,19 @@ X" (successors), dragging out-of-order entries to the front.
 
 from __future__ import annotations
 
+import graphlib
+from collections.abc import Callable
+from typing import Any
+
+from . import hooks as declared_hooks
 from .config.command import Command
+
+# httpd's module config slots: create_server_config(httpd, server),
+# create_dir_config(httpd, path), merge_dir_config(base, new). (The Httpd is not named
+# here: server.py builds on this module.)
+ServerConfigFactory = Callable[[Any, Any], Any]
+DirConfigFactory = Callable[[Any, "str | None"], Any]
+DirConfigMerger = Callable[[Any, Any], Any]
 
 REALLY_FIRST = -10
 FIRST = 0
@@ -22,7 +34,9 @@ class Hook:
 
     __slots__ = ("function", "order", "predecessors", "successors", "module")
 
-    def __init__(self, function, order=MIDDLE, predecessors=(), successors=()) -> None:
+    def __init__(self, function: Callable[..., Any], order: int = MIDDLE,
+                 predecessors: tuple[str, ...] | list[str] = (),
+                 successors: tuple[str, ...] | list[str] = ()) -> None:
         self.function = function
         self.order = order
         self.predecessors = tuple(predecessors)
@@ -36,8 +50,11 @@ class Module:
     identifier: the symbol LoadModule names ("heartmonitor_module").
     source: the C file it stands for ("mod_heartmonitor.c"); hook ordering refers to it.
     commands: its directives, in httpd's table order.
-    hooks: {hook name: Hook or function}.
+    hooks: {hook name: Hook or function}; every name is declared in heartmonitor.hooks
+      and every function takes that hook's arguments (checked here, at registration).
     create_server_config(httpd, server) / create_dir_config(httpd, path): config objects.
+    merge_dir_config(base, new): a request's per-directory config from two sections'
+      (None: fields the later section sets override the earlier ones).
     inert: loaded for its directives only (context and arity checks, no behaviour).
     providers / optional_functions: what the module offers other modules by name.
     """
@@ -46,27 +63,30 @@ class Module:
         self,
         identifier: str,
         source: str,
-        commands: list[Command] | tuple = (),
-        hooks: dict | None = None,
-        create_server_config=None,
-        create_dir_config=None,
+        commands: list[Command] | tuple[Command, ...] = (),
+        hooks: dict[str, Hook | Callable[..., Any]] | None = None,
+        create_server_config: ServerConfigFactory | None = None,
+        create_dir_config: DirConfigFactory | None = None,
         inert: bool = False,
-        providers: dict | None = None,
-        optional_functions: dict | None = None,
+        providers: dict[tuple[str, str, str], object] | None = None,
+        optional_functions: dict[str, Callable[..., Any]] | None = None,
+        merge_dir_config: DirConfigMerger | None = None,
     ) -> None:
         self.identifier = identifier
         self.source = source
         self.commands = list(commands)
         for command in self.commands:
             command.module = self
-        self.hooks = {}
+        self.hooks: dict[str, Hook] = {}
         for name, hook in (hooks or {}).items():
             if not isinstance(hook, Hook):
                 hook = Hook(hook)
+            declared_hooks.declaration(name).check(hook.function, identifier)
             hook.module = self
             self.hooks[name] = hook
         self.create_server_config = create_server_config
         self.create_dir_config = create_dir_config
+        self.merge_dir_config = merge_dir_config
         self.inert = inert
         # ap_register_provider: {(group, name, version): provider}.
         self.providers = dict(providers or {})
@@ -90,7 +110,7 @@ def sort_hooks(hooks: list[Hook]) -> list[Hook]:
     items = sorted(hooks, key=lambda hook: hook.order)
     count = len(items)
     predecessors: list[list[int | None]] = [[] for _ in range(count)]
-    by_source = {}
+    by_source: dict[str, int] = {}
     for index, hook in enumerate(items):
         by_source.setdefault(hook.module.source if hook.module else "", index)
     for index, hook in enumerate(items):
@@ -102,12 +122,13 @@ def sort_hooks(hooks: list[Hook]) -> list[Hook]:
             other = by_source.get(name)
             if other is not None and index not in predecessors[other]:
                 predecessors[other].append(index)
+    _refuse_loops(items, predecessors)
     done = [False] * count
     result = []
     for _ in range(count):
         n = 0
         while True:
-            if n >= count:
+            if n >= count:  # unreachable once _refuse_loops passed
                 raise ValueError("hook ordering loop")
             if not done[n]:
                 remaining = [p for p in predecessors[n] if p is not None]
@@ -122,3 +143,13 @@ def sort_hooks(hooks: list[Hook]) -> list[Hook]:
             if n in preds:
                 preds[preds.index(n)] = None
     return result
+
+
+def _refuse_loops(items: list[Hook], predecessors: list[list[int | None]]) -> None:
+    """A predecessor/successor loop is a module bug: name the modules in it."""
+    graph = {index: [p for p in preds if p is not None] for index, preds in enumerate(predecessors)}
+    try:
+        graphlib.TopologicalSorter(graph).prepare()
+    except graphlib.CycleError as error:
+        names = [items[i].module.source if items[i].module else "?" for i in error.args[1]]
+        raise ValueError(f"hook ordering loop: {' -> '.join(names)}") from None

@@ -8,8 +8,10 @@ open logs, run post_config and serve.
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
+from typing import Any
 
 from . import log, mutex, registry
 from .apr.filepath import server_root_relative
@@ -19,10 +21,12 @@ from .config.includes import process_resource_config
 from .config.reader import ArgvConfig
 from .config.walker import walk_config
 from .config.words import resolve_env
+from .constants import DECLINED
 from .cstr import ascii_lower
 from .diagnostics import entry
+from .hooks import Combine, concatenate, declaration, declined, failed
 from .layout import Layout
-from .module import Module, sort_hooks
+from .module import Hook, Module, sort_hooks
 from .server_rec import ServerRec
 
 RUN_NORMAL = "normal"
@@ -64,6 +68,7 @@ class Httpd:
         self.commands: dict[str, list] = {}
         self.top_modules: list[Module] = []  # most recently added first (ap_top_module)
         self.loaded_modules: list[tuple[Module, bool]] = []  # (module, static), load order
+        self._sorted_hooks: dict[str, list[Hook]] = {}
         self.so_loaded: dict[str, Module] = {}
         self.mpms: list[Module] = []
         self.server_conf = ServerRec()
@@ -98,6 +103,7 @@ class Httpd:
         if module not in self.top_modules:
             self.top_modules.insert(0, module)
         self.loaded_modules.append((module, static))
+        self._sorted_hooks.clear()
         for command in module.commands:
             self.commands.setdefault(ascii_lower(command.name), []).insert(0, command)
         if module.identifier.startswith("mpm_"):
@@ -133,21 +139,61 @@ class Httpd:
                 return module
         return None
 
-    def hooks(self, name: str) -> list:
-        found = []
-        for module, _static in self.loaded_modules:
-            hook = module.hooks.get(name)
-            if hook is not None:
-                found.append(hook)
-        return sort_hooks(found)
+    def hooks(self, name: str) -> list[Hook]:
+        """The functions registered on a declared hook, in httpd's order."""
+        ordered = self._sorted_hooks.get(name)
+        if ordered is None:
+            declaration(name)
+            found = []
+            for module, _static in self.loaded_modules:
+                hook = module.hooks.get(name)
+                if hook is not None:
+                    found.append(hook)
+            # Sorted once per hook: requests run the request hooks.
+            ordered = self._sorted_hooks[name] = sort_hooks(found)
+        return ordered
 
-    def run_hook_all(self, name: str, *args) -> bool:
-        """RUN_ALL hooks: True when every function returned OK (None or True)."""
+    def run_hook(self, name: str, *args: Any) -> Any:
+        """Run a declared hook and combine its results as the declaration says.
+
+        RUN_ALL: True unless a function failed; FIRST: the first answer that is not None
+        or DECLINED (else DECLINED); COLLECT: the list of answers; CONCATENATE: the answers
+        joined or chained.
+        """
+        declared = declaration(name)
+        combine = declared.combine
+        results = []
         for hook in self.hooks(name):
             result = hook.function(self, *args)
-            if result is False:
-                return False
-        return True
+            if combine is Combine.RUN_ALL:
+                if failed(result):
+                    return False
+            elif combine is Combine.FIRST:
+                if not declined(result):
+                    return result
+            elif result is not None:
+                results.append(result)
+        if combine is Combine.RUN_ALL:
+            return True
+        if combine is Combine.FIRST:
+            return DECLINED
+        return results if combine is Combine.COLLECT else concatenate(results, declared.text)
+
+    async def run_hook_first(self, name: str, *args: Any) -> Any:
+        """A FIRST hook whose functions may be coroutines (the request hooks)."""
+        assert declaration(name).combine is Combine.FIRST, name
+        for hook in self.hooks(name):
+            result = hook.function(self, *args)
+            if inspect.isawaitable(result):
+                result = await result
+            if not declined(result):
+                return result
+        return DECLINED
+
+    def run_hook_all(self, name: str, *args: Any) -> bool:
+        """A RUN_ALL hook: True when every function returned OK (None, True, OK, DECLINED)."""
+        assert declaration(name).combine is Combine.RUN_ALL, name
+        return bool(self.run_hook(name, *args))
 
     # -- defines and paths -----------------------------------------------------------
 

@@ -35,12 +35,7 @@ class Finding:
 
 def strict_checks(httpd) -> bool:
     """Run every module's strict_check hook; print findings; False when any were found."""
-    findings: list[Finding] = []
-    for module, _static in httpd.loaded_modules:
-        hook = module.hooks.get("strict_check")
-        if hook is not None:
-            findings.extend(hook.function(httpd) or ())
-
+    findings: list[Finding] = httpd.run_hook("strict_check")
     findings.extend(Finding("core", log.EMERG, text) for text in running_instances(httpd))
     for finding in findings:
         line = log.format_line(finding.module, finding.level, finding.message, finding.status)

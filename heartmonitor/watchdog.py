@@ -86,10 +86,10 @@ def post_config(httpd, module) -> bool:
         if watchdog.callbacks:
             watchdog.active = True
         if not watchdog.active:
-            for hook in httpd.hooks("watchdog_need"):
-                if hook.function(httpd, server, watchdog.name, 0, watchdog.singleton):
-                    watchdog.active = True
-                    break
+            needed = httpd.run_hook("watchdog_need", server, watchdog.name, 0,
+                                    watchdog.singleton)
+            if needed is True:
+                watchdog.active = True
     return True
 
 
@@ -124,8 +124,7 @@ async def run(httpd, watchdog: Watchdog, interval: float) -> None:
     for callback in watchdog.callbacks:
         callback.status = await _safe_call(httpd, watchdog, callback, STATE_STARTING)
     if not watchdog.callbacks:
-        for hook in httpd.hooks("watchdog_init"):
-            hook.function(httpd, server, watchdog.name)
+        httpd.run_hook("watchdog_init", server, watchdog.name)
     step = 0.0
     try:
         while not httpd.stopping:
@@ -143,15 +142,13 @@ async def run(httpd, watchdog: Watchdog, interval: float) -> None:
                         )
             elif step >= interval:
                 step = 0.0
-                for hook in httpd.hooks("watchdog_step"):
-                    hook.function(httpd, server, watchdog.name)
+                httpd.run_hook("watchdog_step", server, watchdog.name)
     finally:
         for callback in watchdog.callbacks:
             if not callback.status:
                 await _safe_call(httpd, watchdog, callback, STATE_STOPPING)
         if not watchdog.callbacks:
-            for hook in httpd.hooks("watchdog_exit"):
-                hook.function(httpd, server, watchdog.name)
+            httpd.run_hook("watchdog_exit", server, watchdog.name)
         httpd.log_error("watchdog", log.DEBUG,
                         f"AH02973: {'Singleton ' if watchdog.singleton else ''}"
                         f"Watchdog ({watchdog.name}) stopping", source="mod_watchdog.c(257)")

@@ -9,10 +9,21 @@ emulate (user, group, ldap ...) never grants access.
 
 from __future__ import annotations
 
+import asyncio
+
+from heartmonitor import log
 from heartmonitor.config.command import FLAG, OR_AUTHCFG, RAW_ARGS, TAKE1, Command
 from heartmonitor.config.walker import walk_config
 from heartmonitor.config.words import getword_conf, words_until_empty
-from heartmonitor.core import M_INVALID, method_number, section_argument, unclosed_directive
+from heartmonitor.constants import (
+    ALL_METHODS,
+    DECLINED,
+    HTTP_FORBIDDEN,
+    M_INVALID,
+    METHOD_NUMBER_LAST,
+    OK,
+)
+from heartmonitor.core import method_number, section_argument, unclosed_directive
 from heartmonitor.cstr import ascii_lower
 from heartmonitor.module import Module
 
@@ -20,8 +31,6 @@ AUTHZ_PROVIDER_GROUP = "authz"
 AUTHZ_PROVIDER_VERSION = "0"
 DENIED, GRANTED, NEUTRAL, GENERAL_ERROR, DENIED_NO_USER = range(5)
 AND, OR = "and", "or"
-ALL_METHODS = (1 << 64) - 1
-METHOD_NUMBER_LAST = 63
 
 
 class Section:
@@ -228,6 +237,24 @@ def authorize(config: AuthzDirConfig | None, request) -> bool:
 # -- the providers mod_authz_core registers ------------------------------------------------
 
 
+async def check_access(httpd, request) -> int:
+    """authorize_user for the request's merged Require sections: OK, or 403 (AH01630)."""
+    config = request.per_dir_config.get(MODULE)
+    if config is None or config.section is None:
+        return DECLINED
+    if needs_lookup(config.section):
+        # Host-name providers resolve names: off the event loop.
+        granted = await asyncio.get_running_loop().run_in_executor(
+            None, authorize, config, request)
+    else:
+        granted = authorize(config, request)
+    if granted:
+        return OK
+    request.log_error("authz_core", log.ERR,
+                      f"AH01630: client denied by server configuration: {request.filename}")
+    return HTTP_FORBIDDEN
+
+
 def _all_parse(cmd, line: str):
     lower = ascii_lower(line)
     if lower == "granted":
@@ -301,5 +328,7 @@ MODULE = Module(
                 set_forbidden_on_fail),
     ],
     create_dir_config=AuthzDirConfig,
+    merge_dir_config=merge,
+    hooks={"access_checker": check_access},
     providers=PROVIDERS,
 )

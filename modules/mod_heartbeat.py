@@ -52,7 +52,7 @@ def set_address(cmd, mconfig, address: str) -> str | None:
 
 def watchdog_need(httpd, server, name: str, parent: int, singleton: int):
     ctx = server.module_config[MODULE]
-    return ctx.active and singleton and name == AP_WATCHDOG_SINGLETON
+    return bool(ctx.active and singleton and name == AP_WATCHDOG_SINGLETON)
 
 
 def watchdog_exit(httpd, server, name: str):

@@ -17,6 +17,7 @@ import time
 
 from heartmonitor import HTTPD_VERSION, SERVER_BANNER, SERVER_BUILT
 from heartmonitor.apr.snprintf import format_g
+from heartmonitor.constants import DECLINED, M_GET
 from heartmonitor.cstr import atoi
 from heartmonitor.module import LAST, MIDDLE, Hook, Module
 
@@ -28,8 +29,6 @@ DOCTYPE_HTML_3_2 = ('<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01//EN" '
 AP_STATUS_SHORT, AP_STATUS_NOTABLE, AP_STATUS_EXTENDED = 1, 2, 4
 KBYTE, MBYTE, GBYTE = 1024, 1048576, 1073741824
 STATUS_MAXLINE = 64
-M_GET = 0
-DECLINED = -1
 
 SCOREBOARD_KEY = (
     "<p>Scoreboard Key:<br />\n"

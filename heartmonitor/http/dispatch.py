@@ -3,35 +3,25 @@
 The per-directory configuration of a request is merged as httpd merges it: the server's
 defaults, then the <Directory> sections that contain the mapped file name (shortest
 first, regular expressions after), <Files> on its base name, then every <Location>
-that matches the URI, in configuration order. mod_authz_core decides access; the
+that matches the URI, in configuration order, each module's through its merge slot.
+The access_checker hooks decide access (Require and friends); the
 handler hooks run in httpd's order, core's default handler last (heartmonitor serves no
 documents, so it answers 404, or 405 for methods other than GET and POST).
 """
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import inspect
 import os
 import re
 
 from heartmonitor import log
+from heartmonitor.constants import DECLINED, DONE, M_GET, M_INVALID, M_OPTIONS, M_POST, OK
 from heartmonitor.core import CORE
-from heartmonitor.modules import mod_authz_core
 from heartmonitor.vhost import select_server
 
-from .request import (
-    DECLINED,
-    DONE,
-    M_GET,
-    M_INVALID,
-    M_OPTIONS,
-    M_POST,
-    OK,
-    Request,
-    normalise_path,
-)
+from .request import Request, normalise_path
 
 DEFAULT_ALLOW = "HEAD,GET,POST,OPTIONS,TRACE"
 
@@ -101,8 +91,9 @@ async def process_request(httpd, request: Request) -> int:
             cache.walks.clear()
         walk = cache.walks[(id(server), path)] = (filename, per_dir, handler)
     request.filename, request.per_dir_config, request.handler = walk
-    if not await _authorized(httpd, request):
-        return 403
+    access = await httpd.run_hook_first("access_checker", request)
+    if access not in (OK, DECLINED):
+        return access
     for hook in cache.handlers:
         if request.handler is None:
             break
@@ -219,10 +210,8 @@ def walk_sections(httpd, request: Request) -> dict:
     merged = dict(httpd.server_conf.lookup_defaults)
     for section in _sections_matching(httpd, request):
         for module, config in section.config.items():
-            if module is mod_authz_core.MODULE:
-                merged[module] = mod_authz_core.merge(merged.get(module), config)
-            else:
-                merged[module] = _merge_plain(merged.get(module), config)
+            merge = module.merge_dir_config or _merge_plain
+            merged[module] = merge(merged.get(module), config)
     return merged
 
 
@@ -235,20 +224,3 @@ def _merge_plain(base, new):
     fields.update({k: v for k, v in vars(new).items() if v is not None})
     result.__dict__.update(fields)
     return result
-
-
-async def _authorized(httpd, request: Request) -> bool:
-    if httpd.module_named("authz_core_module") is None:
-        return True
-    config = request.per_dir_config.get(mod_authz_core.MODULE)
-    if config is None or config.section is None:
-        return True
-    if mod_authz_core.needs_lookup(config.section):
-        granted = await asyncio.get_running_loop().run_in_executor(
-            None, mod_authz_core.authorize, config, request)
-    else:
-        granted = mod_authz_core.authorize(config, request)
-    if not granted:
-        request.log_error("authz_core", log.ERR,
-                          f"AH01630: client denied by server configuration: {request.filename}")
-    return granted

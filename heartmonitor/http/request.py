@@ -6,13 +6,6 @@ from urllib.parse import unquote_to_bytes
 
 from heartmonitor.core import method_number
 
-OK = 0
-DECLINED = -1
-DONE = -2
-
-M_GET, M_PUT, M_POST = 0, 1, 2
-M_OPTIONS = 5
-M_INVALID = 26
 # LimitRequestBody's default since httpd 2.4.54.
 LIMIT_REQUEST_BODY = 1 << 30
 

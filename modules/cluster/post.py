@@ -9,13 +9,11 @@ from __future__ import annotations
 import time
 
 from heartmonitor import log
+from heartmonitor.constants import DECLINED, M_POST, OK
 from heartmonitor.cstr import strtol, to_int32
 from heartmonitor.http.request import BodyError
 
 from .codec import DEFAULT_PORT, MAX_MSG_LEN, decode, printable
-
-OK, DECLINED = 0, -1
-M_POST = 2
 
 
 async def handler(httpd, module, request) -> int:
