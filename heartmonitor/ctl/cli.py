@@ -26,6 +26,11 @@ def parser() -> argparse.ArgumentParser:
     lint.add_argument("monitor", metavar="MONITOR.conf")
     lint.add_argument("balancers", metavar="BALANCER.conf", nargs="*")
     lint.add_argument("--format", choices=("text", "json"), default="text")
+    simulate = commands.add_parser(
+        "simulate", help="a fleet of backends beating as a scenario file says")
+    simulate.add_argument("scenario", metavar="SCENARIO.toml")
+    simulate.add_argument("--duration", type=float, default=None, metavar="SECONDS",
+                          help="stop after this long (default: the scenario's duration)")
     return top
 
 
@@ -35,4 +40,8 @@ def main(argv: list[str] | None = None) -> int:
         return pick.run(args, sys.stdout, sys.stderr)
     if args.command == "lint":
         return lint.run(args, sys.stdout, sys.stderr)
+    if args.command == "simulate":
+        from . import simulate
+
+        return simulate.run(args, sys.stdout, sys.stderr)
     return 2  # pragma: no cover - argparse requires a known command

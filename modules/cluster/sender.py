@@ -110,16 +110,32 @@ def _send_one(httpd, ctx, payload: bytes) -> None:
         sock.close()
 
 
+def open_fleet_socket(interface: str | None) -> socket.socket:
+    """One non-blocking socket for many simulated backends (see send_from)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
+    try:
+        sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP, 1)
+        if interface:
+            sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF,
+                            socket.inet_aton(interface))
+        sock.setblocking(False)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def send_from(sock: socket.socket, payload: bytes, source: str, address: tuple) -> None:
+    """Send one datagram as if from `source` (a local address): IP_PKTINFO's spec_dst.
+    BlockingIOError when the socket buffer is full."""
+    info = struct.pack("I4s4s", 0, socket.inet_aton(source), b"\0\0\0\0")
+    sock.sendmsg([payload], [(socket.IPPROTO_IP, IP_PKTINFO, info)], 0, address)
+
+
 def _simulation_socket(ctx) -> socket.socket:
     sock = getattr(ctx, "simulation_socket", None)
     if sock is None:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
-        sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP, 1)
-        if ctx.interface:
-            sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_IF,
-                            socket.inet_aton(ctx.interface))
-        sock.setblocking(False)
-        ctx.simulation_socket = sock
+        sock = ctx.simulation_socket = open_fleet_socket(ctx.interface)
     return sock
 
 
@@ -131,11 +147,9 @@ def _send_simulated(httpd, ctx) -> None:
                         error.errno)
         return
     for simulation in ctx.simulations:
-        payload = [simulation.payload]
         for source in simulation.sources():
-            info = struct.pack("I4s4s", 0, socket.inet_aton(source), b"\0\0\0\0")
             try:
-                sock.sendmsg(payload, [(socket.IPPROTO_IP, IP_PKTINFO, info)], 0, ctx.address)
+                send_from(sock, simulation.payload, source, ctx.address)
             except BlockingIOError:
                 continue  # the socket buffer is full: this beat is lost, like a real one
             except OSError as error:
