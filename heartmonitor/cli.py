@@ -317,8 +317,9 @@ RUNDIR_VARIABLE = "HEARTMONITOR_RUNDIR"
 def default_runtime_dir() -> None:
     """Give the embedded configuration a private, writable runtime directory.
 
-    $XDG_RUNTIME_DIR/heartmonitor, else /tmp/heartmonitor-<uid>; created mode 0700 and
-    used only when it is a directory of ours that nobody else can write to.
+    $XDG_RUNTIME_DIR/heartmonitor, else /tmp/heartmonitor-<uid>; created mode 0755 (as
+    Debian's /var/run/apache2: a balancer's children running as another user read the
+    hb.dat in it) and used only when it is a directory of ours that nobody else can write to.
     """
     if os.environ.get(RUNDIR_VARIABLE):
         return
@@ -328,7 +329,8 @@ def default_runtime_dir() -> None:
     else:
         path = f"/tmp/heartmonitor-{os.getuid()}"
     try:
-        os.mkdir(path, 0o700)
+        os.mkdir(path, 0o755)
+        os.chmod(path, 0o755)  # whatever the umask
     except FileExistsError:
         pass
     except OSError:

@@ -28,8 +28,10 @@ def test_example_is_valid_for_heartmonitor_and_httpd(tmp_path, name):
         f"ServerName x\nErrorLog {tmp_path}/e\nDefaultRuntimeDir {tmp_path}\n"
         "LoadModule mpm_event_module /usr/lib/apache2/modules/mod_mpm_event.so\n"
         f"Include {real_copy}\n"))
-    expected = subprocess.run([apache2, "-f", real, "-t"], capture_output=True, text=True)
-    result = heartmonitor("-f", ours, "-t")
+    env = {"HEARTMONITOR_RUNDIR": str(tmp_path)}  # the balancer example reads it
+    expected = subprocess.run([apache2, "-f", real, "-t"], capture_output=True, text=True,
+                              env={**os.environ, **env})
+    result = heartmonitor("-f", ours, "-t", env=env)
     assert (result.returncode, result.stderr) == (expected.returncode, expected.stderr) == (
         0, "Syntax OK\n")
 
