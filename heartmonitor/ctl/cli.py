@@ -31,6 +31,14 @@ def parser() -> argparse.ArgumentParser:
     simulate.add_argument("scenario", metavar="SCENARIO.toml")
     simulate.add_argument("--duration", type=float, default=None, metavar="SECONDS",
                           help="stop after this long (default: the scenario's duration)")
+    live = commands.add_parser(
+        "top", help="a live view of a running monitor's servers (and a balancer's odds)")
+    live.add_argument("url", nargs="?", default="http://127.0.0.1:8080/server-status",
+                      metavar="URL", help="the monitor's server-status "
+                      "(default: http://127.0.0.1:8080/server-status)")
+    live.add_argument("-f", dest="config", default=None, metavar="BALANCER.conf",
+                      help="show each server's chance under this balancer")
+    live.add_argument("--interval", type=float, default=1.0, metavar="SECONDS")
     return top
 
 
@@ -44,4 +52,8 @@ def main(argv: list[str] | None = None) -> int:
         from . import simulate
 
         return simulate.run(args, sys.stdout, sys.stderr)
+    if args.command == "top":
+        from . import top
+
+        return top.run(args, sys.stdout, sys.stderr)
     return 2  # pragma: no cover - argparse requires a known command
