@@ -136,27 +136,25 @@ def test_text_form_and_bad_input(tmp_path):
 
 
 def test_slotmem_storage_is_read_when_attached(tmp_path):
-    from heartmonitor.modules.cluster.slotmem import SLOT_SIZE, TYPE_PREGRAB, Slotmem
-    from heartmonitor.modules.cluster.storage import SlotmemStorage
-    from heartmonitor.modules.cluster.table import ServerTable
-    from tests.test_storage import FakeHttpd
+    from heartmonitor.modules.cluster.slotmem import SLOT_SIZE, TYPE_PREGRAB, Slotmem, pack_slot
 
     directory = str(tmp_path)
     slotmem = Slotmem.create(f"{directory}/slotmem-shm-mod_heartmonitor_0.shm", SLOT_SIZE, 10,
                              TYPE_PREGRAB)
     try:
-        table = ServerTable()
-        now = time.time()
-        table.update("127.0.0.2", 80, 5, 10, now=now)
-        table.update("127.0.0.3", 80, 0, 40, now=now - 20)
-        SlotmemStorage(FakeHttpd(), slotmem).write_all(table, now)
+        now_us = int(time.time() * 1_000_000)
+        for ip, busy, ready, age in (("127.0.0.2", 5, 10, 0), ("127.0.0.3", 0, 40, 20)):
+            index = slotmem.grab()
+            slotmem.put(index, pack_slot(ip, busy, ready, now_us - age * 1_000_000, index))
         conf = balancer_conf(directory, ["http://127.0.0.2:1", "http://127.0.0.3:1"],
                              modules=BALANCER_MODULES)
         rows = pick_json(conf)
     finally:
         slotmem.close()
     assert rows["http://127.0.0.2:1"]["probability"] == 1.0
-    assert rows["http://127.0.0.3:1"]["reason"].startswith("stale: lastseen 2")
+    assert (rows["http://127.0.0.3:1"]["ready"], rows["http://127.0.0.3:1"]["busy"]) == (10, 0)
+    assert rows["http://127.0.0.3:1"]["reason"] in ("stale: lastseen 20 >= 10",
+                                                   "stale: lastseen 21 >= 10")
 
 
 # -- a real balancer ------------------------------------------------------------------------
