@@ -255,6 +255,17 @@ VHOST_WARNINGS = [
     Case("warning_in_vhost_proxy", load("proxy") + "<VirtualHost *:80>\nProxyPass /a http://h/\nProxyPass /b http://h/ retry=5\n</VirtualHost>\n"),
 ]
 
-MODULE_CASES = (ENV + NEGOTIATION + VHOST_WARNINGS + ACCESS_COMPAT + AUTHZ_EXPR + AUTH_BASIC + HEADERS + SETENVIF + REWRITE + REMOTEIP + PROXY + SSL + ALIAS + EXPIRES + MIME
+LOG_CONFIG = block("log_config", [
+    'LogFormat "%h %l %u %t \\"%r\\" %>s %O \\"%{Referer}i\\" \\"%{User-Agent}i\\"" combined',
+    'LogFormat "%Z" x', 'LogFormat "%{foo" x', 'LogFormat "abc %" x', 'LogFormat "%!200,304{x}i %400e %^FB %^ti %^xx" x',
+    'LogFormat "%c"', 'LoadModule ssl_module {moddir}/mod_ssl.so\nLogFormat "%c %x" x', 'CustomLog {root}/a.log "%Q"',
+    "CustomLog {root}/a.log combined env=", "CustomLog {root}/a.log combined env=!", "CustomLog {root}/a.log combined expr=",
+    "CustomLog {root}/a.log combined expr=%{FOO}", "CustomLog {root}/a.log combined foo",
+    "GlobalLog {root}/a.log combined env=x", "<VirtualHost *:80>\nGlobalLog {root}/a.log combined\n</VirtualHost>",
+    "TransferLog {root}/a.log", 'LogFormat "%{%Y}t %^ %I %O %S" x', 'LogFormat "%<s %>s %%"',
+    "CustomLog {root}/a.log \"%h %{X}C\" \"expr=%{REQUEST_STATUS} -ge 400\"",
+], prefix="")
+
+MODULE_CASES = (LOG_CONFIG + ENV + NEGOTIATION + VHOST_WARNINGS + ACCESS_COMPAT + AUTHZ_EXPR + AUTH_BASIC + HEADERS + SETENVIF + REWRITE + REMOTEIP + PROXY + SSL + ALIAS + EXPIRES + MIME
                 + REQTIMEOUT + DEFLATE + DIR)
 MODULE_DIFFERENCES: dict = {}
