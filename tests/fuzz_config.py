@@ -124,8 +124,9 @@ def _alarm(_signum, _frame):
     raise Hang()
 
 
-def run_check(body: str, work: str, time_limit: float = 20.0) -> tuple[int, str, str]:
-    """heartmonitor -t on body (after a minimal header), in this process."""
+def run_check(body: str, work: str, time_limit: float = 20.0,
+              extra: tuple[str, ...] = ()) -> tuple[int, str, str]:
+    """heartmonitor -t (and extra arguments) on body after a minimal header, in-process."""
     from heartmonitor import cli
 
     conf = os.path.join(work, "fuzz.conf")
@@ -138,7 +139,7 @@ def run_check(body: str, work: str, time_limit: float = 20.0) -> tuple[int, str,
     signal.setitimer(signal.ITIMER_REAL, time_limit)
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = cli.main(["heartmonitor", "-t", "-f", conf])
+            code = cli.main(["heartmonitor", "-t", *extra, "-f", conf])
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
@@ -148,10 +149,10 @@ def run_check(body: str, work: str, time_limit: float = 20.0) -> tuple[int, str,
     return code, out.getvalue(), err.getvalue()
 
 
-def check_config(body: str, work: str) -> str | None:
+def check_config(body: str, work: str, extra: tuple[str, ...] = ()) -> str | None:
     """What is wrong with heartmonitor's answer to body, or None."""
     try:
-        code, _out, err = run_check(body, work)
+        code, _out, err = run_check(body, work, extra=extra)
     except Hang:
         return "no answer within the time limit"
     except BaseException as error:  # the traceback -t must never print
@@ -178,6 +179,8 @@ def main() -> int:
     parser.add_argument("--hostile-files", action="store_true",
                         help="also use /dev/zero and a FIFO as values (a reader that does "
                              "not check a file's type hangs or runs out of memory)")
+    parser.add_argument("--also", default="",
+                        help="more arguments after -t, e.g. '-S' or '--strict'")
     args = parser.parse_args()
     sys.setrecursionlimit(8000)  # what cli.main sets; hypothesis warns when it changes
     found: dict[str, str] = {}
@@ -196,7 +199,7 @@ def main() -> int:
         def run(body):
             nonlocal count
             count += 1
-            problem = check_config(body, work)
+            problem = check_config(body, work, tuple(args.also.split()))
             if problem is not None:
                 key = problem.strip().splitlines()[-1][:200]
                 if key not in found:
