@@ -300,21 +300,44 @@ class Runner:
         old_target = old.error_log.target
         if self._prepare_safely(new):
             self.scoreboard.generation += 1
-            old_target.close()
-            self._keep_storage_locks(storage_paths(new), taken)
-            await self.start_generation(new)
-            return True
+            if await self._start_safely(new):
+                old_target.close()
+                self._keep_storage_locks(storage_paths(new), taken)
+                return True
+            self.scoreboard.generation -= 1
+            await self._stop_after_failure(new)
+            self.httpd = old
         for lock in taken:
             lock.release()
         old.log_error("core", log.ERR, "restart failed (see above); the running configuration "
                                        "stays")
         old.stopping = False
-        if self._prepare_safely(old):
+        if self._prepare_safely(old) and await self._start_safely(old):
             if old.error_log.target is not old_target:
                 old_target.close()
-            await self.start_generation(old)
             return True
         return False
+
+    async def _start_safely(self, httpd, first: bool = False) -> bool:
+        """start_generation(); a Python exception from any hook is a logged failure."""
+        try:
+            await self.start_generation(httpd)
+        except Exception as error:  # noqa: BLE001 - a restart must survive any hook
+            if first:  # the terminal sees why start-up failed, as with post_config
+                httpd.error_log.target.echo = self.terminal
+            httpd.log_error("core", log.CRIT, "internal error while starting the "
+                            f"configuration: {describe_exception(error)}")
+            return False
+        return True
+
+    async def _stop_after_failure(self, httpd) -> None:
+        """Stop what a generation that failed to start had started; its log closes."""
+        try:
+            await self.stop_generation(graceful=False, final=False)
+        except Exception as error:  # noqa: BLE001 - going back to the running one anyway
+            httpd.log_error("core", log.CRIT, "internal error while stopping the "
+                            f"configuration: {describe_exception(error)}")
+        httpd.error_log.target.close()
 
     # -- the loop -------------------------------------------------------------------
 
@@ -345,9 +368,9 @@ class Runner:
 
             self.watcher = ConfigWatcher(self, loop)
             self.watcher.watch(self.httpd.files_read)
-        await self.start_generation(self.httpd)
-        code = 0
-        while True:
+        running = await self._start_safely(self.httpd, first=True)
+        code = 0 if running else 1
+        while running:
             await self.wakeup.wait()
             self.wakeup.clear()
             action = self._next_action()
@@ -361,8 +384,14 @@ class Runner:
                 await self.stop_generation(graceful=action == "graceful-stop", final=True)
                 break
             if action in ("restart", "graceful", "reload"):
-                if not await self.restart(graceful=action != "restart",
-                                          signalled=action != "reload"):
+                try:
+                    restarted = await self.restart(graceful=action != "restart",
+                                                   signalled=action != "reload")
+                except Exception as error:  # noqa: BLE001 - the server goes on
+                    self.httpd.log_error("core", log.CRIT, "internal error while restarting: "
+                                         + describe_exception(error))
+                    restarted = True
+                if not restarted:
                     code = 1
                     break
                 if self.watcher is not None:

@@ -72,6 +72,10 @@ EDITS = {
         "[core:crit] internal error while starting the configuration: RuntimeError: injected "
         "fault in post_config",
         RESTART_FAILED, *RESUMED_LINES]),
+    "child_init exception": ("Define CHILD_INIT_FAULT\n", [
+        "[core:crit] internal error while starting the configuration: RuntimeError: injected "
+        "fault in child_init",
+        RESTART_FAILED, *RESUMED_LINES]),
     "huge file": ("Include {huge}\n", [TOO_LONG]),
     # A FIFO is refused as not a regular file, or, where it is opened, never answers.
     "FIFO": ("Include {fifo}\n", None),
@@ -262,14 +266,15 @@ def test_sigterm_works_while_a_read_is_stuck(tmp_path, monkeypatch):
         "[mpm_event:notice] AH00491: caught SIGTERM, shutting down"]
 
 
-def test_no_traceback_when_post_config_raises_at_start(tmp_path, monkeypatch):
+@pytest.mark.parametrize("hook", ["post_config", "child_init"])
+def test_no_traceback_when_a_hook_raises_at_start(tmp_path, monkeypatch, hook):
     _faulty_env(monkeypatch, 1)
     directory = str(tmp_path)
-    conf = monitor_conf(directory, extra="Define POST_CONFIG_FAULT\n")
+    conf = monitor_conf(directory, extra=f"Define {hook.upper()}_FAULT\n")
     with PrivateNetwork():
         result = heartmonitor("-f", conf, "-DFOREGROUND")
     expected = ["[core:crit] internal error while starting the configuration: RuntimeError: "
-                "injected fault in post_config"]
+                f"injected fault in {hook}"]
     assert result.returncode == 1
     assert [PREFIX.sub(lambda m: m.group(1) + " ", line)
             for line in result.stderr.splitlines()] == expected

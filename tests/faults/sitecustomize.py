@@ -3,7 +3,8 @@ directory on PYTHONPATH (Python imports sitecustomize at start-up).
 
 - `ServerAlias fault.raise`: the ServerAlias handler raises RuntimeError;
 - `ServerAlias fault.sleep`: the handler sleeps for an hour;
-- `Define POST_CONFIG_FAULT`: mod_heartmonitor's post_config raises RuntimeError.
+- `Define POST_CONFIG_FAULT`: mod_heartmonitor's post_config raises RuntimeError;
+- `Define CHILD_INIT_FAULT`: mod_watchdog's child_init raises RuntimeError.
 """
 
 from __future__ import annotations
@@ -36,6 +37,15 @@ def _install() -> None:
         return _original(httpd, *args)
 
     hook.function = post_config
+    hook = registry.find("mod_watchdog").hooks["child_init"]
+    original_child_init = hook.function
+
+    def child_init(httpd, *args, _original=original_child_init):
+        if httpd.exists_config_define("CHILD_INIT_FAULT"):
+            raise RuntimeError("injected fault in child_init")
+        return _original(httpd, *args)
+
+    hook.function = child_init
 
 
 _install()
