@@ -300,3 +300,59 @@ def test_several_listen_addresses_ipv4_and_ipv6(network, tmp_path):
         over_v4 = request(PORT + 8, path="/v6-only", host="127.0.0.2")
         auto = request(PORT, path="/server-status?auto")
     assert (over_v6[0], over_v4[0], auto[0]) == (200, 403, 200)
+
+
+def _post_from(source: str, body: bytes) -> int:
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", PORT, source_address=(source, 0))
+    try:
+        connection.request("POST", "/hb", body)
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+def _merges(port: int) -> int:
+    metrics = request(port, path="/server-status?metrics")[2].decode()
+    return int(re.search(r'heartmonitor_storage_writes_total\{backend="file",result="ok"\} '
+                         r"(\d+)", metrics).group(1))
+
+
+def test_a_burst_of_posts_is_one_or_two_rewrites_and_status_lists_fresh_servers(
+        network, tmp_path):
+    directory = str(tmp_path)
+    hb = os.path.join(directory, "hb.dat")
+    # Restored at start: one fresh server and one not heard for 100 s (stale).
+    write(hb, "10.9.0.1 &ready=3&busy=1&lastseen=0&port=80\n"
+              "10.9.0.2 &ready=4&busy=1&lastseen=100&port=80\n")
+    with heartmonitor_server(monitor_conf(directory), directory):
+        assert wait_for(lambda: "10.9.0.2" not in read(hb))  # the first periodic write
+        before = _merges(PORT)
+        statuses = [_post_from(f"127.0.1.{index}", b"ready=%d&busy=1" % index)
+                    for index in range(1, 21)]
+        assert statuses == [200] * 20
+        table = wait_for(lambda: len(entries(hb)) == 21 and entries(hb), timeout=2)
+        assert table["127.0.1.20"][:2] == (20, 1)
+        # 20 POSTs within about 0.1 s: one rewrite at once, the rest in one more.
+        assert 1 <= _merges(PORT) - before <= 4
+        auto = request(PORT, path="/server-status?auto")[2].decode()
+        assert ("HeartbeatServers: 21\nHeartbeatServersFresh: 21\n"
+                "HeartbeatServersStale: 1\n") in auto
+        assert "10.9.0.2" not in auto and "HeartbeatServer[20]IP: 127.0.1.9\n" in auto
+        every = request(PORT, path="/server-status?auto&all")[2].decode()
+        assert "HeartbeatServers: 22\n" in every and (
+            "HeartbeatServer[1]IP: 10.9.0.2\nHeartbeatServer[1]Port: 80\n"
+            "HeartbeatServer[1]Ready: 4\nHeartbeatServer[1]Busy: 1\n") in every
+        import json
+
+        listed = json.loads(request(PORT, path="/server-status?json")[2])["Heartbeat"]
+        assert (listed["Fresh"], listed["Stale"], len(listed["Servers"])) == (21, 1, 21)
+        listed = json.loads(request(PORT, path="/server-status?json&all")[2])["Heartbeat"]
+        assert listed["Servers"][0] == {"IP": "10.9.0.1", "Port": 80, "Ready": 3, "Busy": 1,
+                                        "LastSeen": listed["Servers"][0]["LastSeen"],
+                                        "Fresh": True}
+        assert [s["Fresh"] for s in listed["Servers"]].count(False) == 1
+        html = request(PORT, path="/server-status")[2].decode()
+        assert ("<p>21 fresh and 1 stale servers (stale servers are listed on "
+                "<a href=\"?all\">?all</a>), listening on 239.0.0.1:27999") in html
