@@ -186,13 +186,16 @@ def test_storage_directory_vanishing_is_logged_and_retried(network, tmp_path):
     with heartmonitor_server(conf, directory) as server:
         assert wait_for(lambda: os.path.exists(hb))
         os.chmod(hb, 0o644)
-        os.remove(hb)
+        for name in os.listdir(store):  # hb.dat and the instance lock's hb.dat.lock
+            os.remove(os.path.join(store, name))
         os.rmdir(store)
         send(b"v=1&ready=3&busy=1", "127.0.0.7")
         assert wait_for(lambda: "AH02081" in read(server.error_log), timeout=8)
         time.sleep(5.5)  # another failed write: not logged again
         os.mkdir(store)
         table = wait_for(listed(hb, 1), timeout=8)
+        # Logged once the write thread has reported back, just after the rename.
+        wait_for(lambda: "written again" in read(server.error_log), timeout=3)
         log = read(server.error_log)
     assert table["127.0.0.7"][:2] == (3, 1)
     assert len(re.findall(
@@ -218,27 +221,26 @@ def test_full_slot_table_reuses_the_stalest_slot(network, tmp_path):
     assert SLOT_SIZE == 72
 
 
-def test_second_instance_on_the_same_files(network, tmp_path):
+def test_second_instance_on_the_same_storage_is_refused(network, tmp_path):
+    """Two monitors on one hb.dat would fight over it: the second is refused at start-up
+    and the first keeps writing every server (the refusals are tested in test_pidfile)."""
     directory = str(tmp_path)
     conf = monitor_conf(directory)
     hb = os.path.join(directory, "hb.dat")
     with heartmonitor_server(conf, directory):
-        second = heartmonitor("-f", conf, "-DFOREGROUND")
-        assert (second.returncode, second.stderr) == (0, "")
-        assert re.fullmatch(r"httpd \(pid \d+\) already running\n", second.stdout)
-        # Another instance on the same group and storage, other pid file and port.
         other = os.path.join(directory, "other")
         os.mkdir(other)
         text = read(conf).replace(f"PidFile {directory}/httpd.pid", f"PidFile {other}/pid")
         text = text.replace(f"ErrorLog {directory}/error_log", f"ErrorLog {other}/error_log")
         text = text.replace(f"Listen 127.0.0.1:{PORT}", f"Listen 127.0.0.1:{PORT + 1}")
-        write(os.path.join(other, "httpd.conf"), text)
-        with heartmonitor_server(os.path.join(other, "httpd.conf"), other):
-            for index in range(20):
-                send(b"v=1&ready=4&busy=4", f"127.0.0.{index + 2}")
-                entries(hb)  # complete lines while two instances write it
-                time.sleep(0.3)
-            table = wait_for(listed(hb, 20), timeout=8)
+        second = heartmonitor("-f", write(os.path.join(other, "httpd.conf"), text),
+                              "-DFOREGROUND")
+        assert second.returncode == 1
+        assert re.search(rf"another server \(pid \d+\) uses the heartbeat storage "
+                         rf"{re.escape(hb)}: not starting a second one\n", second.stderr)
+        for index in range(20):
+            send(b"v=1&ready=4&busy=4", f"127.0.0.{index + 2}")
+        table = wait_for(listed(hb, 20), timeout=8)
     assert len(table) == 20
 
 
