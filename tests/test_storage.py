@@ -120,6 +120,13 @@ class FakeConfig:
         self.settings = MonitorSettings()
 
 
+def slotmem_storage(slotmem: Slotmem, httpd: FakeHttpd | None = None) -> SlotmemStorage:
+    """The slotmem storage over a segment made by the test (open() would make its own)."""
+    storage = SlotmemStorage(httpd or FakeHttpd(), FakeConfig(maxworkers=slotmem.num))
+    storage.slotmem, storage.index = slotmem, SlotIndex(slotmem)
+    return storage
+
+
 def file_storage(path: str) -> FileStorage:
     return FileStorage(FakeHttpd(), FakeConfig(path))
 
@@ -174,8 +181,7 @@ def test_slotmem_pregrab_semantics_and_full_table(tmp_path):
     try:
         assert os.path.getsize(slotmem.path) == 762
         httpd = FakeHttpd()
-        storage = SlotmemStorage(httpd, FakeConfig(maxworkers=10))
-        storage.slotmem, storage.index = slotmem, SlotIndex(slotmem)
+        storage = slotmem_storage(slotmem, httpd)
         table = ServerTable()
         for index in range(12):
             table.update(f"10.0.0.{index}", 80, 1, index, now=1000.0 + index)
