@@ -266,6 +266,18 @@ LOG_CONFIG = block("log_config", [
     "CustomLog {root}/a.log \"%h %{X}C\" \"expr=%{REQUEST_STATUS} -ge 400\"",
 ], prefix="")
 
-MODULE_CASES = (LOG_CONFIG + ENV + NEGOTIATION + VHOST_WARNINGS + ACCESS_COMPAT + AUTHZ_EXPR + AUTH_BASIC + HEADERS + SETENVIF + REWRITE + REMOTEIP + PROXY + SSL + ALIAS + EXPIRES + MIME
+AUTOINDEX = block("autoindex", [
+    "IndexOptions Foo", "IndexOptions +None", "IndexOptions None FancyIndexing", "IndexOptions None +FancyIndexing",
+    "IndexOptions -IconWidth=5", "IndexOptions -IconHeight=5", "IndexOptions NameWidth", "IndexOptions -NameWidth",
+    "IndexOptions NameWidth=3", "IndexOptions NameWidth=* DescriptionWidth=* -NameWidth=5",
+    "IndexOptions DescriptionWidth", "IndexOptions DescriptionWidth=11", "IndexOptions -DescriptionWidth=20",
+    "IndexOptions None\nIndexOptions HTMLTable",
+    "IndexOptions FancyIndexing HTMLTable VersionSort Charset=UTF-8 Type=text/html IconHeight=16 IconWidth",
+    "IndexOrderDefault Up Name", "IndexOrderDefault Ascending Color", "AddIcon (IMG,/icons/image.gif .gif",
+    "AddIcon (IMG,/icons/image.gif) .gif .jpg", "FancyIndexing on", "FancyIndexing x",
+    "<Directory /x>\nIndexOptions None\n</Directory>\nIndexOptions HTMLTable",
+])
+
+MODULE_CASES = (AUTOINDEX + LOG_CONFIG + ENV + NEGOTIATION + VHOST_WARNINGS + ACCESS_COMPAT + AUTHZ_EXPR + AUTH_BASIC + HEADERS + SETENVIF + REWRITE + REMOTEIP + PROXY + SSL + ALIAS + EXPIRES + MIME
                 + REQTIMEOUT + DEFLATE + DIR)
 MODULE_DIFFERENCES: dict = {}
