@@ -558,6 +558,8 @@ LOG_LEVEL_ERROR = (
 
 
 def set_loglevel(cmd, mconfig, arg: str) -> str | None:
+    if not arg:
+        return "LogLevel requires level keyword or module loglevel specifier"
     if cmd.path is not None:
         target = mconfig
     else:
@@ -593,6 +595,10 @@ def set_loglevel(cmd, mconfig, arg: str) -> str | None:
 _OPTION_NAMES = ("indexes", "includes", "includesnoexec", "followsymlinks",
                  "symlinksifownermatch", "execcgi", "multiviews", "runscripts")
 _MIXED_OPTIONS = "Either all Options must start with + or -, or no Option may."
+_NOT_FIRST = {"none": "'Options None' must be the first Option given.",
+              "all": "'Options All' must be the first option given."}
+_NO_PLUS_MINUS = {"none": "You may not use 'Options +None' or 'Options -None'.",
+                  "all": "You may not use 'Options +All' or 'Options -All'."}
 
 
 def set_options(cmd, mconfig, line: str) -> str | None:
@@ -610,12 +616,10 @@ def set_options(cmd, mconfig, line: str) -> str | None:
             return _MIXED_OPTIONS
         lower = word.lower()
         if lower == "none" or lower == "all":
-            shown = "None" if lower == "none" else "All"
             if not first:
-                option = "Option" if lower == "none" else "option"
-                return f"'Options {shown}' must be the first {option} given."
+                return _NOT_FIRST[lower]
             if merge:
-                return f"You may not use 'Options +{shown}' or 'Options -{shown}'."
+                return _NO_PLUS_MINUS[lower]
             all_none = True
         elif lower not in _OPTION_NAMES:
             return f"Illegal option {word}"

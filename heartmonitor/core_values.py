@@ -6,29 +6,26 @@ checks its value, returns httpd's error or logs httpd's start-up warning, and ke
 
 from __future__ import annotations
 
+import os
+
 from . import log
+from .catalogue import MODULES
 from .cnum import atoi, atol, strtol
 from .config.command import (
     ACCESS_CONF,
     GLOBAL_ONLY,
-    ITERATE,
     NOT_IN_DIR_CONTEXT,
     NOT_IN_FILES,
     NOT_IN_HTACCESS,
     NOT_IN_LOCATION,
     OR_ALL,
-    OR_FILEINFO,
-    RAW_ARGS,
-    RSRC_CONF,
-    TAKE1,
-    TAKE2,
-    TAKE12,
-    TAKE_ARGV,
     Command,
 )
 from .config.walker import check_cmd_context
 from .config.words import getword_conf
 from .cstr import ascii_lower
+
+CORE_DIRECTIVES = MODULES["core"][3]
 
 APR_UINT32_MAX = 4294967295
 APR_INT32_MAX = 2147483647
@@ -87,12 +84,64 @@ def set_limit_xml_req_body(cmd, mconfig, arg: str) -> str | None:
     return None
 
 
+_RANGE_ERRORS = {
+    "MaxRanges": "MaxRanges requires 'none', 'default', 'unlimited' or a positive integer",
+    "MaxRangeOverlaps":
+        "MaxRangeOverlaps requires 'none', 'default', 'unlimited' or a positive integer",
+    "MaxRangeReversals":
+        "MaxRangeReversals requires 'none', 'default', 'unlimited' or a positive integer",
+}
+
+
 def _range_limit(name: str):
     def handler(cmd, mconfig, arg: str) -> str | None:
         if ascii_lower(arg) in ("none", "default", "unlimited"):
             return None
         if atoi(arg) <= 0:
-            return f"{name} requires 'none', 'default', 'unlimited' or a positive integer"
+            return _RANGE_ERRORS[name]
+        return None
+
+    return handler
+
+
+# -- the MPM-common directives core declares (server/mpm_common.c) --------------------------
+
+
+def set_max_requests(cmd, mconfig, arg: str) -> str | None:
+    error = check_cmd_context(cmd, GLOBAL_ONLY)
+    if error:
+        return error
+    if ascii_lower(cmd.cmd.name) == "maxrequestsperchild":
+        cmd.httpd.log_startup_error(
+            "core", log.INFO,
+            "AH00545: MaxRequestsPerChild is deprecated, use MaxConnectionsPerChild instead.")
+    return None
+
+
+def set_coredumpdir(cmd, mconfig, arg: str) -> str | None:
+    error = check_cmd_context(cmd, GLOBAL_ONLY)
+    if error:
+        return error
+    path = cmd.httpd.server_root_relative(arg)
+    if path is None:
+        return f"Invalid CoreDumpDirectory path {arg}"
+    if not os.path.exists(path):
+        return f"CoreDumpDirectory {path} does not exist"
+    if not os.path.isdir(path):
+        return f"CoreDumpDirectory {path} is not a directory"
+    return None
+
+
+def _non_negative_long(message: str):
+    """ap_mpm_set_max_mem_free / ap_mpm_set_thread_stacksize: strtol, no range error."""
+
+    def handler(cmd, mconfig, arg: str) -> str | None:
+        error = check_cmd_context(cmd, GLOBAL_ONLY)
+        if error:
+            return error
+        value, _end, overflow = strtol(arg)
+        if value < 0 or overflow:
+            return message + arg
         return None
 
     return handler
@@ -315,84 +364,49 @@ def set_allow2f(cmd, mconfig, arg: str) -> str | None:
 
 _ON_OFF = "parameter must be 'on' or 'off'"
 
+def _declared(name: str, handler) -> Command:
+    """core's directive as the catalogue (httpd's table) declares it, with this handler."""
+    for row_name, how, override, forbidden, help_text in CORE_DIRECTIVES:
+        if row_name == name:
+            return Command(name, how, override, help_text, handler, forbidden=forbidden)
+    raise KeyError(name)
+
+
 COMMANDS = [
-    Command("LimitRequestBody", TAKE1, OR_ALL,
-            "Limit (in bytes) on maximum size of request message body", set_limit_req_body),
-    Command("LimitXMLRequestBody", TAKE1, OR_ALL,
-            "Limit (in bytes) on maximum size of an XML-based request body",
-            set_limit_xml_req_body),
-    Command("MaxRanges", TAKE1, ACCESS_CONF | RSRC_CONF,
-            "Maximum number of Ranges in a request before returning the entire resource, or "
-            "0 for unlimited", _range_limit("MaxRanges")),
-    Command("MaxRangeOverlaps", TAKE1, ACCESS_CONF | RSRC_CONF,
-            "Maximum number of overlaps in Ranges in a request before returning the entire "
-            "resource, or 0 for unlimited", _range_limit("MaxRangeOverlaps")),
-    Command("MaxRangeReversals", TAKE1, ACCESS_CONF | RSRC_CONF,
-            "Maximum number of reversals in Ranges in a request before returning the entire "
-            "resource, or 0 for unlimited", _range_limit("MaxRangeReversals")),
-    Command("ReadBufferSize", TAKE1, ACCESS_CONF | RSRC_CONF,
-            "Size (in bytes) of the memory buffers used to read data",
-            _size_between(0, APR_UINT32_MAX, "(4294967295U))")),
-    Command("FlushMaxThreshold", TAKE1, RSRC_CONF,
-            "Maximum threshold above which pending data are flushed to the network",
-            _size_between(0, APR_UINT32_MAX, "(4294967295U))")),
-    Command("FlushMaxPipelined", TAKE1, RSRC_CONF,
-            "Maximum number of pipelined responses (pending) above which they are flushed to "
-            "the network", _size_between(-1, APR_INT32_MAX, "(2147483647)")),
-    Command("LimitInternalRecursion", TAKE12, RSRC_CONF,
-            "maximum recursion depth of internal redirects and subrequests",
-            set_recursion_limit),
-    Command("AllowOverride", RAW_ARGS, ACCESS_CONF,
-            "Controls what groups of directives can be configured by per-directory config "
-            "files", set_override),
-    Command("AllowOverrideList", TAKE_ARGV, ACCESS_CONF,
-            "Controls what individual directives can be configured by per-directory config "
-            "files", set_override_list),
-    Command("FileETag", RAW_ARGS, OR_FILEINFO,
-            "Specify components used to construct a file's ETag", set_etag_bits),
-    Command("DefaultType", TAKE1, OR_FILEINFO,
-            "the default media type for otherwise untyped files (DEPRECATED)",
-            set_default_type),
-    Command("CGIVar", TAKE2, OR_FILEINFO, "Controls how some CGI variables are set",
-            set_cgi_var),
-    Command("ErrorDocument", TAKE2, OR_FILEINFO,
-            "Change responses for HTTP errors", set_error_document),
-    Command("ServerTokens", TAKE1, RSRC_CONF,
-            "Tokens displayed in the Server: header - Min[imal], Major, Minor, Prod[uctOnly], "
-            "OS, Full", set_serv_tokens),
-    Command("ServerSignature", TAKE1, OR_ALL,
-            "En-/disable server signature (on|off|email)",
-            choice("ServerSignature: use one of: off | on | email", "on", "off", "email")),
-    Command("HostnameLookups", TAKE1, ACCESS_CONF | RSRC_CONF,
-            '"on" to enable, "off" to disable reverse DNS lookups, or "double" to force '
-            "double reverse lookup",
-            choice("parameter must be 'on', 'off', or 'double'", "on", "off", "double")),
-    Command("UseCanonicalName", TAKE1, RSRC_CONF | ACCESS_CONF,
-            "How to work out the ServerName : Port when constructing URLs",
-            choice("parameter must be 'on', 'off', or 'dns'", "on", "off", "dns")),
-    Command("UseCanonicalPhysicalPort", TAKE1, RSRC_CONF | ACCESS_CONF,
-            "Whether to use the physical Port when constructing URLs",
-            choice(_ON_OFF, "on", "off")),
-    Command("AcceptPathInfo", TAKE1, OR_FILEINFO,
-            "Set to on or off for PATH_INFO to be accepted by handlers, or default for the "
-            "per-handler preference",
-            choice("AcceptPathInfo must be set to on, off or default", "on", "off",
-                   "default")),
-    Command("EnableMMAP", TAKE1, OR_FILEINFO,
-            "Controls whether memory-mapping may be used to read files",
-            choice(_ON_OFF, "on", "off")),
-    Command("EnableSendfile", TAKE1, OR_FILEINFO,
-            "Controls whether sendfile may be used to transmit files",
-            choice(_ON_OFF, "on", "off")),
-    Command("AllowEncodedSlashes", TAKE1, RSRC_CONF,
-            "Allow URLs containing '/' encoded as '%2F'", set_allow2f),
-    Command("TraceEnable", TAKE1, RSRC_CONF, "'on' (default), 'off' or 'extended' to trace "
-            "request body content", set_trace_enable),
-    Command("ProtocolsHonorOrder", TAKE1, RSRC_CONF,
-            "'off' (default) or 'on' to respect given order of protocols, by default the "
-            "client specified order determines selection", set_protocols_honor_order),
-    Command("HttpProtocolOptions", ITERATE, RSRC_CONF,
-            "'Allow0.9' or 'Require1.0' (default); 'RegisteredMethods' or 'LenientMethods' "
-            "(default); 'Unsafe' or 'Strict' (default). Sets HTTP acceptance rules",
-            set_http_protocol_options),
+    _declared("LimitRequestBody", set_limit_req_body),
+    _declared("LimitXMLRequestBody", set_limit_xml_req_body),
+    _declared("MaxRanges", _range_limit("MaxRanges")),
+    _declared("MaxRangeOverlaps", _range_limit("MaxRangeOverlaps")),
+    _declared("MaxRangeReversals", _range_limit("MaxRangeReversals")),
+    _declared("ReadBufferSize", _size_between(0, APR_UINT32_MAX, "(4294967295U))")),
+    _declared("FlushMaxThreshold", _size_between(0, APR_UINT32_MAX, "(4294967295U))")),
+    _declared("FlushMaxPipelined", _size_between(-1, APR_INT32_MAX, "(2147483647)")),
+    _declared("MaxRequestsPerChild", set_max_requests),
+    _declared("MaxConnectionsPerChild", set_max_requests),
+    _declared("CoreDumpDirectory", set_coredumpdir),
+    _declared("MaxMemFree", _non_negative_long("Invalid MaxMemFree value: ")),
+    _declared("ThreadStackSize", _non_negative_long("Invalid ThreadStackSize value: ")),
+    _declared("LimitInternalRecursion", set_recursion_limit),
+    _declared("AllowOverride", set_override),
+    _declared("AllowOverrideList", set_override_list),
+    _declared("FileETag", set_etag_bits),
+    _declared("DefaultType", set_default_type),
+    _declared("CGIVar", set_cgi_var),
+    _declared("ErrorDocument", set_error_document),
+    _declared("ServerTokens", set_serv_tokens),
+    _declared("ServerSignature", choice("ServerSignature: use one of: off | on | email",
+                                        "on", "off", "email")),
+    _declared("HostnameLookups", choice("parameter must be 'on', 'off', or 'double'",
+                                        "on", "off", "double")),
+    _declared("UseCanonicalName", choice("parameter must be 'on', 'off', or 'dns'",
+                                         "on", "off", "dns")),
+    _declared("UseCanonicalPhysicalPort", choice(_ON_OFF, "on", "off")),
+    _declared("AcceptPathInfo", choice("AcceptPathInfo must be set to on, off or default",
+                                       "on", "off", "default")),
+    _declared("EnableMMAP", choice(_ON_OFF, "on", "off")),
+    _declared("EnableSendfile", choice(_ON_OFF, "on", "off")),
+    _declared("AllowEncodedSlashes", set_allow2f),
+    _declared("TraceEnable", set_trace_enable),
+    _declared("ProtocolsHonorOrder", set_protocols_honor_order),
+    _declared("HttpProtocolOptions", set_http_protocol_options),
 ]

@@ -43,18 +43,18 @@ _CHECKS = ("server_limit_high", "server_limit_low", "thread_limit_high", "thread
            "workers_servers", "start_servers", "min_spare")
 
 EVENT = Profile("event", _threaded_defaults(), 20000, 100000, dict(zip(_CHECKS, (
-    "00497", "00499", "00502", "00504", "00507", "00509", "00511", "00513", "00515", "00517",
-    "00519"), strict=True)), "00521")
+    "AH00497", "AH00499", "AH00502", "AH00504", "AH00507", "AH00509", "AH00511", "AH00513",
+    "AH00515", "AH00517", "AH00519"), strict=True)), "AH00521")
 WORKER = Profile("worker", _threaded_defaults(), 20000, 20000, dict(zip(_CHECKS, (
-    "00300", "00302", "00305", "00307", "00310", "00312", "00314", "00316", "00318", "00320",
-    "00322"), strict=True)), "00324")
+    "AH00300", "AH00302", "AH00305", "AH00307", "AH00310", "AH00312", "AH00314", "AH00316",
+    "AH00318", "AH00320", "AH00322"), strict=True)), "AH00324")
 PREFORK = Profile("prefork", {
     "StartServers": 5, "MinSpareServers": 5, "MaxSpareServers": 10, "ServerLimit": 256,
     "MaxRequestWorkers": 256,
 }, 200000, 0, {
-    "server_limit_high": "00175", "server_limit_low": "00177", "workers_high": "00180",
-    "workers_low": "00182", "start_servers": "00184", "min_spare": "00186",
-}, "00188")
+    "server_limit_high": "AH00175", "server_limit_low": "AH00177", "workers_high": "AH00180",
+    "workers_low": "AH00182", "start_servers": "AH00184", "min_spare": "AH00186",
+}, "AH00188")
 
 
 def settings(httpd, profile: Profile) -> dict[str, int]:
@@ -73,8 +73,8 @@ def int_setter(profile: Profile, field: str) -> Callable:
         if cmd.cmd.name.lower() == "maxclients":
             cmd.httpd.log_startup_error(
                 f"mpm_{profile.name}", log.INFO,
-                f"AH{profile.max_clients_code}: MaxClients is deprecated, use "
-                "MaxRequestWorkers instead.")
+                f"{profile.max_clients_code}: MaxClients is deprecated, use MaxRequestWorkers "
+                "instead.")
         settings(cmd.httpd, profile)[field] = atoi(arg)
         return None
 
@@ -100,7 +100,7 @@ def set_worker_factor(cmd, mconfig, arg: str) -> str | None:
 
 def _warn(httpd, code: str, text: str) -> None:
     """An APLOG_STARTUP warning: the bare text on stderr, as check_config prints it."""
-    httpd.startup(f"AH{code}: WARNING: {text}", level=log.WARNING)
+    httpd.startup(f"{code}: WARNING: {text}", level=log.WARNING)
 
 
 def threaded_check_config(profile: Profile) -> Callable:

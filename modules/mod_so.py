@@ -77,9 +77,8 @@ def load_file(cmd, holder, filename: str) -> str | None:
     fullname, error = _dso_path(cmd, filename)
     if error:
         return error
-    if os.path.exists(fullname):
-        return None
-    if "/" not in filename and _library_exists(filename):
+    if os.path.exists(fullname) or ("/" not in filename and _library_exists(filename)):
+        cmd.httpd.log_startup_error("so", log.DEBUG, f"AH01576: loaded file {filename}")
         return None
     shown = filename if "/" not in filename else fullname
     return f"Cannot load {filename} into server: {_not_found(shown)}"

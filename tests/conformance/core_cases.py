@@ -137,6 +137,24 @@ CORE_CASES = [
     Case("suexec_on", "Suexec On\n"),
     Case("suexec_off", "Suexec Off\n"),
     Case("user_in_vhost", "<VirtualHost *:80>\nUser nobody\n</VirtualHost>\n"),
+    # More of core: Options, LogLevel, the MPM-common directives; http_core; mod_so
+    Case("options_none_not_first", "<Directory />\nOptions Indexes None\n</Directory>\n"),
+    Case("options_plus_all", "<Directory />\nOptions +All\n</Directory>\n"),
+    Case("options_all_not_first", "<Directory />\nOptions Indexes All\n</Directory>\n"),
+    Case("options_minus_none", "<Directory />\nOptions -None\n</Directory>\n"),
+    Case("loglevel_empty", "LogLevel \"\"\n"),
+    Case("max_requests_per_child", "MaxRequestsPerChild 10\nMaxConnectionsPerChild 5\n", args=["-t", "-e", "info"]),
+    Case("coredump_missing", "CoreDumpDirectory {root}/nope\n"),
+    Case("coredump_file", "CoreDumpDirectory {root}/f\n", files={"f": "x"}),
+    Case("coredump_vhost", "<VirtualHost *:80>\nCoreDumpDirectory /tmp\n</VirtualHost>\n"),
+    Case("max_mem_free_bad", "MaxMemFree -1\n"),
+    Case("max_mem_free_huge", "MaxMemFree 99999999999999999999\n"),
+    Case("thread_stack_size_bad", "ThreadStackSize -4\n"),
+    Case("thread_stack_size_ok", "ThreadStackSize 1m\nMaxMemFree abc\n"),
+    Case("keepalive_timeout_bad", "KeepAliveTimeout 5x\n"),
+    Case("keepalive_timeout_negative", "KeepAliveTimeout -5\n"),
+    Case("keepalive_timeout_ok", "KeepAliveTimeout 100ms\nKeepAliveTimeout 2\n"),
+    Case("keepalive_timeout_dir", loc("KeepAliveTimeout 5\n")),
 ]
 
 CORE_DIFFERENCES: dict = {}
