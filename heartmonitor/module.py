@@ -49,7 +49,11 @@ class Module:
 
     identifier: the symbol LoadModule names ("heartmonitor_module").
     source: the C file it stands for ("mod_heartmonitor.c"); hook ordering refers to it.
-    commands: its directives, in httpd's table order.
+    commands: directives declared in full (heartmonitor's own, or a stock one whose
+      declaration must differ), in httpd's table order.
+    handlers: {stock directive name: handler or (handler, data)}; everything else about
+      the directive comes from the catalogue, including the context check the walker
+      applies before calling the handler.
     hooks: {hook name: Hook or function}; every name is declared in heartmonitor.hooks
       and every function takes that hook's arguments (checked here, at registration).
     create_server_config(httpd, server) / create_dir_config(httpd, path): config objects.
@@ -71,6 +75,7 @@ class Module:
         providers: dict[tuple[str, str, str], object] | None = None,
         optional_functions: dict[str, Callable[..., Any]] | None = None,
         merge_dir_config: DirConfigMerger | None = None,
+        handlers: dict[str, Callable[..., Any] | tuple[Callable[..., Any], Any]] | None = None,
     ) -> None:
         self.identifier = identifier
         self.source = source
@@ -87,6 +92,9 @@ class Module:
         self.create_server_config = create_server_config
         self.create_dir_config = create_dir_config
         self.merge_dir_config = merge_dir_config
+        # Handlers of stock directives: {name: handler or (handler, cmd data)}. The
+        # registry builds their Commands from the catalogue (arity, context, help).
+        self.handlers = dict(handlers or {})
         self.inert = inert
         # ap_register_provider: {(group, name, version): provider}.
         self.providers = dict(providers or {})

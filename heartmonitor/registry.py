@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Callable
+from typing import Any
 
 from . import modules as emulated_modules
 from .catalogue import MODULES, PROVIDERS
@@ -65,19 +67,40 @@ def inert_command(entry: tuple) -> Command:
                    forbidden=forbidden)
 
 
+def catalogue_command(entry: tuple, handler: Callable[..., Any] | tuple) -> Command:
+    """A stock directive as the catalogue declares it, run by the module's handler."""
+    name, how, override, forbidden, help_text = entry
+    data = None
+    if isinstance(handler, tuple):
+        handler, data = handler
+    return Command(name, how, override, help_text, handler, data=data, forbidden=forbidden)
+
+
 def complete_from_catalogue(module: Module, stem: str) -> Module:
-    """Add the stock directives the module does not declare, inert, in table order."""
+    """The module's stock directives in table order: declared, handled, or inert."""
     entry = catalogue_entry(stem)
+    handlers = {name.lower(): handler for name, handler in module.handlers.items()}
     if entry is None:
+        if handlers:
+            raise ValueError(f"{module.identifier}: handlers for directives of a module "
+                             f"httpd does not have: {sorted(module.handlers)}")
         return module
     declared = {command.name.lower(): command for command in module.commands}
     ordered = []
     for directive in entry[3]:
-        command = declared.pop(directive[0].lower(), None)
+        key = directive[0].lower()
+        command = declared.pop(key, None)
+        handler = handlers.pop(key, None)
         if command is None:
-            command = inert_command(directive)
+            if handler is not None:
+                command = catalogue_command(directive, handler)
+            else:
+                command = inert_command(directive)
             command.module = module
         ordered.append(command)
+    if handlers:
+        raise ValueError(f"{module.identifier}: handlers for directives {entry[1]} does not "
+                         f"have: {sorted(handlers)}")
     ordered.extend(command for command in module.commands if command.name.lower() in declared)
     module.commands = ordered
     if module.has_dir_config is None:

@@ -7,8 +7,6 @@ running parts live in heartmonitor.modules.cluster.sender.
 from __future__ import annotations
 
 from heartmonitor.apr.sockaddr import AddrParseError, parse_addr_port, resolve_ipv4
-from heartmonitor.config.command import GLOBAL_ONLY, RSRC_CONF, TAKE1, Command
-from heartmonitor.config.walker import check_cmd_context
 from heartmonitor.module import MIDDLE, Hook, Module
 from heartmonitor.modules.cluster import sender
 
@@ -28,9 +26,6 @@ class SenderConfig:
 
 
 def set_address(cmd, mconfig, address: str) -> str | None:
-    error = check_cmd_context(cmd, GLOBAL_ONLY)
-    if error:
-        return error
     ctx = cmd.server.module_config[MODULE]
     if ctx.active:
         return "HeartbeatAddress: May only be specified once."
@@ -70,10 +65,7 @@ def watchdog_step(httpd, server, name: str):
 MODULE = Module(
     "heartbeat_module",
     "mod_heartbeat.c",
-    commands=[
-        Command("HeartbeatAddress", TAKE1, RSRC_CONF, "Address to send heartbeat requests",
-                set_address),
-    ],
+    handlers={"HeartbeatAddress": set_address},
     hooks={
         "watchdog_need": Hook(watchdog_need, MIDDLE),
         "watchdog_step": Hook(watchdog_step, MIDDLE),

@@ -7,8 +7,6 @@ mod_lbmethod_heartbeat would see.
 
 from __future__ import annotations
 
-from heartmonitor.config.command import GLOBAL_ONLY, RSRC_CONF, TAKE1, Command
-from heartmonitor.config.walker import check_cmd_context
 from heartmonitor.module import LAST, Hook, Module
 from heartmonitor.modules.cluster import reader
 
@@ -24,9 +22,6 @@ class ReaderConfig:
 
 
 def set_storage(cmd, mconfig, path: str) -> str | None:
-    error = check_cmd_context(cmd, GLOBAL_ONLY)
-    if error:
-        return error
     cmd.server.module_config[MODULE].path = cmd.httpd.runtime_dir_relative(path)
     return None
 
@@ -38,10 +33,7 @@ def post_config(httpd) -> bool:
 MODULE = Module(
     "lbmethod_heartbeat_module",
     "mod_lbmethod_heartbeat.c",
-    commands=[
-        Command("HeartbeatStorage", TAKE1, RSRC_CONF, "Path to read heartbeat data.",
-                set_storage),
-    ],
+    handlers={"HeartbeatStorage": set_storage},
     hooks={"post_config": Hook(post_config, LAST, predecessors=("mod_heartmonitor.c",))},
     create_server_config=ReaderConfig,
 )

@@ -8,9 +8,7 @@ step hooks every WatchdogInterval; `_heartmonitor_` runs mod_heartmonitor's call
 from __future__ import annotations
 
 from heartmonitor import watchdog
-from heartmonitor.config.command import GLOBAL_ONLY, RSRC_CONF, TAKE1, Command
 from heartmonitor.config.values import UnparseableTimeout, timeout_parameter_parse
-from heartmonitor.config.walker import check_cmd_context
 from heartmonitor.module import FIRST, LAST, MIDDLE, Hook, Module
 
 AP_WD_TM_INTERVAL = 1_000_000
@@ -25,9 +23,6 @@ class WatchdogConfig:
 
 
 def set_interval(cmd, mconfig, arg: str) -> str | None:
-    error = check_cmd_context(cmd, GLOBAL_ONLY)
-    if error:
-        return error
     try:
         interval = timeout_parameter_parse(arg, "s")
     except UnparseableTimeout:
@@ -65,10 +60,7 @@ def register_callback(watchdog, interval: int, data, callback) -> None:
 MODULE = Module(
     "watchdog_module",
     "mod_watchdog.c",
-    commands=[
-        Command("WatchdogInterval", TAKE1, RSRC_CONF, "Watchdog interval in seconds",
-                set_interval),
-    ],
+    handlers={"WatchdogInterval": set_interval},
     hooks={
         "pre_config": Hook(pre_config, FIRST),
         "post_config": Hook(post_config, LAST),

@@ -1,12 +1,16 @@
 """Running the configuration tree through the command table (ap_walk_config, invoke_cmd).
 
 invoke_cmd checks that the directive may appear where it stands (req_override against
-the current override), splits its arguments as its cmd_how says, with httpd's exact
-messages for a wrong count, and calls the handler. check_cmd_context is the test handlers
-apply themselves (GLOBAL_ONLY and friends).
+the current override), splits its arguments with the splitter of its cmd_how (httpd's
+exact messages for a wrong count), applies the context check its declaration carries
+(ap_check_cmd_context with the catalogue's mask: GLOBAL_ONLY and friends), and calls the
+handler. Handlers of hand-declared commands may still call check_cmd_context themselves.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 from ..cstr import ascii_lower
 from .command import (
@@ -35,6 +39,8 @@ from .command import (
     TAKE23,
     TAKE123,
     TAKE_ARGV,
+    CmdParms,
+    Command,
 )
 from .words import getword_conf
 
@@ -68,145 +74,185 @@ def _usage(cmd, what: str) -> str:
     return f"{cmd.name} {what}, {help_text}" if help_text is not None else f"{cmd.name} {what}"
 
 
-def _call(command, parms, mconfig, *args) -> str | None:
-    handler = command.handler
-    if handler is None:
-        if command.forbidden:
-            return check_cmd_context(parms, command.forbidden)
+# -- argument splitters (one per cmd_how) ---------------------------------------------------
+# Each takes the directive and its argument text and answers either httpd's message for a
+# wrong count (a str) or the argument tuples to call the handler with (ITERATE: several).
+
+Calls = list[tuple[Any, ...]]
+
+
+def _raw_args(cmd: Command, args: str) -> str | Calls:
+    return [(args,)]
+
+
+def _take1(cmd: Command, args: str) -> str | Calls:
+    if args.isascii() and _PLAIN_UNSAFE.isdisjoint(args):
+        plain = args.split()
+        return [(plain[0],)] if len(plain) == 1 else _usage(cmd, "takes one argument")
+    words = Words(args)
+    w = words.next()
+    if not w or words.rest:
+        return _usage(cmd, "takes one argument")
+    return [(w,)]
+
+
+def _take_argv(cmd: Command, args: str) -> str | Calls:
+    words = Words(args)
+    argv: list[str] = []
+    while True:
+        w = words.next()
+        if not w and not words.rest:
+            break
+        argv.append(w)
+        if len(argv) >= AP_MAX_ARGC or not words.rest:
+            break
+    return [(argv,)]
+
+
+def _no_args(cmd: Command, args: str) -> str | Calls:
+    return f"{cmd.name} takes no arguments" if args else [()]
+
+
+def _take2(cmd: Command, args: str) -> str | Calls:
+    words = Words(args)
+    w, w2 = words.next(), words.next()
+    if not w or not w2 or words.rest:
+        return _usage(cmd, "takes two arguments")
+    return [(w, w2)]
+
+
+def _take12(cmd: Command, args: str) -> str | Calls:
+    words = Words(args)
+    w, w2 = words.next(), words.next()
+    if not w or words.rest:
+        return _usage(cmd, "takes 1-2 arguments")
+    return [(w, w2 or None)]
+
+
+def _take3(cmd: Command, args: str) -> str | Calls:
+    words = Words(args)
+    w, w2, w3 = words.next(), words.next(), words.next()
+    if not w or not w2 or not w3 or words.rest:
+        return _usage(cmd, "takes three arguments")
+    return [(w, w2, w3)]
+
+
+def _take23(cmd: Command, args: str) -> str | Calls:
+    words = Words(args)
+    w, w2 = words.next(), words.next()
+    w3 = words.next() if words.rest else None
+    if not w or not w2 or words.rest:
+        return _usage(cmd, "takes two or three arguments")
+    return [(w, w2, w3)]
+
+
+def _take123(cmd: Command, args: str) -> str | Calls:
+    words = Words(args)
+    w = words.next()
+    w2 = words.next() if words.rest else None
+    w3 = words.next() if words.rest else None
+    if not w or words.rest:
+        return _usage(cmd, "takes one, two or three arguments")
+    return [(w, w2, w3)]
+
+
+def _take13(cmd: Command, args: str) -> str | Calls:
+    words = Words(args)
+    w = words.next()
+    w2 = words.next() if words.rest else None
+    w3 = words.next() if words.rest else None
+    if not w or (w2 and w3 is None) or words.rest:
+        return _usage(cmd, "takes one or three arguments")
+    return [(w, w2, w3)]
+
+
+def _iterate(cmd: Command, args: str) -> str | Calls:
+    words = Words(args)
+    w = words.next()
+    if not w:
+        return _usage(cmd, "requires at least one argument")
+    calls: Calls = []
+    while w:
+        calls.append((w,))
+        w = words.next()
+    return calls
+
+
+def _iterate2(cmd: Command, args: str) -> str | Calls:
+    words = Words(args)
+    w = words.next()
+    if not w or not words.rest:
+        return _usage(cmd, "requires at least two arguments")
+    calls: Calls = []
+    while True:
+        w2 = words.next()
+        if not w2:
+            return calls
+        calls.append((w, w2))
+
+
+def _flag(cmd: Command, args: str) -> str | Calls:
+    w = Words(args).next()
+    lower = ascii_lower(w)
+    if not w or lower not in ("on", "off"):
+        return f"{cmd.name} must be On or Off"
+    return [(lower != "off",)]
+
+
+SPLITTERS: dict[int, Callable[[Command, str], str | Calls]] = {
+    RAW_ARGS: _raw_args, TAKE1: _take1, TAKE2: _take2, ITERATE: _iterate,
+    ITERATE2: _iterate2, FLAG: _flag, NO_ARGS: _no_args, TAKE12: _take12, TAKE3: _take3,
+    TAKE23: _take23, TAKE123: _take123, TAKE13: _take13, TAKE_ARGV: _take_argv,
+}
+
+
+def _override_refused(httpd: Any, cmd: Command, parms: CmdParms) -> str | None:
+    """The directive may not appear here: httpd's message ("" when only logged)."""
+    if parms.override & cmd.override:
         return None
-    return handler(parms, mconfig, *args)
+    if parms.override_list is not None and cmd.name in parms.override_list:
+        return None
+    if parms.override & NONFATAL_OVERRIDE:
+        httpd.log_startup_error(
+            "core", 4, f"AH02295: {cmd.name} in .htaccess forbidden by AllowOverride"
+        )
+        return ""
+    directive = parms.directive
+    if directive is not None and directive.parent is not None:
+        return f"{cmd.name} not allowed in {directive.parent.directive}> context"
+    return f"{cmd.name} not allowed here"
 
 
-def invoke_cmd(httpd, cmd, parms, mconfig, args: str) -> str | None:
-    """Check context, split arguments per cmd_how, call the handler; httpd's messages."""
-    if not (parms.override & cmd.override):
-        if parms.override_list is None or cmd.name not in parms.override_list:
-            if parms.override & NONFATAL_OVERRIDE:
-                httpd.log_startup_error(
-                    "core", 4, f"AH02295: {cmd.name} in .htaccess forbidden by AllowOverride"
-                )
-                return None
-            directive = parms.directive
-            if directive is not None and directive.parent is not None:
-                return f"{cmd.name} not allowed in {directive.parent.directive}> context"
-            return f"{cmd.name} not allowed here"
-
+def invoke_cmd(httpd: Any, cmd: Command, parms: CmdParms, mconfig: Any,
+               args: str) -> str | None:
+    """Check where it stands, split the arguments per cmd_how, call the handler (per
+    argument for ITERATE); httpd's messages."""
+    refused = _override_refused(httpd, cmd, parms)
+    if refused is not None:
+        return refused or None
     parms.info = cmd.data
     parms.cmd = cmd
-    how = cmd.how
+    split = SPLITTERS.get(cmd.how)
+    if split is None:
+        return f"{cmd.name} is improperly configured internally (server bug)"
+    calls = split(cmd, args)
+    if isinstance(calls, str):
+        return calls
+    # The declaration's context check, then the handler (inline: every Include level
+    # costs stack frames, and the include depth a configuration may reach with them).
+    forbidden = cmd.forbidden
     handler = cmd.handler
-
-    if how == RAW_ARGS:
+    error = None
+    for call in calls:
+        if forbidden:
+            error = check_cmd_context(parms, forbidden)
+            if error is not None:
+                return error
         if handler is not None:
-            return handler(parms, mconfig, args)
-        return _call(cmd, parms, mconfig, args)
-
-    if how == TAKE1 and args.isascii() and _PLAIN_UNSAFE.isdisjoint(args):
-        words = args.split()
-        if len(words) != 1:
-            return _usage(cmd, "takes one argument")
-        if handler is not None:
-            return handler(parms, mconfig, words[0])
-        return _call(cmd, parms, mconfig, words[0])
-
-    words = Words(args)
-    if how == TAKE1:
-        w = words.next()
-        if not w or words.rest:
-            return _usage(cmd, "takes one argument")
-        return _call(cmd, parms, mconfig, w)
-
-    if how == TAKE_ARGV:
-        argv = []
-        while True:
-            w = words.next()
-            if not w and not words.rest:
-                break
-            argv.append(w)
-            if len(argv) >= AP_MAX_ARGC or not words.rest:
-                break
-        return _call(cmd, parms, mconfig, argv)
-
-    if how == NO_ARGS:
-        if args:
-            return f"{cmd.name} takes no arguments"
-        return _call(cmd, parms, mconfig)
-
-    if how == TAKE2:
-        w, w2 = words.next(), words.next()
-        if not w or not w2 or words.rest:
-            return _usage(cmd, "takes two arguments")
-        return _call(cmd, parms, mconfig, w, w2)
-
-    if how == TAKE12:
-        w, w2 = words.next(), words.next()
-        if not w or words.rest:
-            return _usage(cmd, "takes 1-2 arguments")
-        return _call(cmd, parms, mconfig, w, w2 or None)
-
-    if how == TAKE3:
-        w, w2, w3 = words.next(), words.next(), words.next()
-        if not w or not w2 or not w3 or words.rest:
-            return _usage(cmd, "takes three arguments")
-        return _call(cmd, parms, mconfig, w, w2, w3)
-
-    if how == TAKE23:
-        w, w2 = words.next(), words.next()
-        w3 = words.next() if words.rest else None
-        if not w or not w2 or words.rest:
-            return _usage(cmd, "takes two or three arguments")
-        return _call(cmd, parms, mconfig, w, w2, w3)
-
-    if how == TAKE123:
-        w = words.next()
-        w2 = words.next() if words.rest else None
-        w3 = words.next() if words.rest else None
-        if not w or words.rest:
-            return _usage(cmd, "takes one, two or three arguments")
-        return _call(cmd, parms, mconfig, w, w2, w3)
-
-    if how == TAKE13:
-        w = words.next()
-        w2 = words.next() if words.rest else None
-        w3 = words.next() if words.rest else None
-        if not w or (w2 and w3 is None) or words.rest:
-            return _usage(cmd, "takes one or three arguments")
-        return _call(cmd, parms, mconfig, w, w2, w3)
-
-    if how == ITERATE:
-        w = words.next()
-        if not w:
-            return _usage(cmd, "requires at least one argument")
-        error = None
-        while w:
-            error = _call(cmd, parms, mconfig, w)
+            error = handler(parms, mconfig, *call)
             if error is not None and error != DECLINE_CMD:
                 return error
-            w = words.next()
-        return error
-
-    if how == ITERATE2:
-        w = words.next()
-        if not w or not words.rest:
-            return _usage(cmd, "requires at least two arguments")
-        error = None
-        while True:
-            w2 = words.next()
-            if not w2:
-                break
-            error = _call(cmd, parms, mconfig, w, w2)
-            if error is not None and error != DECLINE_CMD:
-                return error
-        return error
-
-    if how == FLAG:
-        w = words.next()
-        lower = ascii_lower(w)
-        if not w or lower not in ("on", "off"):
-            return f"{cmd.name} must be On or Off"
-        return _call(cmd, parms, mconfig, lower != "off")
-
-    return f"{cmd.name} is improperly configured internally (server bug)"
+    return error
 
 
 def walk_config(httpd, nodes, parms, section_vector: dict) -> str | None:
