@@ -26,6 +26,8 @@ class LabConfig:
         self.listen_interface: str | None = None
         self.address_interface: str | None = None
         self.simulations: list = []
+        # MonitorSettings values to set, {attribute: seconds} (HeartbeatExpire ...).
+        self.timings: dict[str, float] = {}
 
 
 def config_of(cmd) -> LabConfig:
@@ -76,12 +78,38 @@ def add_simulation(cmd, mconfig, words: list[str]) -> str | None:
     return None
 
 
+MAX_SECONDS = 31536000  # a year
+TIMINGS = {
+    # directive: (MonitorSettings attribute, smallest value)
+    "heartbeatexpire": ("expire", 1),
+    "heartbeatforget": ("forget", 1),
+    "heartbeatstorageinterval": ("storage_interval", 1),
+}
+
+
+def set_timing(cmd, mconfig, value: str) -> str | None:
+    """HeartbeatExpire, HeartbeatForget, HeartbeatStorageInterval: whole seconds."""
+    error = check_cmd_context(cmd, GLOBAL_ONLY)
+    if error:
+        return error
+    attribute, low = TIMINGS[cmd.cmd.name.lower()]
+    if not value.isascii() or not value.isdigit() or not low <= int(value) <= MAX_SECONDS:
+        return (f"{cmd.cmd.name}: '{value}' is not a number of seconds from {low} to "
+                f"{MAX_SECONDS}")
+    config_of(cmd).timings[attribute] = int(value)
+    return None
+
+
 def apply_settings(httpd) -> bool:
     """Hand the settings to the modules they tune (those that are loaded)."""
     lab = httpd.server_conf.module_config[MODULE]
     monitor = httpd.module_named("heartmonitor_module")
-    if monitor is not None and lab.listen_interface is not None:
-        httpd.server_conf.module_config[monitor].listen_interface = lab.listen_interface
+    if monitor is not None:
+        monitor_config = httpd.server_conf.module_config[monitor]
+        if lab.listen_interface is not None:
+            monitor_config.listen_interface = lab.listen_interface
+        for attribute, seconds in lab.timings.items():
+            setattr(monitor_config.settings, attribute, seconds)
     sender = httpd.module_named("heartbeat_module")
     if sender is not None:
         sender_config = httpd.server_conf.module_config[sender]
@@ -104,6 +132,15 @@ MODULE = Module(
         Command("HeartbeatSimulate", TAKE_ARGV, RSRC_CONF,
                 "Number of simulated backends, the first one's source address, and optional "
                 "ready=N busy=N port=N (heartmonitor)", add_simulation, extension=True),
+        Command("HeartbeatExpire", TAKE1, RSRC_CONF,
+                "Seconds without a heartbeat after which a server leaves storage; httpd: 30 "
+                "(heartmonitor)", set_timing, extension=True),
+        Command("HeartbeatForget", TAKE1, RSRC_CONF,
+                "Seconds without a heartbeat after which a server leaves the table; default "
+                "3600 (heartmonitor)", set_timing, extension=True),
+        Command("HeartbeatStorageInterval", TAKE1, RSRC_CONF,
+                "Seconds between two writes of the heartbeat storage; httpd: 5 (heartmonitor)",
+                set_timing, extension=True),
     ],
     hooks={"post_config": Hook(apply_settings, REALLY_FIRST)},
     create_server_config=LabConfig,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from tests.conformance.cases import MONITOR, Case
@@ -106,6 +108,7 @@ def test_settings_reach_the_modules_they_tune(tmp_path):
 
     conf = conf_with_lab(tmp_path, LAB + "HeartbeatListen 239.0.0.1:27999\n"
                          "HeartbeatAddress 239.0.0.1:27999\n"
+                         "HeartbeatExpire 8\nHeartbeatForget 600\nHeartbeatStorageInterval 2\n"
                          + "".join(line for _n, _l, line in OWN))
     options = parse_options(["heartmonitor", "-f", conf, "-t"], io.StringIO(), io.StringIO())
     options.bin_name, options.layout = "heartmonitor", Layout()
@@ -119,3 +122,43 @@ def test_settings_reach_the_modules_they_tune(tmp_path):
     sender = config[httpd.module_named("heartbeat_module")]
     assert sender.interface == "127.0.0.1"
     assert [list(s.sources()) for s in sender.simulations] == [["127.0.0.2", "127.0.0.3"]]
+    settings = config[httpd.module_named("heartmonitor_module")].settings
+    assert (settings.expire, settings.forget, settings.storage_interval) == (8, 600, 2)
+
+
+@pytest.mark.parametrize("line", ["HeartbeatExpire 0", "HeartbeatForget 1e3",
+                                  "HeartbeatStorageInterval 31536001"])
+def test_timings_are_whole_seconds(tmp_path, line):
+    conf = conf_with_lab(tmp_path, LAB + line + "\n")
+    name, value = line.split()
+    low = 1
+    result = heartmonitor("-f", conf, "-t")
+    assert (result.returncode, result.stderr) == (1, (
+        f"AH00526: Syntax error on line 7 of {conf}:\n"
+        f"{name}: '{value}' is not a number of seconds from {low} to 31536000\n"))
+
+
+def test_heartbeat_expire_drops_a_silent_server_from_storage(tmp_path):
+    """HeartbeatExpire 8 (and a write every second): a server heard once leaves hb.dat
+    8 to 13 s later; one that keeps beating stays."""
+    from tests.live import PrivateNetwork, heartmonitor_server, send
+    from tests.test_monitor import entries, monitor_conf
+
+    directory = str(tmp_path)
+    hb = f"{directory}/hb.dat"
+    conf = monitor_conf(directory, extra="HeartbeatExpire 8\nHeartbeatStorageInterval 1\n")
+    with PrivateNetwork(), heartmonitor_server(conf, directory):
+        send(b"v=1&ready=5&busy=1", "127.0.0.5")
+        start = time.monotonic()
+        gone = None
+        while time.monotonic() - start < 14:
+            send(b"v=1&ready=7&busy=1", "127.0.0.6")
+            table = entries(hb)
+            if gone is None and "127.0.0.5" not in table and time.monotonic() - start > 1:
+                gone = time.monotonic() - start
+                break
+            assert "127.0.0.5" in table or time.monotonic() - start < 1.5
+            time.sleep(0.2)
+        table = entries(hb)
+    assert gone is not None and 8 <= gone <= 13, gone
+    assert table["127.0.0.6"][:2] == (7, 1) and table["127.0.0.6"][2] <= 1
