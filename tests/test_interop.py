@@ -21,7 +21,6 @@ import pytest
 from tests.conftest import need_apache2
 from tests.helpers import write
 from tests.live import (
-    PrivateNetwork,
     apache2_config,
     apache2_server,
     heartmonitor_server,
@@ -41,12 +40,6 @@ MONITOR = ("HeartbeatListen 239.0.0.1:27999\nHeartbeatMaxServers 0\n"
            "<Location /denied>\n    SetHandler server-status\n    Require ip 10.9.9.9\n"
            "</Location>\n")
 MONITOR_MODULES = ["authz_core", "authz_host", "status", "heartmonitor"]
-
-
-@pytest.fixture
-def network():
-    with PrivateNetwork() as net:
-        yield net
 
 
 @pytest.fixture

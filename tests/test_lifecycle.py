@@ -14,7 +14,6 @@ import pytest
 from tests.conftest import need_apache2
 from tests.helpers import ROOT, heartmonitor, write
 from tests.live import (
-    PrivateNetwork,
     apache2_config,
     heartmonitor_server,
     read,
@@ -35,12 +34,6 @@ def log_lines(text: str, *modules: str) -> list[str]:
         if match and match.group(1).split(":")[0][1:] in modules:
             lines.append(match.group(1) + " " + line[match.end():])
     return lines
-
-
-@pytest.fixture
-def network():
-    with PrivateNetwork() as net:
-        yield net
 
 
 @pytest.mark.parametrize("body, ours_more", [

@@ -10,13 +10,10 @@ import stat
 import struct
 import time
 
-import pytest
-
 from heartmonitor.modules.cluster.sender import IP_PKTINFO
 from heartmonitor.modules.cluster.slotmem import SLOT_SIZE
 from tests.helpers import heartmonitor, write
 from tests.live import (
-    PrivateNetwork,
     heartmonitor_server,
     read,
     request,
@@ -64,12 +61,6 @@ def entries(path: str) -> dict[str, tuple[int, int, int, int]]:
 
 def listed(path: str, count: int):
     return lambda: len(entries(path)) >= count and entries(path)
-
-
-@pytest.fixture
-def network():
-    with PrivateNetwork() as net:
-        yield net
 
 
 def test_datagrams_become_hb_dat_lines(network, tmp_path):
