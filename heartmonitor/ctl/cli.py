@@ -39,6 +39,18 @@ def parser() -> argparse.ArgumentParser:
     live.add_argument("-f", dest="config", default=None, metavar="BALANCER.conf",
                       help="show each server's chance under this balancer")
     live.add_argument("--interval", type=float, default=1.0, metavar="SECONDS")
+    rec = commands.add_parser(
+        "record", help="sample a running monitor (and a balancer's odds) into a file")
+    rec.add_argument("url", nargs="?", default="http://127.0.0.1:8080/server-status",
+                     metavar="URL")
+    rec.add_argument("-o", dest="output", required=True, metavar="RECORD.jsonl")
+    rec.add_argument("-f", dest="config", default=None, metavar="BALANCER.conf")
+    rec.add_argument("--interval", type=float, default=1.0, metavar="SECONDS")
+    rec.add_argument("--duration", type=float, default=0.0, metavar="SECONDS",
+                     help="stop after this long (default: until interrupted)")
+    plot = commands.add_parser("plot", help="draw a recording as SVG charts")
+    plot.add_argument("record", metavar="RECORD.jsonl")
+    plot.add_argument("-o", dest="output", required=True, metavar="OUT.svg")
     return top
 
 
@@ -56,4 +68,12 @@ def main(argv: list[str] | None = None) -> int:
         from . import top
 
         return top.run(args, sys.stdout, sys.stderr)
+    if args.command == "record":
+        from . import record
+
+        return record.run(args, sys.stdout, sys.stderr)
+    if args.command == "plot":
+        from . import plot
+
+        return plot.run(args, sys.stdout, sys.stderr)
     return 2  # pragma: no cover - argparse requires a known command
