@@ -13,10 +13,18 @@ the listener, heartbeat_module for the sender), so those keep no knowledge of th
 from __future__ import annotations
 
 from heartmonitor.apr.sockaddr import resolve_ipv4
-from heartmonitor.config.command import GLOBAL_ONLY, RSRC_CONF, TAKE1, TAKE_ARGV, Command
+from heartmonitor.config.command import (
+    GLOBAL_ONLY,
+    RSRC_CONF,
+    TAKE1,
+    TAKE12,
+    TAKE_ARGV,
+    Command,
+)
 from heartmonitor.config.walker import check_cmd_context
 from heartmonitor.module import REALLY_FIRST, Hook, Module
 from heartmonitor.modules.cluster.sender import parse_simulation
+from heartmonitor.modules.cluster.share_url import ShareTarget, parse_share
 
 
 class LabConfig:
@@ -28,6 +36,7 @@ class LabConfig:
         self.simulations: list = []
         # MonitorSettings values to set, {attribute: seconds} (HeartbeatExpire ...).
         self.timings: dict[str, float] = {}
+        self.share: ShareTarget | None = None
 
 
 def config_of(cmd) -> LabConfig:
@@ -100,6 +109,18 @@ def set_timing(cmd, mconfig, value: str) -> str | None:
     return None
 
 
+def set_share(cmd, mconfig, url: str, name: str | None = None) -> str | None:
+    """HeartbeatShare: share the heartbeat table with other monitors through etcd."""
+    error = check_cmd_context(cmd, GLOBAL_ONLY)
+    if error:
+        return error
+    target = parse_share(url, name)
+    if isinstance(target, str):
+        return target
+    config_of(cmd).share = target
+    return None
+
+
 def apply_settings(httpd) -> bool:
     """Hand the settings to the modules they tune (those that are loaded)."""
     lab = httpd.server_conf.module_config[MODULE]
@@ -110,6 +131,7 @@ def apply_settings(httpd) -> bool:
             monitor_config.listen_interface = lab.listen_interface
         for attribute, seconds in lab.timings.items():
             setattr(monitor_config.settings, attribute, seconds)
+        monitor_config.share = lab.share
     sender = httpd.module_named("heartbeat_module")
     if sender is not None:
         sender_config = httpd.server_conf.module_config[sender]
@@ -141,6 +163,9 @@ MODULE = Module(
         Command("HeartbeatStorageInterval", TAKE1, RSRC_CONF,
                 "Seconds between two writes of the heartbeat storage; httpd: 5 (heartmonitor)",
                 set_timing, extension=True),
+        Command("HeartbeatShare", TAKE12, RSRC_CONF,
+                "etcd://HOST:PORT/PREFIX to share the heartbeat table through, and optionally "
+                "this monitor's name there (heartmonitor)", set_share, extension=True),
     ],
     hooks={"post_config": Hook(apply_settings, REALLY_FIRST)},
     create_server_config=LabConfig,

@@ -23,6 +23,7 @@ from heartmonitor import log
 
 from .listener import HeartbeatListener, ListenError, open_socket
 from .settings import MonitorSettings
+from .share import shared
 from .storage import HeartbeatStorage, storage_for
 from .table import ServerTable
 
@@ -118,6 +119,8 @@ def post_config(httpd, module) -> bool:
         return True
     kept = _retained(httpd)
     storage = storage_for(httpd, config)
+    if storage is not None:
+        storage = shared(httpd, config, storage)
     if storage is None or not storage.open(kept):
         return False
     kept["storage"] = storage

@@ -1,0 +1,205 @@
+"""HeartbeatShare: three monitors, each hearing its own group, share one table through etcd."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import threading
+import time
+
+import pytest
+
+from tests.helpers import heartmonitor, write
+from tests.live import (
+    PrivateNetwork,
+    _fail_or_skip,
+    heartmonitor_server,
+    read,
+    request,
+    send,
+    wait_for,
+)
+from tests.test_monitor import entries, monitor_conf
+
+ETCD_PORT, ETCD_PEER_PORT = 23790, 23800
+INTERVAL, EXPIRE = 2, 8  # HeartbeatStorageInterval, HeartbeatExpire
+
+
+def lab_conf(tmp_path, body: str) -> str:
+    return write(str(tmp_path / "httpd.conf"), (
+        f"ServerName x\nErrorLog {tmp_path}/e\nDefaultRuntimeDir {tmp_path}\n"
+        "LoadModule heartmonitor_module modules/mod_heartmonitor.so\n"
+        "LoadModule heartlab_module modules/mod_heartlab.so\n" + body))
+
+
+@pytest.mark.parametrize("arguments, message", [
+    ("http://127.0.0.1:2379/hb",
+     "HeartbeatShare: not an etcd:// URL in 'http://127.0.0.1:2379/hb' "
+     "(expected etcd://HOST:PORT/PREFIX)"),
+    ("etcd://127.0.0.1/hb",
+     "HeartbeatShare: no port in 'etcd://127.0.0.1/hb' (expected etcd://HOST:PORT/PREFIX)"),
+    ("etcd://127.0.0.1:99999/hb",
+     "HeartbeatShare: a bad port in 'etcd://127.0.0.1:99999/hb' "
+     "(expected etcd://HOST:PORT/PREFIX)"),
+    ("etcd://:2379/hb",
+     "HeartbeatShare: no host in 'etcd://:2379/hb' (expected etcd://HOST:PORT/PREFIX)"),
+    ("etcd://127.0.0.1:2379",
+     "HeartbeatShare: no key prefix in 'etcd://127.0.0.1:2379' "
+     "(expected etcd://HOST:PORT/PREFIX)"),
+    ("etcd://127.0.0.1:2379/a%2fb",
+     "HeartbeatShare: a prefix other than /-separated letters, digits, '.', '_', '-' in "
+     "'etcd://127.0.0.1:2379/a%2fb' (expected etcd://HOST:PORT/PREFIX)"),
+    ("etcd://127.0.0.1:2379/hb?x=1",
+     "HeartbeatShare: credentials, a query or a fragment in 'etcd://127.0.0.1:2379/hb?x=1' "
+     "(expected etcd://HOST:PORT/PREFIX)"),
+    ("etcd://127.0.0.1:2379/hb a/b",
+     "HeartbeatShare: the monitor name 'a/b' must be 1 to 64 letters, digits, '.', '_' "
+     "or '-'"),
+    ("", "HeartbeatShare takes 1-2 arguments, etcd://HOST:PORT/PREFIX to share the "
+     "heartbeat table through, and optionally this monitor's name there (heartmonitor)"),
+])
+def test_bad_share_urls_are_config_errors(tmp_path, arguments, message):
+    conf = lab_conf(tmp_path, f"HeartbeatShare {arguments}\n")
+    result = heartmonitor("-f", conf, "-t")
+    assert (result.returncode, result.stdout, result.stderr) == (
+        1, "", f"AH00526: Syntax error on line 6 of {conf}:\n{message}\n")
+
+
+def test_good_share_url_and_context(tmp_path):
+    conf = lab_conf(tmp_path, "HeartbeatShare etcd://localhost:2379/heartmonitor/lab m-1\n")
+    result = heartmonitor("-f", conf, "-t")
+    assert (result.returncode, result.stderr) == (0, "Syntax OK\n")
+    conf = lab_conf(tmp_path, "<VirtualHost *:80>\nHeartbeatShare etcd://h:1/p\n"
+                              "</VirtualHost>\n")
+    result = heartmonitor("-f", conf, "-t")
+    assert (result.returncode, result.stderr) == (1, (
+        f"AH00526: Syntax error on line 7 of {conf}:\n"
+        "HeartbeatShare cannot occur within <VirtualHost> section\n"))
+
+
+class Etcd:
+    """A one-member etcd on loopback with its data in a directory of the test."""
+
+    def __init__(self, directory: str) -> None:
+        self.directory = directory
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> Etcd:
+        url, peer = f"http://127.0.0.1:{ETCD_PORT}", f"http://127.0.0.1:{ETCD_PEER_PORT}"
+        self.process = subprocess.Popen(
+            ["etcd", "--name", "t", "--data-dir", self.directory,
+             "--listen-client-urls", url, "--advertise-client-urls", url,
+             "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
+             "--initial-cluster", f"t={peer}"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        assert wait_for(self.healthy, timeout=10)
+        return self
+
+    def healthy(self) -> bool:
+        try:
+            status, _headers, _body = request(ETCD_PORT, "POST", "/v3/maintenance/status",
+                                              b"{}", timeout=1)
+        except OSError:
+            return False
+        return status == 200
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+
+
+class Beats(threading.Thread):
+    """A backend sending a heartbeat to one monitor's group every half second."""
+
+    def __init__(self, source: str, group: str, port: int, ready: int) -> None:
+        super().__init__(daemon=True)
+        self.args = (f"v=1&ready={ready}&busy=1&port=8{port % 1000:03d}".encode(), source,
+                     group, port)
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.is_set():
+            send(*self.args)
+            self.stopped.wait(0.5)
+
+
+def monitor(tmp_path, number: int) -> tuple[str, str]:
+    directory = str(tmp_path / f"m{number}")
+    os.makedirs(directory)
+    conf = monitor_conf(
+        directory, port=8090 + number,
+        extra=f"HeartbeatShare etcd://127.0.0.1:{ETCD_PORT}/heartmonitor/test m{number}\n"
+              f"HeartbeatStorageInterval {INTERVAL}\nHeartbeatExpire {EXPIRE}\n")
+    write(conf, read(conf).replace("HeartbeatListen 239.0.0.1:27999",
+                                   f"HeartbeatListen 239.0.0.{number}:2799{number}"))
+    return conf, directory
+
+
+def test_three_monitors_share_one_table(tmp_path):
+    """A server heard by one monitor is in the others' hb.dat one storage pass after its
+    own; an etcd killed and restarted loses nothing local and the monitors converge again;
+    a server that stops beating leaves every hb.dat after the expiry."""
+    if shutil.which("etcd") is None:
+        _fail_or_skip("etcd (Debian's etcd-server) is needed for the sharing test")
+    with PrivateNetwork():
+        etcd = Etcd(str(tmp_path / "etcd")).start()
+        monitors = [monitor(tmp_path, number) for number in (1, 2, 3)]
+        hbs = [os.path.join(directory, "hb.dat") for _conf, directory in monitors]
+        servers = [heartmonitor_server(conf, directory).start()
+                   for conf, directory in monitors]
+        beats = [Beats(f"127.0.{n}.1", f"239.0.0.{n}", 27990 + n, 10 + n) for n in (1, 2)]
+        try:
+            for beat in beats:
+                beat.start()
+            # 127.0.1.1 is heard by the first monitor only, 127.0.2.1 by the second.
+            assert wait_for(lambda: "127.0.1.1" in entries(hbs[0]), timeout=INTERVAL + 2)
+            heard = time.monotonic()
+            everywhere = wait_for(lambda: all(
+                {"127.0.1.1", "127.0.2.1"} <= entries(hb).keys() for hb in hbs),
+                timeout=INTERVAL + 1, interval=0.1)
+            assert everywhere, [entries(hb) for hb in hbs]
+            assert time.monotonic() - heard <= INTERVAL + 1
+            for hb in hbs:
+                table = entries(hb)
+                assert (table["127.0.1.1"][:2], table["127.0.1.1"][3]) == ((11, 1), 8991)
+                assert (table["127.0.2.1"][:2], table["127.0.2.1"][3]) == ((12, 1), 8992)
+                assert table["127.0.1.1"][2] <= INTERVAL + 1
+
+            # 127.0.1.1 stops; etcd dies for a few seconds meanwhile.
+            beats[0].stopped.set()
+            stopped = time.monotonic()
+            etcd.kill()
+            time.sleep(INTERVAL + 2)  # storage passes of each monitor without etcd
+            for hb in hbs:
+                assert {"127.0.1.1", "127.0.2.1"} <= entries(hb).keys()
+            etcd.start()
+            third = Beats("127.0.3.1", "239.0.0.3", 27993, 13)
+            third.start()
+            beats.append(third)
+            assert wait_for(lambda: all("127.0.3.1" in entries(hb) for hb in hbs),
+                            timeout=3 * INTERVAL)
+            for _conf, directory in monitors:
+                log = read(os.path.join(directory, "error_log"))
+                assert log.count("etcd unreachable") == 1, log
+                assert log.count("etcd answers again, sharing resumed") == 1, log
+
+            # After the expiry 127.0.1.1 leaves every hb.dat; the others stay.
+            remaining = EXPIRE + INTERVAL + 1 - (time.monotonic() - stopped)
+            assert wait_for(lambda: all("127.0.1.1" not in entries(hb) for hb in hbs),
+                            timeout=remaining, interval=0.2), [entries(hb) for hb in hbs]
+            for hb in hbs:
+                assert entries(hb).keys() == {"127.0.2.1", "127.0.3.1"}
+        finally:
+            for beat in beats:
+                beat.stopped.set()
+            for server in servers:
+                server.stop()
+            etcd.kill()
+    for _conf, directory in monitors:
+        log = read(os.path.join(directory, "error_log"))
+        assert "Traceback" not in log, log
+        assert f"HeartbeatShare etcd://127.0.0.1:{ETCD_PORT}/heartmonitor/test: sharing as m" \
+            in log, log
