@@ -42,9 +42,10 @@ def proxy_section(cmd, mconfig, arg: str) -> str | None:
     error = check_cmd_context(cmd, NOT_IN_DIR_CONTEXT)
     if error:
         return error
-    arg = section_argument(cmd, arg)
-    if arg is None:
+    closed = section_argument(cmd, arg)
+    if closed is None:
         return unclosed_directive(cmd)
+    arg = closed
     path, _pos = getword_conf(arg)
     if ascii_lower(path[:6]) == "proxy:":
         path = path[6:]
@@ -62,9 +63,10 @@ def provider_alias_section(cmd, mconfig, arg: str) -> str | None:
     error = check_cmd_context(cmd, GLOBAL_ONLY)
     if error:
         return error
-    arg = section_argument(cmd, arg)
-    if arg is None:
+    closed = section_argument(cmd, arg)
+    if closed is None:
         return unclosed_directive(cmd)
+    arg = closed
     provider, pos = getword_conf(arg)
     alias, pos = getword_conf(arg, pos)
     if not arg or not provider or not alias:
@@ -92,9 +94,10 @@ def md_section(cmd, mconfig, arg: str) -> str | None:
     error = check_cmd_context(cmd, GLOBAL_ONLY)
     if error:
         return error
-    arg = section_argument(cmd, arg)
-    if arg is None:
+    closed = section_argument(cmd, arg)
+    if closed is None:
         return unclosed_directive(cmd)
+    arg = closed
     if not arg.split():
         return "needs at least one domain name"
     return _walk(cmd)

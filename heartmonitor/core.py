@@ -111,9 +111,10 @@ def dirsection(cmd, mconfig, arg: str) -> str | None:
     error = check_cmd_context(cmd, NOT_IN_DIR_CONTEXT)
     if error:
         return error
-    arg = section_argument(cmd, arg)
-    if arg is None:
+    closed = section_argument(cmd, arg)
+    if closed is None:
         return unclosed_directive(cmd)
+    arg = closed
     if not arg:
         return missing_container_arg(cmd)
     path, pos = getword_conf(arg)
@@ -146,9 +147,10 @@ def urlsection(cmd, mconfig, arg: str) -> str | None:
     error = check_cmd_context(cmd, NOT_IN_DIR_CONTEXT)
     if error:
         return error
-    arg = section_argument(cmd, arg)
-    if arg is None:
+    closed = section_argument(cmd, arg)
+    if closed is None:
         return unclosed_directive(cmd)
+    arg = closed
     if not arg:
         return missing_container_arg(cmd)
     path, pos = getword_conf(arg)
@@ -174,9 +176,10 @@ def filesection(cmd, mconfig, arg: str) -> str | None:
     error = check_cmd_context(cmd, NOT_IN_LOCATION | NOT_IN_LIMIT)
     if error:
         return error
-    arg = section_argument(cmd, arg)
-    if arg is None:
+    closed = section_argument(cmd, arg)
+    if closed is None:
         return unclosed_directive(cmd)
+    arg = closed
     if not arg:
         return missing_container_arg(cmd)
     path, pos = getword_conf(arg)
@@ -207,9 +210,10 @@ def ifsection(cmd, mconfig, arg: str) -> str | None:
     error = check_cmd_context(cmd, NOT_IN_LIMIT)
     if error:
         return error
-    arg = section_argument(cmd, arg)
-    if arg is None:
+    closed = section_argument(cmd, arg)
+    if closed is None:
         return unclosed_directive(cmd)
+    arg = closed
     this = cmd.cmd  # the children's walk replaces cmd.cmd
     pos = 0
     condition = None
@@ -296,9 +300,10 @@ def virtualhost_section(cmd, mconfig, arg: str) -> str | None:
     error = check_cmd_context(cmd, GLOBAL_ONLY)
     if error:
         return error
-    arg = section_argument(cmd, arg)
-    if arg is None:
+    closed = section_argument(cmd, arg)
+    if closed is None:
         return unclosed_directive(cmd)
+    arg = closed
     if not arg:
         return missing_container_arg(cmd)
     main_server = cmd.server

@@ -9,7 +9,7 @@ X" (successors), dragging out-of-order entries to the front.
 from __future__ import annotations
 
 import graphlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from . import hooks as declared_hooks
@@ -72,7 +72,7 @@ class Module:
         create_server_config: ServerConfigFactory | None = None,
         create_dir_config: DirConfigFactory | None = None,
         inert: bool = False,
-        providers: dict[tuple[str, str, str], object] | None = None,
+        providers: Mapping[tuple[str, str, str], object] | None = None,
         optional_functions: dict[str, Callable[..., Any]] | None = None,
         merge_dir_config: DirConfigMerger | None = None,
         handlers: dict[str, Callable[..., Any] | tuple[Callable[..., Any], Any]] | None = None,

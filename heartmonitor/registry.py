@@ -70,10 +70,8 @@ def inert_command(entry: tuple) -> Command:
 def catalogue_command(entry: tuple, handler: Callable[..., Any] | tuple) -> Command:
     """A stock directive as the catalogue declares it, run by the module's handler."""
     name, how, override, forbidden, help_text = entry
-    data = None
-    if isinstance(handler, tuple):
-        handler, data = handler
-    return Command(name, how, override, help_text, handler, data=data, forbidden=forbidden)
+    function, data = handler if isinstance(handler, tuple) else (handler, None)
+    return Command(name, how, override, help_text, function, data=data, forbidden=forbidden)
 
 
 def complete_from_catalogue(module: Module, stem: str) -> Module:

@@ -119,9 +119,10 @@ _SECTION_KINDS = {
 
 
 def add_authz_section(cmd, config: AuthzDirConfig, args: str) -> str | None:
-    args = section_argument(cmd, args)
-    if args is None:
+    closed = section_argument(cmd, args)
+    if closed is None:
         return unclosed_directive(cmd)
+    args = closed
     if args:
         return f"{cmd.cmd.name}> directive doesn't take additional arguments"
     op, negate = _SECTION_KINDS[ascii_lower(cmd.cmd.name)]
@@ -177,6 +178,7 @@ def merge(base: AuthzDirConfig | None, new: AuthzDirConfig) -> AuthzDirConfig:
         merged = AuthzDirConfig(None, None)
         merged.section, merged.merge_op = new.section, new.merge_op
     else:
+        section: Section | None
         if base.section and new.section:
             section = Section(AND if new.merge_op == "and" else OR)
             section.is_merged = True

@@ -26,8 +26,8 @@ def _subnet_error(address: str, mask: str | None) -> str | None:
     """The %pm text of apr_ipsubnet_create's failure, or None."""
     try:
         create(address, mask)
-    except SubnetError as error:
-        return MESSAGES.get(error.code, "Invalid argument") if error.code else "Invalid argument"
+    except SubnetError as exc:
+        return MESSAGES.get(exc.code, "Invalid argument") if exc.code else "Invalid argument"
     return None
 
 
@@ -61,8 +61,8 @@ def proxylist_read(cmd, mconfig, filename: str) -> str | None:
             return f"{cmd.cmd.name}: Could not open file {path}: Bad file descriptor"
         with open(path, "rb") as handle:
             lines = handle.read().decode("utf-8", "surrogateescape").splitlines()
-    except OSError as error:
-        return f"{cmd.cmd.name}: Could not open file {path}: {error.strerror}"
+    except OSError as exc:
+        return f"{cmd.cmd.name}: Could not open file {path}: {exc.strerror}"
     for number, line in enumerate(lines, 1):
         pos = 0
         while True:
@@ -82,10 +82,10 @@ def disable_networks(cmd, mconfig, argv: list[str]) -> str | None:
         address, slash, mask = arg.partition("/")
         try:
             create(address, mask if slash else None)
-        except SubnetError as error:
-            if error.code is None:
+        except SubnetError as exc:
+            if exc.code is None:
                 return f"ip address '{address}' appears to be invalid"
-            return f"ip address '{address}' appears to be invalid: {MESSAGES[error.code]}"
+            return f"ip address '{address}' appears to be invalid: {MESSAGES[exc.code]}"
     return None
 
 

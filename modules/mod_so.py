@@ -26,12 +26,12 @@ def _not_found(name: str) -> str:
     return f"{name}: cannot open shared object file: No such file or directory"
 
 
-def _dso_path(cmd, filename: str) -> tuple[str | None, str | None]:
+def _dso_path(cmd, filename: str) -> tuple[str, str | None]:
     """dso_load's file name: (path to report, error text) for an argument."""
     fullname = cmd.httpd.server_root_relative(filename)
     retry = "/" not in filename
     if fullname is None and not retry:
-        return None, f"Invalid {cmd.cmd.name} path {filename}"
+        return filename, f"Invalid {cmd.cmd.name} path {filename}"
     return fullname or filename, None
 
 

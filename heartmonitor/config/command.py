@@ -6,6 +6,9 @@ command_rec tables and the generated catalogue of stock modules can use them dir
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 # Where a directive may appear and where its handler refuses to run (declared with httpd's
 # other shared numbers); command tables import them from here.
 from ..constants import (
@@ -80,8 +83,8 @@ class Command:
         how: int,
         override: int,
         help: str | None,
-        handler=None,
-        data=None,
+        handler: Callable[..., str | None] | None = None,
+        data: Any = None,
         forbidden: int = 0,
         extension: bool = False,
     ) -> None:
@@ -92,7 +95,7 @@ class Command:
         self.handler = handler
         self.data = data
         self.forbidden = forbidden
-        self.module = None
+        self.module: Any = None  # the Module that declares it (module.py builds on this one)
         # heartmonitor's own directive: httpd has no such directive (test with <IfDirective>).
         self.extension = extension
 
@@ -109,18 +112,21 @@ class CmdParms:
         "override_list",
     )
 
-    def __init__(self, httpd, server, config_file=None) -> None:
-        self.httpd = httpd
-        self.server = server
-        self.override = TOP_LEVEL_OVERRIDE
-        self.override_opts = 0
-        self.limited = -1
-        self.path = None
-        self.cmd = None
-        self.info = None
-        self.directive = None
-        self.err_directive = None
-        self.context = None
-        self.config_file = config_file
-        self.is_htaccess = False
-        self.override_list = None
+    # The Httpd, ServerRec, Directive and ConfigFile are typed Any here: their modules
+    # build on this one, and naming them would make an import cycle.
+    def __init__(self, httpd: Any, server: Any, config_file: Any = None) -> None:
+        self.httpd: Any = httpd
+        self.server: Any = server
+        self.override: int = TOP_LEVEL_OVERRIDE
+        self.override_opts: int = 0
+        self.limited: int = -1
+        self.path: str | None = None
+        # The Command being run; set by invoke_cmd before any handler sees it.
+        self.cmd: Any = None
+        self.info: Any = None
+        self.directive: Any = None
+        self.err_directive: Any = None
+        self.context: dict[Any, Any] | None = None
+        self.config_file: Any = config_file
+        self.is_htaccess: bool = False
+        self.override_list: list[str] | None = None

@@ -41,8 +41,8 @@ def process_resource_config(httpd, fname: str, nodes: list) -> str | None:
             "core", ERR, f"AH00554: Access to file {fname} denied by server: not a regular file"
         )
         return f"Could not open configuration file {fname}: {strerror(9)}"
-    except OSError as error:
-        return f"Could not open configuration file {fname}: {strerror(error.errno or 0)}"
+    except OSError as exc:
+        return f"Could not open configuration file {fname}: {strerror(exc.errno or 0)}"
     httpd.dump_config_name(fname)
     httpd.files_read.append(fname)
     parms.config_file = config_file
@@ -101,8 +101,8 @@ def dir_nofnmatch(match: DirMatch, fname: str) -> str | None:
             )
         try:
             names = os.listdir(fname)
-        except OSError as error:
-            return f"{INCLUDE_PREFIX}Could not open directory {fname}: {strerror(error.errno or 0)}"
+        except OSError as exc:
+            return f"{INCLUDE_PREFIX}Could not open directory {fname}: {strerror(exc.errno or 0)}"
         candidates = sorted((make_full_path(fname, name) for name in names), key=_sort_key)
         for candidate in candidates:
             error = dir_nofnmatch(match, candidate)
@@ -130,10 +130,10 @@ def dir_fnmatch(match: DirMatch, path: str, fname: str) -> str | None:
         return dir_fnmatch(match, path, rest)
     try:
         entries = list(os.scandir(path))
-    except OSError as error:
-        if isinstance(error, FileNotFoundError) and match.optional:
+    except OSError as exc:
+        if isinstance(exc, FileNotFoundError) and match.optional:
             return None
-        return f"{INCLUDE_PREFIX}Could not open directory {path}: {strerror(error.errno or 0)}"
+        return f"{INCLUDE_PREFIX}Could not open directory {path}: {strerror(exc.errno or 0)}"
     candidates = []
     for entry in entries:
         if not fnmatch(fname, entry.name):

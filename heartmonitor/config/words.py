@@ -49,6 +49,7 @@ def getword_conf(line: str, pos: int = 0) -> tuple[str, int]:
             + space
         ).match
     match = _word(line, pos)
+    assert match is not None  # every part of the pattern may match nothing
     plain = match.group(3)
     if plain is not None:
         return (_unescape(plain, "") if "\\" in plain else plain), match.end()
