@@ -45,6 +45,7 @@ from .constants import (
     METHODS,
 )
 from .core_values import COMMANDS as CORE_VALUE_COMMANDS
+from .core_values import parse_string_expression
 from .cstr import ascii_lower, atoi
 from .http.settings import COMMANDS as REQUEST_LIMIT_COMMANDS
 from .module import FIRST, Hook, Module
@@ -650,6 +651,9 @@ def set_extended_status(cmd, mconfig, flag: bool) -> str | None:
 
 
 def set_sethandler(cmd, mconfig, arg: str) -> str | None:
+    error = parse_string_expression(cmd, arg)
+    if error:
+        return f"Can't parse expression : {error}"
     mconfig.handler = arg
     return None
 

@@ -290,7 +290,27 @@ def set_error_document(cmd, mconfig, code: str, message: str) -> str | None:
         file_name, line_num = _where(cmd)
         warn(cmd, f"AH00113: {file_name}:{line_num} cannot use a full URL in a 401 "
                   "ErrorDocument directive --- ignoring!", log.NOTICE)
+        return None
+    if ascii_lower(message) == "default":
+        return None
+    is_message = " " in message or not (message.startswith("/") or remote)
+    error = parse_string_expression(cmd, '"' + message if is_message else message)
+    if error:
+        return f"Cannot parse expression in ErrorDocument: {error}"
     return None
+
+
+def parse_string_expression(cmd, text: str) -> str | None:
+    """ap_expr_parse_cmd with AP_EXPR_FLAG_STRING_RESULT: httpd's message or None.
+
+    Only %{...}, $N and backslashes make a string expression more than its literal text,
+    so the expression parser is loaded only for such values (-t start-up time).
+    """
+    if not any(ch in text for ch in "%$\\"):
+        return None
+    from .expr import STRING_RESULT, parse_cmd
+
+    return parse_cmd(cmd, text, STRING_RESULT)
 
 
 # -- server-wide keywords -----------------------------------------------------------------

@@ -155,6 +155,13 @@ CORE_CASES = [
     Case("keepalive_timeout_negative", "KeepAliveTimeout -5\n"),
     Case("keepalive_timeout_ok", "KeepAliveTimeout 100ms\nKeepAliveTimeout 2\n"),
     Case("keepalive_timeout_dir", loc("KeepAliveTimeout 5\n")),
+    # Expressions in ErrorDocument and SetHandler (string expressions)
+    Case("error_document_expr_bad", "ErrorDocument 404 \"%{FOO\"\n"),
+    Case("error_document_expr_path_bad", "ErrorDocument 404 /x/%{REQUEST_URI\n"),
+    Case("error_document_expr_unknown_var", "ErrorDocument 404 /x/%{NOPE_VAR}\n"),
+    Case("error_document_expr_ok", "ErrorDocument 404 /x/%{REQUEST_URI}\nErrorDocument 403 \"Go away %{REMOTE_ADDR}\"\nErrorDocument 500 default\n"),
+    Case("sethandler_expr_bad", loc("SetHandler %{FOO\n")),
+    Case("sethandler_expr_ok", loc("SetHandler server-%{tolower:STATUS}\n")),
 ]
 
 CORE_DIFFERENCES: dict = {}
