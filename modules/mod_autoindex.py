@@ -25,21 +25,30 @@ class AutoindexDirConfig:
         self.opts: set[str] = set()
 
 
-def _value_error(action: str, lower: str, value: str) -> str | None:
+# key=: (error with '-', width limit, error under the limit)
+_WIDTHS = {
+    "namewidth=": ("Cannot combine '-' with NameWidth=n", 5,
+                   "NameWidth value must be greater than 5"),
+    "descriptionwidth=": ("Cannot combine '-' with DescriptionWidth=n", 12,
+                          "DescriptionWidth value must be greater than 12"),
+    "iconwidth=": ("Cannot combine '-' with IconWidth=n", 0, None),
+    "iconheight=": ("Cannot combine '-' with IconHeight=n", 0, None),
+}
+_BARE_WIDTHS = {
+    "namewidth": "NameWidth with no value may only appear as '-NameWidth'",
+    "descriptionwidth": "DescriptionWidth with no value may only appear as '-DescriptionWidth'",
+}
+
+
+def _value_error(action: str, key: str, value: str) -> str | None:
     """The checks of the key=value options."""
-    for key, minimum in (("namewidth=", 5), ("descriptionwidth=", 12)):
-        if lower.startswith(key):
-            label = "NameWidth" if key == "namewidth=" else "DescriptionWidth"
-            if action == "-":
-                return f"Cannot combine '-' with {label}=n"
-            if not value.startswith("*"):
-                width = atoi(value)
-                if width and width < minimum:
-                    return f"{label} value must be greater than {minimum}"
-            return None
-    for key, label in (("iconwidth=", "IconWidth"), ("iconheight=", "IconHeight")):
-        if lower.startswith(key):
-            return f"Cannot combine '-' with {label}=n" if action == "-" else None
+    minus_error, minimum, small_error = _WIDTHS[key]
+    if action == "-":
+        return minus_error
+    if small_error is not None and not value.startswith("*"):
+        width = atoi(value)
+        if width and width < minimum:
+            return small_error
     return None
 
 
@@ -59,12 +68,12 @@ def add_opts(cmd, mconfig: AutoindexDirConfig, argv: list[str]) -> str | None:
             opts.clear()
             opts.add(NONE)
             continue
-        elif lower in ("namewidth", "descriptionwidth"):
+        elif lower in _BARE_WIDTHS:
             if action != "-":
-                label = "NameWidth" if lower == "namewidth" else "DescriptionWidth"
-                return f"{label} with no value may only appear as '-{label}'"
-        elif lower.startswith(("namewidth=", "descriptionwidth=", "iconwidth=", "iconheight=")):
-            error = _value_error(action, lower, word[word.index("=") + 1:])
+                return _BARE_WIDTHS[lower]
+        elif lower.split("=", 1)[0] + "=" in _WIDTHS and "=" in lower:
+            key = lower.split("=", 1)[0] + "="
+            error = _value_error(action, key, word[word.index("=") + 1:])
             if error:
                 return error
         elif lower.startswith(("type=", "charset=")):
