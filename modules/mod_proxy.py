@@ -282,16 +282,54 @@ def _shared_worker(conf: ProxyConfig, name: str) -> str | None:
 
 
 def proxy_section_define(cmd, mconfig, arg: str) -> str | None:
+    """proxysection: the section, then the worker or balancer parameters on its line."""
+    this = cmd.cmd
     end = arg.rfind(">")
+    path = rest = ""
     if end >= 0:
-        path, _pos = getword_conf(arg[:end])
+        path, pos = getword_conf(arg[:end])
+        rest = arg[pos:end]
         if ascii_lower(path[:6]) == "proxy:":
             path = path[6:]
-        if is_balancer(path) and cmd.cmd.name == "<Proxy":
+        if is_balancer(path) and this.name == "<Proxy":
             error = define_balancer(cmd, path)
             if error:
                 return error
-    return proxy_section(cmd, mconfig, arg)
+    error = proxy_section(cmd, mconfig, arg)
+    if error is not None or not rest:
+        return error
+    if this.name == "<ProxyMatch":
+        return "Multiple <ProxyMatch> arguments not (yet) supported."
+    if fnmatch_test(path):
+        return f"{this.name}> arguments are not supported for wildchar url."
+    if ":" not in path:
+        return f"{this.name}> arguments are not supported for non url."
+    conf = _conf(cmd)
+    balancer = None
+    if is_balancer(path):
+        error = define_balancer(cmd, path)
+        if error:
+            return f"{this.name} {error}"
+        balancer = conf.balancers[_balancer_key(path)]
+    else:
+        worker, error = define_worker(path, False)
+        if worker is None or _shared_worker(conf, worker) is None:
+            if error:
+                return f"{this.name} {error}"
+            conf.workers.append(worker)
+    pos = 0
+    while pos < len(rest):
+        word, pos = getword_conf(rest, pos)
+        if "=" not in word:
+            return "Invalid Proxy parameter. Parameter must be in the form 'key=value'"
+        key, value = word.split("=", 1)
+        if balancer is not None:
+            error = set_balancer_param(cmd, balancer, key, value)
+        else:
+            error = set_worker_param(cmd, key, value)
+        if error:
+            return f"{this.name} {error} {key}={value}; {path}"
+    return None
 
 
 def _parent_proxy(cmd) -> tuple[str | None, str]:

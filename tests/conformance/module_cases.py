@@ -112,6 +112,11 @@ PROXY = block("proxy", [
     "ProxyErrorOverride on 302", "ProxyErrorOverride on 404 500", "ProxyErrorOverride maybe",
     "ProxyDomain example.com", "BalancerGrowth 2000", "ProxyReceiveBufferSize 100", "ProxyIOBufferSize 100",
     "<Location />\nProxyErrorOverride on\nProxyErrorOverride 404\n</Location>",
+    "<Proxy http://h/ retry=-1>\n</Proxy>", "<Proxy http://h/ foo>\n</Proxy>",
+    "<Proxy http://h/ retry=5 keepalive=on>\n</Proxy>", "<Proxy * retry=5>\n</Proxy>", "<Proxy /x retry=5>\n</Proxy>",
+    "<ProxyMatch ^/x retry=5>\n</ProxyMatch>", "<ProxyMatch ^(x>\n</ProxyMatch>", "<Proxy balancer://b lbmethod=nope>\n</Proxy>",
+    "<Proxy balancer://b lbmethod=byrequests growth=5>\nBalancerMember http://a/\n</Proxy>",
+    "<Proxy foo:bar retry=1>\n</Proxy>", "<Proxy http:// retry=1>\n</Proxy>", "<Proxy http://h/ retry=1>\nFooBar\n</Proxy>",
 ], prefix=BALANCER) + block("proxy_balancer", [
     "ProxyPass /x balancer://b/ lbmethod=nope", "ProxyPass /x balancer://b/ lbmethod=byrequests growth=0",
     "ProxyPass /x balancer://", "BalancerMember http://h/", "BalancerMember balancer://b",
