@@ -105,6 +105,10 @@ def read_head(buffer: bytes | bytearray, limits: Limits, method_number) -> tuple
 
     method_number(method) -> int is ap_method_number_of for this configuration.
     """
+    if limits.strict:
+        fast = _read_plain_head(buffer, limits, method_number)
+        if fast is not None:
+            return fast
     head = Head()
     position = 0
     # read_request_line: skip up to LIMIT_BLANK_LINES empty lines.
@@ -139,6 +143,42 @@ def read_head(buffer: bytes | bytearray, limits: Limits, method_number) -> tuple
     if head.status == 200:
         _check_head(head, limits)
     return used, head
+
+
+def _read_plain_head(buffer: bytes | bytearray, limits: Limits,
+                     method_number) -> tuple[int, Head] | None:
+    """The usual head (CRLF lines, no folding, every line within its limit, well-formed
+    fields) read at once; None sends anything else through the line-by-line reader."""
+    end = buffer.find(b"\r\n\r\n")
+    if end <= 0:
+        return None
+    text = bytes(buffer[:end]).decode("latin-1")
+    lines = text.split("\r\n")
+    if "\n" in text.replace("\r\n", "") or len(lines) - 1 > (limits.fields or len(lines)):
+        return None
+    line = lines[0]
+    if len(line) > limits.line + 1 or not line:
+        return None
+    head = Head()
+    if not _parse_request_line(head, line, limits, method_number) or head.http09:
+        return None  # the line-by-line reader gives the error its exact form
+    headers = head.headers
+    fieldsize = limits.fieldsize
+    for field in lines[1:]:
+        if len(field) > fieldsize + 1:
+            return None
+        plain = _PLAIN_FIELD.fullmatch(field)
+        if plain is None:
+            return None
+        key = plain.group(1).lower()
+        value = plain.group(2).rstrip(" \t")
+        if key in headers:
+            value = headers[key] + ", " + value
+            if len(value) > fieldsize:
+                return None
+        headers[key] = value
+    _check_head(head, limits)
+    return end + 4, head
 
 
 def _parse_request_line(head: Head, line: str, limits: Limits, method_number) -> bool:
@@ -493,8 +533,23 @@ def _chunked_twice(coding: str) -> bool:
     return sum(1 for part in coding.split(",") if part.strip(" \t").lower() == "chunked") > 1
 
 
+_fixed_hosts: dict[str, str | None] = {}
+
+
 def fix_hostname(host: str) -> str | None:
     """vhost.c fix_hostname: the lower-cased name without port or trailing dot; None: 400."""
+    try:
+        return _fixed_hosts[host]
+    except KeyError:
+        pass
+    fixed = _fix_hostname(host)
+    if len(_fixed_hosts) >= 1024:
+        _fixed_hosts.clear()
+    _fixed_hosts[host] = fixed
+    return fixed
+
+
+def _fix_hostname(host: str) -> str | None:
     if host.startswith("["):
         close = host.find("]")
         if close < 0:
