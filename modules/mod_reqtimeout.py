@@ -1,7 +1,8 @@
 """mod_reqtimeout's configuration checks (modules/filters/mod_reqtimeout.c).
 
 RequestReadTimeout's handshake=, header= and body= values ("20-40,MinRate=500") are
-parsed as set_reqtimeout_param parses them.
+parsed as set_reqtimeout_param parses them; the main server's stages are kept in
+httpd.extensions["reqtimeout"] as (timeout, maximum, MinRate) for the HTTP server.
 """
 
 from __future__ import annotations
@@ -28,11 +29,12 @@ def parse_int(text: str) -> tuple[int, str | None]:
     return value, None
 
 
-def set_param(key: str, value: str) -> str | None:
+def set_param(key: str, value: str, stages: dict | None = None) -> str | None:
+    """set_reqtimeout_param; the stage's (timeout, maximum, MinRate) go into stages."""
     if ascii_lower(key) not in _STAGES:
         return "Unknown RequestReadTimeout parameter"
     at = ascii_lower(value).find(_MINRATE)
-    maximum = 0
+    maximum = rate = 0
     if at >= 0:
         initial = value[:at]
         rate, error = parse_int(value[at + len(_MINRATE):])
@@ -55,10 +57,15 @@ def set_param(key: str, value: str) -> str | None:
         return error
     if maximum and timeout >= maximum:
         return "Maximum timeout must be larger than initial timeout"
+    if stages is not None:
+        stages[ascii_lower(key)] = (timeout, maximum, rate)
     return None
 
 
 def set_reqtimeouts(cmd, mconfig, arg: str) -> str | None:
+    # The main server's stages time every request (the HTTP server reads them).
+    stages = None if cmd.server.is_virtual else cmd.httpd.extensions.setdefault(
+        "reqtimeout", {})
     pos = 0
     while pos < len(arg):
         word, pos = getword_conf(arg, pos)
@@ -66,7 +73,7 @@ def set_reqtimeouts(cmd, mconfig, arg: str) -> str | None:
             return ("Invalid RequestReadTimeout parameter. Parameter must be in the form "
                     "'key=value'")
         key, value = word.split("=", 1)
-        error = set_param(key, value)
+        error = set_param(key, value, stages)
         if error:
             return f"RequestReadTimeout: {key}={value}: {error}"
     return None

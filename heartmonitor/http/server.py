@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import os
+import resource
 import socket
 import time
 from email.utils import formatdate
@@ -33,6 +35,8 @@ DISCARD_LIMIT = 1 << 20
 LINGER_SECONDS = 2.0
 LISTEN_BACKLOG = 511
 ACCEPT_PAUSE = 0.5  # after EMFILE/ENFILE on accept, as httpd's listener backs off
+ACCEPT_BATCH = 64  # connections accepted per wake-up
+FD_RESERVE = 32  # descriptors kept for storage writes, logs and restarts
 # ap_status_drops_connection
 CLOSING_STATUSES = frozenset((400, 408, 411, 413, 414, 500, 501, 503))
 # mod_reqtimeout's defaults: header=20-40,MinRate=500 body=20,MinRate=500
@@ -114,14 +118,17 @@ class HttpServer:
     def __init__(self, httpd, scoreboard: Scoreboard) -> None:
         self.httpd = httpd
         self.scoreboard = scoreboard
-        self.servers: dict[tuple, asyncio.AbstractServer] = {}
+        self.servers: dict[tuple, Acceptor] = {}
+        self.opening: set[asyncio.Task] = set()
         self.connections: set[HttpConnection] = set()
         self.timeout = DEFAULT_TIMEOUT
         self.keepalive_timeout = KEEPALIVE_TIMEOUT
         self.max_keepalive = MAX_KEEPALIVE_REQUESTS
         self.limits = Limits()
         self.reqtimeout = False
-        self.accept_failures = 0
+        self.accept_logged = -60.0
+        self.fd_budget = _descriptor_budget(0)
+        self.held_back: set[Acceptor] = set()
         self.reconfigure(httpd)
 
     def reconfigure(self, httpd) -> None:
@@ -130,43 +137,55 @@ class HttpServer:
         self.timeout = httpd.extensions.get("timeout", DEFAULT_TIMEOUT) or DEFAULT_TIMEOUT
         self.limits = httpd.extensions.get("http_limits") or Limits()
         self.reqtimeout = httpd.module_named("reqtimeout_module") is not None
+        self.stages = httpd.extensions.get("reqtimeout") or {}
 
         dispatch.forget_cached(httpd)
 
-    def header_timeouts(self) -> tuple[float, float]:
-        """(first wait, longest total) for reading a request head."""
-        if self.reqtimeout:
-            return HEADER_TIMEOUT, HEADER_MAX_TIMEOUT
-        return self.timeout, 0.0
+    def _stage(self, name: str, default: tuple) -> tuple[float, float, float]:
+        """(first wait, longest wait or 0, MinRate or 0) of a mod_reqtimeout stage."""
+        if not self.reqtimeout:
+            return self.timeout, 0.0, 0.0
+        first, longest, rate = self.stages.get(name, default)
+        if not first:  # the stage is off: the socket's Timeout
+            return self.timeout, 0.0, 0.0
+        return float(first), float(longest), float(rate)
 
-    def body_timeout(self) -> float:
-        return BODY_TIMEOUT if self.reqtimeout else self.timeout
+    def header_timeouts(self) -> tuple[float, float, float]:
+        """(first wait, longest total, MinRate) for reading a request head."""
+        return self._stage("header", (HEADER_TIMEOUT, HEADER_MAX_TIMEOUT, MIN_RATE))
+
+    def body_timeouts(self) -> tuple[float, float, float]:
+        return self._stage("body", (BODY_TIMEOUT, 0.0, MIN_RATE))
 
     async def listen(self, sockets: dict) -> None:
         """Serve exactly these sockets: start the new ones, close those left out."""
-        loop = asyncio.get_running_loop()
-        if loop.get_exception_handler() is None:
-            loop.set_exception_handler(self._loop_exception)
+        self.fd_budget = _descriptor_budget(len(self.connections))
         for key in [k for k in self.servers if k not in sockets]:
             self.servers.pop(key).close()
         for key, sock in sockets.items():
             if key not in self.servers:
-                self.servers[key] = await loop.create_server(
-                    lambda: HttpConnection(self), sock=sock, backlog=LISTEN_BACKLOG)
+                self.servers[key] = Acceptor(self, sock)
 
-    def _loop_exception(self, loop, context: dict) -> None:
-        """Accept failures (no descriptor left) logged once a minute, never a traceback."""
-        error = context.get("exception")
-        if isinstance(error, OSError) and error.errno in (errno.EMFILE, errno.ENFILE,
-                                                          errno.ENOBUFS, errno.ENOMEM):
-            self.accept_failures += 1
-            if self.accept_failures == 1 or self.accept_failures % 1000 == 0:
-                self.httpd.log_error("mpm_event", log.ERR, f"({error.errno})"
-                                     f"{error.strerror}: AH00050: apr_socket_accept: "
-                                     "giving up accepting for a moment")
-            return
-        message = context.get("message", "")
-        self.httpd.log_error("core", log.ERR, f"AH00524: {message}: {error!r}")
+    def accept_failed(self, error: OSError) -> None:
+        """httpd's line for an accept that failed for lack of resources, once a minute."""
+        now = time.monotonic()
+        if now - self.accept_logged >= 60.0:
+            self.accept_logged = now
+            self.httpd.log_error("core", log.ERR, f"({error.errno}){error.strerror}: "
+                                 "AH02179: apr_socket_accept: (client socket)")
+
+    def opened(self, task: asyncio.Task) -> None:
+        """A transport is made (or the client left first: nothing to serve, no traceback)."""
+        self.opening.discard(task)
+        if not task.cancelled():
+            task.exception()
+
+    def connection_closed(self) -> None:
+        """A descriptor came free: acceptors held back by the budget resume."""
+        if self.held_back and len(self.connections) < self.fd_budget:
+            for acceptor in self.held_back:
+                acceptor.resume()
+            self.held_back.clear()
 
     async def drop_connections(self, graceful: bool) -> None:
         """Close idle connections; others now (restart) or after their request (graceful)."""
@@ -189,6 +208,80 @@ class HttpServer:
         self.servers = {}
 
 
+def _descriptor_budget(connections: int) -> int:
+    """How many connections may be open: RLIMIT_NOFILE less what is open besides them
+    and a reserve, so that storage writes and logs always find a descriptor."""
+    soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return 1 << 30
+    try:
+        in_use = len(os.listdir("/proc/self/fd")) - connections
+    except OSError:
+        in_use = 64
+    return max(soft - in_use - FD_RESERVE, 1)
+
+
+class Acceptor:
+    """Accepts on one Listen socket; held back while the descriptor budget is spent,
+    paused briefly after an accept fails for lack of resources (as httpd's listener)."""
+
+    def __init__(self, server: HttpServer, sock: socket.socket) -> None:
+        self.server = server
+        self.sock = sock
+        self.loop = asyncio.get_running_loop()
+        self.active = False
+        self.closed = False
+        self.resume()
+
+    def resume(self) -> None:
+        if not self.active and not self.closed:
+            self.loop.add_reader(self.sock.fileno(), self._accept)
+            self.active = True
+
+    def pause(self) -> None:
+        if self.active:
+            self.loop.remove_reader(self.sock.fileno())
+            self.active = False
+
+    def _accept(self) -> None:
+        server = self.server
+        for _ in range(ACCEPT_BATCH):
+            if len(server.connections) + len(server.opening) >= server.fd_budget:
+                self.pause()
+                server.held_back.add(self)
+                server.accept_failed(OSError(errno.EMFILE, os.strerror(errno.EMFILE)))
+                return
+            try:
+                conn, _address = self.sock.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as error:
+                if error.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                    server.accept_failed(error)
+                    self.pause()
+                    self.loop.call_later(ACCEPT_PAUSE, self.resume)
+                    return
+                if error.errno in _ACCEPT_TRANSIENT:
+                    continue
+                server.accept_failed(error)
+                return
+            conn.setblocking(False)
+            task = self.loop.create_task(self.loop.connect_accepted_socket(
+                lambda: HttpConnection(server), conn))
+            server.opening.add(task)
+            task.add_done_callback(server.opened)
+
+    def close(self) -> None:
+        self.pause()
+        self.closed = True
+        self.server.held_back.discard(self)
+        self.sock.close()
+
+
+# Errors of one connection that accept(2) reports: the next one may be fine (unixd.c).
+_ACCEPT_TRANSIENT = frozenset((errno.ECONNABORTED, errno.EPROTO, errno.ECONNRESET,
+                               errno.ETIMEDOUT, errno.EHOSTUNREACH, errno.ENETUNREACH,
+                               errno.EPERM))
 _HEAD, _REQUEST, _LINGER, _CLOSED = range(4)
 _date_cache: list = [0, ""]
 
@@ -234,6 +327,7 @@ class HttpConnection(asyncio.Protocol):
         self.body_bytes = 0
         self.expect_100 = False
         self.body_broken = False  # a chunk could not be parsed
+        self.waited = False
         self.sent = 0
 
     @property
@@ -250,8 +344,7 @@ class HttpConnection(asyncio.Protocol):
         self.local_ip, self.local_port = _plain_ip(local[0]), local[1]
         self.server.connections.add(self)
         self.server.scoreboard.connections += 1
-        first, _longest = self.server.header_timeouts()
-        self._arm(first)
+        self._arm(*self.server.header_timeouts())
 
     def data_received(self, data: bytes) -> None:
         if self.state == _LINGER:
@@ -296,6 +389,7 @@ class HttpConnection(asyncio.Protocol):
             self.state = _CLOSED
             self.server.connections.discard(self)
             self.server.scoreboard.connections -= 1
+            self.server.connection_closed()
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None
@@ -313,12 +407,12 @@ class HttpConnection(asyncio.Protocol):
 
     # -- deadlines ----------------------------------------------------------------------
 
-    def _arm(self, seconds: float, longest: float = 0.0) -> None:
-        """A new deadline; with `longest`, data extends it at MinRate up to that."""
+    def _arm(self, seconds: float, longest: float = 0.0, rate: float = 0.0) -> None:
+        """A new deadline; with a rate, data extends it (up to `longest`, when given)."""
         now = self.loop.time()
         self.deadline = now + seconds
-        self.rate = MIN_RATE if longest else 0.0
-        self.max_deadline = now + longest if longest else self.deadline
+        self.rate = rate
+        self.max_deadline = now + longest if longest else float("inf")
         timer = self.timer
         if timer is None or timer.when() > self.deadline:
             if timer is not None:
@@ -401,9 +495,10 @@ class HttpConnection(asyncio.Protocol):
             if self.paused:
                 self.paused = False
                 self.transport.resume_reading()
-            self._arm(self.server.keepalive_timeout if not self.buffer
-                      else self.server.header_timeouts()[0], 0.0 if not self.buffer
-                      else self.server.header_timeouts()[1])
+            if self.buffer:
+                self._arm(*self.server.header_timeouts())
+            else:
+                self._arm(self.server.keepalive_timeout)
             if self.buffer:
                 self._try_head()
             elif self.eof:
@@ -422,6 +517,7 @@ class HttpConnection(asyncio.Protocol):
         self.chunk_left = -1
         self.body_bytes = 0
         self.body_broken = False
+        self.waited = False
         self.expect_100 = head.expect_100
         if head.status != 200:
             if head.status == 501:
@@ -476,9 +572,11 @@ class HttpConnection(asyncio.Protocol):
         if self.paused:
             self.paused = False
             self.transport.resume_reading()
-        self._arm(self.server.body_timeout(), 1e9 if self.server.reqtimeout else 0.0)
-        if not self.server.reqtimeout:
-            self.rate = 0.0
+        if not self.waited:  # the body's deadline runs from its first wait
+            self.waited = True
+            self._arm(*self.server.body_timeouts())
+        elif not self.rate:
+            self._arm(self.server.timeout)  # Timeout: each wait on its own
         self.waiter = self.loop.create_future()
         try:
             await self.waiter
