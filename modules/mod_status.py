@@ -9,6 +9,7 @@ hooks; mod_heartmonitor uses them for its table of servers.
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import json
 import os
@@ -65,8 +66,9 @@ MODE_NAMES = {2: "_", 1: "<b>S</b>", 3: "<b>R</b>", 4: "<b>W</b>", 5: "<b>K</b>"
               6: "<b>L</b>", 7: "<b>D</b>", 8: "<b>C</b>", 0: ".", 9: "G", 10: "I"}
 
 
+@functools.lru_cache(maxsize=1024)
 def c_g(value: float, precision: int = 6) -> str:
-    """apr_snprintf's %g (".125", not "0.125")."""
+    """apr_snprintf's %g (".125", not "0.125"); figures repeat between scrapes."""
     return format_g(value, precision)
 
 
@@ -127,7 +129,7 @@ class Figures:
         total_bytes = sum(w.bytes_served for w in scoreboard.workers)
         self.kbcount = total_bytes >> 10
         self.duration_ms = int(sum(w.duration for w in scoreboard.workers) * 1000)
-        times = psutil.Process().cpu_times()
+        times = _cpu_times(psutil, self.now)
         self.cpu = tuple(round(t, 2) for t in (times.user, times.system,
                                                    times.children_user,
                                                    times.children_system))
@@ -137,6 +139,20 @@ class Figures:
         self.mpm_generation = scoreboard.generation
         self.connections = scoreboard.connections
         self.keep_alive = scoreboard.keep_alive
+
+
+_cpu_cache: list = [0.0, None, None]  # when read, psutil.Process, its cpu_times
+
+
+def _cpu_times(psutil, now: float):
+    """The process's CPU times, read at most once a second (a scrape storm stays cheap)."""
+    if _cpu_cache[1] is None or _cpu_cache[1].pid != os.getpid():
+        _cpu_cache[1] = psutil.Process()
+        _cpu_cache[0] = 0.0
+    if now - _cpu_cache[0] >= 1.0:
+        _cpu_cache[0] = now
+        _cpu_cache[2] = _cpu_cache[1].cpu_times()
+    return _cpu_cache[2]
 
 
 def ht_time(moment: float) -> str:
