@@ -84,6 +84,8 @@ CORPUS: list[tuple[str, bytes]] = [
     ("100 header fields", get(b"/missing", b"".join(b"X-%d: a\r\n" % i for i in range(99)))),
     ("bare LF line ends", b"GET /missing HTTP/1.1\n" + H.replace(b"\r\n", b"\n") + b"\n"),
     ("bare LF after the headers", b"GET /missing HTTP/1.1\r\n" + H + b"\n"),
+    ("the client stops within the fields", b"GET /missing HTTP/1.1\r\n" + H),
+    ("the client stops within the request line", b"GET /missing HT"),
     ("bare CR in a value", get(b"/missing", b"X-A: a\rb\r\n")),
     # Bodies.
     ("Content-Length abc", post(b"Content-Length: abc\r\n")),

@@ -312,6 +312,7 @@ class HttpConnection(asyncio.Protocol):
         self.waiter: asyncio.Future | None = None
         self.drain_waiter: asyncio.Future | None = None
         self.paused = False
+        self.write_paused = False
         self.timer: asyncio.TimerHandle | None = None
         self.deadline = 0.0
         self.max_deadline = 0.0
@@ -376,7 +377,7 @@ class HttpConnection(asyncio.Protocol):
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
         if self.state == _HEAD:
-            if self.buffer.strip(b"\r\n") and self.requests == 0 or b"\n" in self.buffer:
+            if b"\n" in self.buffer.lstrip(b"\r\n"):  # a request line, then no blank line
                 self._eof_in_head()
             else:
                 self._finish()
@@ -393,14 +394,15 @@ class HttpConnection(asyncio.Protocol):
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None
-        for waiter in (self.waiter, self.drain_waiter):
+        for waiter in (self.waiter, self.drain_waiter):  # each one has someone awaiting it
             if waiter is not None and not waiter.done():
                 waiter.set_exception(ConnectionResetError())
 
     def pause_writing(self) -> None:
-        self.drain_waiter = self.loop.create_future()
+        self.write_paused = True
 
     def resume_writing(self) -> None:
+        self.write_paused = False
         waiter, self.drain_waiter = self.drain_waiter, None
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
@@ -457,18 +459,10 @@ class HttpConnection(asyncio.Protocol):
         self.loop.create_task(self._serve(head))
 
     def _eof_in_head(self) -> None:
-        """The client stopped sending within a head: httpd answers what it has."""
-        used, head = read_head(self.buffer + b"\r\n\r\n", self.server.limits,
-                               self._method_number)
-        if head is None or (head.status == 200 and not head.http09):
-            if head is not None and self.buffer.count(b"\n") >= 1:
-                head.status = 400
-                head.close = True
-                self.state = _REQUEST
-                self.loop.create_task(self._serve(head))
-                return
-            self._finish()
-            return
+        """The client stopped sending within the header fields: httpd answers 400."""
+        head = Head()
+        head.close = True
+        head.fail(400, log.DEBUG, "AH00567: request failed: error reading the headers")
         self.buffer.clear()
         self.state = _REQUEST
         self.requests += 1
@@ -725,9 +719,13 @@ class HttpConnection(asyncio.Protocol):
             data += body
         self.sent = len(body)
         self.transport.write(data)
-        if self.drain_waiter is not None:
+        if self.write_paused:
             self._arm(self.server.timeout)
-            await self.drain_waiter
+            self.drain_waiter = self.loop.create_future()
+            try:
+                await self.drain_waiter
+            finally:
+                self.drain_waiter = None
         return keep
 
     def _send_simple(self, status: int) -> None:
@@ -748,6 +746,9 @@ class HttpConnection(asyncio.Protocol):
         """Lingering close: stop writing, read what the client still sends, then close."""
         transport = self.transport
         if transport is None or transport.is_closing() or self.state == _CLOSED:
+            return
+        if self.write_paused:  # the client reads nothing: no lingering on a full buffer
+            self.abort()
             return
         self.state = _LINGER
         self.buffer = bytearray()
