@@ -179,10 +179,11 @@ class HttpServer:
         self.opening.discard(task)
         if not task.cancelled():
             task.exception()
+        self.connection_closed()
 
     def connection_closed(self) -> None:
-        """A descriptor came free: acceptors held back by the budget resume."""
-        if self.held_back and len(self.connections) < self.fd_budget:
+        """A descriptor may have come free: acceptors held back by the budget resume."""
+        if self.held_back and len(self.connections) + len(self.opening) < self.fd_budget:
             for acceptor in self.held_back:
                 acceptor.resume()
             self.held_back.clear()
