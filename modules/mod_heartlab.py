@@ -37,6 +37,7 @@ class LabConfig:
         # MonitorSettings values to set, {attribute: seconds} (HeartbeatExpire ...).
         self.timings: dict[str, float] = {}
         self.share: ShareTarget | None = None
+        self.on_stop = "keep"
 
 
 def config_of(cmd) -> LabConfig:
@@ -121,6 +122,36 @@ def set_share(cmd, mconfig, url: str, name: str | None = None) -> str | None:
     return None
 
 
+def set_on_stop(cmd, mconfig, value: str) -> str | None:
+    """HeartbeatOnStop keep|expire: what a stopping monitor leaves in hb.dat."""
+    error = check_cmd_context(cmd, GLOBAL_ONLY)
+    if error:
+        return error
+    if value.lower() not in ("keep", "expire"):
+        return "HeartbeatOnStop must be keep or expire"
+    config_of(cmd).on_stop = value.lower()
+    return None
+
+
+def empty_storage_on_stop(httpd, final: bool) -> None:
+    """HeartbeatOnStop expire: a monitor that stops empties its hb.dat, so balancers stop
+    trusting lastseen values nobody updates (a slotmem ages by itself: nothing to do)."""
+    lab = httpd.server_conf.module_config[MODULE]
+    monitor = httpd.module_named("heartmonitor_module")
+    if not final or lab.on_stop != "expire" or monitor is None:
+        return
+    config = httpd.server_conf.module_config[monitor]
+    if not config.active or config.maxworkers or not config.storage_path:
+        return
+    from heartmonitor import log
+    from heartmonitor.modules.cluster.hbfile import WriteError, write_atomically
+
+    try:
+        write_atomically(config.storage_path, b"")
+    except WriteError as error:
+        httpd.log_error("heartlab", log.ERR, f"{error.code}: {error.message}", error.errno)
+
+
 def apply_settings(httpd) -> bool:
     """Hand the settings to the modules they tune (those that are loaded)."""
     lab = httpd.server_conf.module_config[MODULE]
@@ -166,7 +197,11 @@ MODULE = Module(
         Command("HeartbeatShare", TAKE12, RSRC_CONF,
                 "etcd://HOST:PORT/PREFIX to share the heartbeat table through, and optionally "
                 "this monitor's name there (heartmonitor)", set_share, extension=True),
+        Command("HeartbeatOnStop", TAKE1, RSRC_CONF,
+                "keep (httpd) or expire: whether a stopping monitor leaves its hb.dat as it "
+                "is or empties it (heartmonitor)", set_on_stop, extension=True),
     ],
-    hooks={"post_config": Hook(apply_settings, REALLY_FIRST)},
+    hooks={"post_config": Hook(apply_settings, REALLY_FIRST),
+           "shutdown": empty_storage_on_stop},
     create_server_config=LabConfig,
 )

@@ -81,7 +81,8 @@ def test_every_cross_file_mistake(searchable_dir):
         f"balancer (lastseen >= 10) (line 5 of {d}/sender.conf)",
         f"{prefix}warn: when the monitor stops, {d}/run/hb.dat keeps its last lastseen values "
         "and a balancer reading it keeps picking those servers (the reader does not add the "
-        f"file's age) (line 8 of {d}/monitor.conf)",
+        "file's age); heartlab_module's 'HeartbeatOnStop expire' empties it "
+        f"(line 8 of {d}/monitor.conf)",
         f"{prefix}error: BalancerMember http://backend:8201: 'backend' is not an IP address; "
         "mod_lbmethod_heartbeat compares the member's host text with the IPs in the storage "
         f"(no DNS), so it never gets a request (line 11 of {d}/balancer.conf)",

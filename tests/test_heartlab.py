@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -163,3 +164,29 @@ def test_heartbeat_expire_drops_a_silent_server_from_storage(tmp_path):
         table = entries(hb)
     assert seen is not None and seen < 8 and gone is not None and 8 <= gone <= 13, (seen, gone)
     assert table["127.0.0.6"][:2] == (7, 1) and table["127.0.0.6"][2] <= 1
+
+
+@pytest.mark.parametrize("policy, left", [("", "127.0.0.5 &ready=5&busy=1"),
+                                          ("HeartbeatOnStop expire\n", None)])
+def test_heartbeat_on_stop(tmp_path, policy, left):
+    """keep (httpd's way, the default) leaves hb.dat as last written; expire empties it."""
+    from tests.live import PrivateNetwork, heartmonitor_server, read, send, wait_for
+    from tests.test_monitor import entries, monitor_conf
+
+    directory = str(tmp_path)
+    hb = f"{directory}/hb.dat"
+    conf = monitor_conf(directory, extra=policy + "HeartbeatStorageInterval 1\n")
+    with PrivateNetwork(), heartmonitor_server(conf, directory):
+        send(b"v=1&ready=5&busy=1", "127.0.0.5")
+        assert wait_for(lambda: "127.0.0.5" in entries(hb), timeout=8)
+    if left is None:
+        assert read(hb) == "" and os.path.exists(hb)
+    else:
+        assert read(hb).startswith(left)
+
+
+def test_heartbeat_on_stop_values(tmp_path):
+    conf = conf_with_lab(tmp_path, LAB + "HeartbeatOnStop forever\n")
+    result = heartmonitor("-f", conf, "-t")
+    assert (result.returncode, result.stderr) == (1, (
+        f"AH00526: Syntax error on line 7 of {conf}:\nHeartbeatOnStop must be keep or expire\n"))

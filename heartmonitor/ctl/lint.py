@@ -135,11 +135,14 @@ def check_monitor(monitor, monitor_path: str) -> list[Finding]:
         return [Finding(ERROR, "the monitor has no HeartbeatListen (mod_heartmonitor not "
                         "loaded or not configured): it hears no heartbeats", monitor_path)]
     storage = monitor_storage(monitor)
-    if storage is not None and storage.kind == "file":
+    lab = module_config(monitor, "heartlab_module")
+    if storage is not None and storage.kind == "file" and (
+            lab is None or lab.on_stop == "keep"):
         return [finding(WARNING, f"when the monitor stops, {storage.path} keeps its last "
                         "lastseen values and a balancer reading it keeps picking those "
-                        "servers (the reader does not add the file's age)", monitor,
-                        "HeartbeatStorage", monitor_path)]
+                        "servers (the reader does not add the file's age); heartlab_module's "
+                        "'HeartbeatOnStop expire' empties it", monitor, "HeartbeatStorage",
+                        monitor_path)]
     return []
 
 
