@@ -113,8 +113,10 @@ CORPUS: list[tuple[str, bytes]] = [
      + get(b"/hb")),
 ]
 
-# Run with `LimitRequestLine 100`, `LimitRequestFieldSize 100`, `LimitRequestFields 3`.
-LIMITS = ("LimitRequestLine 100\nLimitRequestFieldSize 100\nLimitRequestFields 3\n")
+# Run with `LimitRequestLine 100`, `LimitRequestFieldSize 100`, `LimitRequestFields 3`
+# and `HttpProtocolOptions Unsafe Require1.0 RegisteredMethods`.
+LIMITS = ("LimitRequestLine 100\nLimitRequestFieldSize 100\nLimitRequestFields 3\n"
+          "HttpProtocolOptions Unsafe Require1.0 RegisteredMethods\n")
 CORPUS_LIMITED: list[tuple[str, bytes]] = [
     ("request line of 100 bytes", b"GET /" + b"a" * 86 + b" HTTP/1.1\r\n" + H + b"\r\n"),
     ("request line of 101 bytes", b"GET /" + b"a" * 87 + b" HTTP/1.1\r\n" + H + b"\r\n"),
@@ -126,4 +128,11 @@ CORPUS_LIMITED: list[tuple[str, bytes]] = [
     ("4 fields", get(b"/missing", b"X-A: a\r\nX-B: b\r\nX-C: c\r\n")),
     ("merged fields over the limit", get(b"/missing", b"X-A: " + b"a" * 60 + b"\r\nX-A: "
                                           + b"b" * 60 + b"\r\n")),
+    ("Unsafe: bare LF line ends", b"GET /missing HTTP/1.1\n" + H.replace(b"\r\n", b"\n")
+     + b"\n"),
+    ("Unsafe: excess whitespace", b"GET  /missing HTTP/1.1\r\n" + H + b"\r\n"),
+    ("Unsafe: lowercase protocol", b"GET /missing http/1.1\r\n" + H + b"\r\n"),
+    ("Unsafe: space before the colon", get(b"/missing", b"Name : x\r\n")),
+    ("Require1.0: HTTP/0.9", b"GET /\r\n"),
+    ("RegisteredMethods: unknown method", get(b"/missing").replace(b"GET", b"FOO", 1)),
 ]

@@ -135,7 +135,7 @@ class HttpServer:
         """A (graceful) restart: new requests see the new configuration."""
         self.httpd = httpd
         self.timeout = httpd.extensions.get("timeout", DEFAULT_TIMEOUT) or DEFAULT_TIMEOUT
-        self.limits = httpd.extensions.get("http_limits") or Limits()
+        self.limits = _limits(httpd)
         self.reqtimeout = httpd.module_named("reqtimeout_module") is not None
         self.stages = httpd.extensions.get("reqtimeout") or {}
 
@@ -207,6 +207,16 @@ class HttpServer:
             server.close()
         await self.drop_connections(graceful)
         self.servers = {}
+
+
+def _limits(httpd) -> Limits:
+    """The main server's LimitRequest* values and HttpProtocolOptions."""
+    configured = httpd.extensions.get("http_limits") or Limits()
+    options = httpd.extensions.get("http_protocol_options", {}).get(id(httpd.server_conf), ())
+    return Limits(configured.line, configured.fieldsize, configured.fields,
+                  strict=("conformance", "unsafe") not in options,
+                  allow09=("http09", "require1.0") not in options,
+                  registered_methods=("methods", "registeredmethods") in options)
 
 
 def _descriptor_budget(connections: int) -> int:
@@ -515,8 +525,8 @@ class HttpConnection(asyncio.Protocol):
         self.waited = False
         self.expect_100 = head.expect_100
         if head.status != 200:
-            if head.status == 501:
-                request.headers_out.append(("Allow", "GET,HEAD,OPTIONS,POST,TRACE"))
+            if head.status == 501:  # RegisteredMethods: no method allowed yet but TRACE
+                request.headers_out.append(("Allow", "TRACE"))
             return await self._respond(request, head.status, head.close, head.notes)
         scoreboard = self.server.scoreboard
         worker = scoreboard.grab()
