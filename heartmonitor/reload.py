@@ -20,6 +20,7 @@ import logging
 import os
 import threading
 from types import TracebackType
+from typing import Any
 
 from watchdog.events import FileSystemEventHandler
 from watchdog.observers import Observer
@@ -72,13 +73,16 @@ def failure_position(tb: TracebackType | None) -> tuple[str | None, int | None]:
     while tb is not None:
         names = tb.tb_frame.f_locals
         node = names.get("node")
-        if getattr(node, "filename", None) and getattr(node, "line_num", None):
-            found = (node.filename, node.line_num)
+        file_name = getattr(node, "filename", None)
+        line = getattr(node, "line_num", None)
+        if file_name and line:
+            found = (file_name, line)
         else:
             for name in ("parms", "cmd"):
                 config_file = getattr(names.get(name), "config_file", None)
-                if getattr(config_file, "name", None):
-                    found = (config_file.name, getattr(config_file, "line_number", None))
+                file_name = getattr(config_file, "name", None)
+                if file_name:
+                    found = (file_name, getattr(config_file, "line_number", None))
                     break
         tb = tb.tb_next
     return found
@@ -173,8 +177,8 @@ class ConfigWatcher:
         self.runner = runner
         self.loop = loop
         self.files: set[str] = set()
-        self.observer = None
-        self.timer = None
+        self.observer: Any = None  # a watchdog Observer, imported when first needed
+        self.timer: asyncio.TimerHandle | None = None
 
     def watch(self, files: list[str]) -> None:
         """(Re)start watching the directories of these files."""

@@ -108,7 +108,7 @@ class Runner:
         self.pending: list[str] = []
         self.wakeup: asyncio.Event | None = None
         self.stop_requested = asyncio.Event()
-        self.watcher = None
+        self.watcher: ConfigWatcher | None = None
 
     # -- one generation ---------------------------------------------------------------
 
@@ -184,6 +184,7 @@ class Runner:
                         f"AH00094: Command line: '{' '.join(self.options.command_line)}'")
 
     def _console_notices(self, httpd) -> None:
+        assert self.console is not None
         say = self.console.say
         for (_family, ip, port, _specific) in self.sockets:
             shown = f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
@@ -362,8 +363,8 @@ class Runner:
     async def main(self) -> int:
         loop = asyncio.get_running_loop()
         self.wakeup = asyncio.Event()
-        for sig, action in SIGNAL_ACTIONS.items():
-            loop.add_signal_handler(sig, self.request, action)
+        for sig, wanted in SIGNAL_ACTIONS.items():
+            loop.add_signal_handler(sig, self.request, wanted)
         if self.options.watch_config:  # watching before the "resuming" line
 
             self.watcher = ConfigWatcher(self, loop)
