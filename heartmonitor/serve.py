@@ -371,6 +371,11 @@ class Runner:
             self.watcher.watch(self.httpd.files_read)
         running = await self._start_safely(self.httpd, first=True)
         code = 0 if running else 1
+        if not running:  # close what did start before its sockets go
+            try:
+                await self.stop_generation(graceful=False, final=True)
+            except Exception:  # noqa: BLE001 - exiting 1 anyway
+                pass
         while running:
             await self.wakeup.wait()
             self.wakeup.clear()
