@@ -1,9 +1,10 @@
 """A stock module that heartmonitor checks but does not run: handlers only.
 
-Name, arguments, context and help of each directive come from the catalogue; the module
-file gives the handlers that port the checks httpd's handlers make at configuration time
-(their error texts, warnings, files and regexes) and nothing else. Sections without a
-handler of their own are walked as heartmonitor.containers walks an inert module's.
+Name, arguments, context and help of each directive come from the catalogue (the registry
+builds the commands from Module(handlers=...)); the module file gives the handlers that
+port the checks httpd's handlers make at configuration time (their error texts, warnings,
+files and regexes) and nothing else. Sections without a handler of their own are walked
+as heartmonitor.containers walks an inert module's.
 """
 
 from __future__ import annotations
@@ -16,24 +17,24 @@ from .module import Module
 
 def checks_module(stem: str, handlers: dict, data: dict | None = None,
                   overrides: dict | None = None, **fields) -> Module:
-    """The module of heartmonitor.modules.<stem>: catalogue directives, given handlers.
+    """The module of heartmonitor.modules.<stem>: its handlers, the rest from the catalogue.
 
-    overrides corrects a req_override where the installed httpd behaves otherwise than
-    the source the catalogue was read from.
+    data gives a handler its cmd->info. overrides corrects a req_override where the
+    installed httpd behaves otherwise than the source the catalogue was read from: those
+    directives alone are declared in full.
     """
     identifier, source, has_dir, directives = MODULES[stem]
     data = data or {}
     overrides = overrides or {}
     commands = [
-        Command(name, how, overrides.get(name, override), help_text,
+        Command(name, how, overrides[name], help_text,
                 handlers.get(name) or handler_for(name, override), data.get(name),
                 forbidden=forbidden)
-        for name, how, override, forbidden, help_text in directives
+        for name, how, override, forbidden, help_text in directives if name in overrides
     ]
-    unknown = set(handlers) - {command.name for command in commands}
-    if unknown:
-        raise ValueError(f"{stem}: no such directives {sorted(unknown)}")
-    module = Module(identifier, source, commands, **fields)
+    module = Module(identifier, source, commands, handlers={
+        name: (handler, data.get(name)) for name, handler in handlers.items()
+        if name not in overrides}, **fields)
     module.has_dir_config = has_dir
     # Read by tests/test_catalogue.py: the declarations that depart from the catalogue.
     module.corrected_overrides = dict(overrides)  # type: ignore[attr-defined]
