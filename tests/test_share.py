@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import json
 import os
 import shutil
 import signal
 import subprocess
 import threading
 import time
+import types
 
 import pytest
 
+from heartmonitor.modules.cluster.settings import MonitorSettings
+from heartmonitor.modules.cluster.share import CHUNK_BYTES, pack, shared, unpack
+from heartmonitor.modules.cluster.share_url import ShareTarget
+from heartmonitor.modules.cluster.storage import HeartbeatStorage, StorageContents
+from heartmonitor.modules.cluster.table import Server, ServerTable
 from tests.helpers import heartmonitor, write
 from tests.live import (
     PrivateNetwork,
@@ -203,3 +212,159 @@ def test_three_monitors_share_one_table(tmp_path):
         assert "Traceback" not in log, log
         assert f"HeartbeatShare etcd://127.0.0.1:{ETCD_PORT}/heartmonitor/test: sharing as m" \
             in log, log
+
+
+# -- an etcd that lies or says nothing, in-process on loopback ---------------------------
+
+class Recorder(HeartbeatStorage):
+    """A storage that keeps what each pass asked it to write."""
+
+    kind = "file"
+
+    def __init__(self, httpd, config) -> None:
+        super().__init__(httpd, config)
+        self.tables: list[dict[str, tuple[int, int, int]]] = []
+
+    def open(self, kept: dict) -> bool:
+        return True
+
+    async def write_table(self, table: ServerTable, now: float) -> None:
+        self.tables.append({ip: (s.port, s.ready, round(now - s.seen))
+                            for ip, s in table.servers.items() if s.age(now) <= table.expire})
+
+    async def merge(self, table: ServerTable, server: Server, now: float) -> None:
+        return None
+
+    def read(self) -> StorageContents:
+        return StorageContents("")
+
+    def findings(self) -> list:
+        return []
+
+    @property
+    def location(self) -> str:
+        return ""
+
+    def describe(self) -> str:
+        return "recorder"
+
+
+class LogHttpd:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def log_error(self, module, level, message, status=None, *args, **kwargs) -> None:
+        self.lines.append(message)
+
+
+def etcd_value(servers: object, version: object = 1) -> str:
+    return base64.b64encode(json.dumps({"v": version, "servers": servers}).encode()).decode()
+
+
+def etcd_key(key: bytes) -> str:
+    return base64.b64encode(key).decode()
+
+
+LYING_RANGE = {"header": {"revision": "9"}, "kvs": [
+    {"key": etcd_key(b"/hb/other/00000"),
+     "value": etcd_value([["10.0.0.1", 80, 1, 5, 2], ["10.0.0.9", 81, 0, 1, 7],
+                          ["10.0.0.2", 70000, 0, 1, 1], ["10.0.0.3", 80, 0, 1, 999],
+                          ["not-an-ip", 80, 0, 1, 1], ["10.0.0.4", 80, "1", 1, 1]])},
+    {"key": etcd_key(b"/hb/newer/00000"), "value": etcd_value([["10.0.0.5", 80, 0, 1, 0]], 2)},
+    {"key": etcd_key(b"/hb/junk/00000"), "value": base64.b64encode(b"{not json").decode()},
+    {"key": etcd_key(b"/hb/huge/00000"),
+     "value": base64.b64encode(b" " * (2 * 1024 * 1024)).decode()},
+    {"key": "!!not base64!!", "value": ""},
+]}
+
+
+async def fake_etcd(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                    silent: bool) -> None:
+    """Answers as etcd's gateway would, with LYING_RANGE as the prefix's contents; a silent
+    one reads the request and never answers."""
+    request = await reader.readuntil(b"\r\n\r\n")
+    length = int(request.split(b"Content-Length: ")[1].split(b"\r\n")[0])
+    await reader.readexactly(length)
+    path = request.split(b" ")[1].decode()
+    if silent or path == "/v3/watch":
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            writer.close()
+            return
+    answers = {"/v3/lease/grant": {"ID": "7", "TTL": "8"},
+               "/v3/lease/keepalive": {"result": {"ID": "7", "TTL": "8"}},
+               "/v3/kv/range": LYING_RANGE}
+    body = json.dumps(answers.get(path, {"header": {"revision": "9"}})).encode()
+    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+    await writer.drain()
+    writer.close()
+
+
+def share_passes(silent: bool) -> tuple[Recorder, LogHttpd, list[float]]:
+    """Three storage passes of a monitor hearing 10.0.0.9, sharing through a fake etcd."""
+
+    async def run() -> tuple[Recorder, LogHttpd, list[float]]:
+        server = await asyncio.start_server(
+            lambda r, w: fake_etcd(r, w, silent), "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        httpd = LogHttpd()
+        config = types.SimpleNamespace(settings=MonitorSettings(), storage_path="/x",
+                                       listen_ip="239.0.0.1", listen_port=1,
+                                       share=ShareTarget("127.0.0.1", port, "/hb", "me"))
+        config.settings.expire = 8
+        inner = Recorder(httpd, config)
+        storage = shared(httpd, config, inner)
+        table = ServerTable(8)
+        durations = []
+        for _ in range(3):
+            table.update("10.0.0.9", 80, 1, 9)
+            started = time.monotonic()
+            await storage.write_table(table, time.time())
+            durations.append(time.monotonic() - started)
+            await asyncio.sleep(0.3)
+        closing = time.monotonic()
+        await storage.close()
+        durations.append(time.monotonic() - closing)
+        server.close()
+        return inner, httpd, durations
+
+    return asyncio.run(run())
+
+
+def test_a_lying_etcd_adds_only_well_formed_remote_servers():
+    """Unknown versions, junk, oversized values, bad entries and bad keys are ignored (each
+    key logged once); a remote entry older than the local one does not replace it."""
+    inner, httpd, durations = share_passes(silent=False)
+    assert inner.tables[0] == {"10.0.0.9": (80, 9, 0)}  # before the first range answered
+    last = inner.tables[-1]
+    assert last.keys() == {"10.0.0.9", "10.0.0.1"}
+    assert last["10.0.0.9"] == (80, 9, 0)
+    assert last["10.0.0.1"][:2] == (80, 5) and 2 <= last["10.0.0.1"][2] <= 3
+    ignored = sorted(line for line in httpd.lines if "ignoring" in line)
+    where = f"HeartbeatShare etcd://127.0.0.1:{inner.config.share.port}/hb: ignoring"
+    assert ignored == [
+        f"{where} '': a key or value that is not base64",
+        f"{where} '/hb/huge/00000': a value of 2097152 bytes",
+        f"{where} '/hb/junk/00000': a value that is not JSON",
+        f"{where} '/hb/newer/00000': format version 2 (this monitor reads 1)",
+    ]
+    assert max(durations) < 0.1
+
+
+def test_a_silent_etcd_delays_nothing():
+    """etcd accepts connections and never answers: every pass writes the local server at
+    once, and closing does not wait for etcd."""
+    inner, httpd, durations = share_passes(silent=True)
+    assert inner.tables == [{"10.0.0.9": (80, 9, 0)}] * 3
+    assert max(durations) < 0.1
+    assert httpd.lines == []  # no answer yet is not an outage (the timeout is 5 s)
+
+
+def test_large_tables_are_published_in_chunks_under_the_request_limit():
+    servers = [(f"10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}", 65535, 99999, 99999, 30)
+               for i in range(30000)]
+    values = pack(servers)
+    assert len(values) > 1
+    assert all(len(value) <= CHUNK_BYTES for value in values)
+    assert [tuple(s) for v in values for s in unpack(v, 30)] == servers

@@ -45,6 +45,7 @@ MAX_HEADER_BYTES = 64 * 1024
 REQUEST_TIMEOUT = 5.0
 RETRY_SECONDS = 1.0
 WATCH_SECONDS = 60.0
+MAX_LOGGED = 20  # ignored keys logged (each once)
 IPV4 = re.compile(r"\d{1,3}(\.\d{1,3}){3}")
 
 
@@ -69,7 +70,8 @@ class EtcdClient:
         self.port = port
 
     async def _send(self, path: str, body: dict
-                    ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, bool]:
+                    ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, bool, int | None]:
+        """Send one request; the answer's reader, whether it is chunked, its length."""
         payload = json.dumps(body).encode()
         reader, writer = await asyncio.open_connection(self.host, self.port,
                                                        limit=MAX_HEADER_BYTES)
@@ -89,7 +91,9 @@ class EtcdClient:
         if not status.startswith(b"HTTP/1.1 200"):
             writer.close()
             raise EtcdError(f"{path} answered {status.decode('latin-1').strip()!r}")
-        return reader, writer, headers.get("transfer-encoding", "").lower() == "chunked"
+        length = headers.get("content-length")
+        return (reader, writer, headers.get("transfer-encoding", "").lower() == "chunked",
+                int(length) if length is not None else None)
 
     async def _chunks(self, reader: asyncio.StreamReader) -> AsyncIterator[bytes]:
         while True:
@@ -114,7 +118,7 @@ class EtcdClient:
             raise EtcdError(f"{path}: {error or type(error).__name__}") from None
 
     async def _call(self, path: str, body: dict) -> dict:
-        reader, writer, chunked = await self._send(path, body)
+        reader, writer, chunked, length = await self._send(path, body)
         try:
             if chunked:
                 data = bytearray()
@@ -122,8 +126,17 @@ class EtcdClient:
                     data += chunk
                     if len(data) > MAX_RESPONSE_BYTES:
                         raise EtcdError("an oversized answer")
-            else:
-                data = bytearray(await reader.read(MAX_RESPONSE_BYTES + 1))
+            elif length is not None:
+                if length > MAX_RESPONSE_BYTES:
+                    raise EtcdError("an oversized answer")
+                data = bytearray(await reader.readexactly(length))
+            else:  # no length: the answer ends with the connection
+                data = bytearray()
+                while len(data) <= MAX_RESPONSE_BYTES:
+                    piece = await reader.read(65536)
+                    if not piece:
+                        break
+                    data += piece
         finally:
             writer.close()
         if len(data) > MAX_RESPONSE_BYTES:
@@ -136,7 +149,7 @@ class EtcdClient:
     async def watch(self, body: dict) -> AsyncIterator[dict]:
         """The messages of a /v3/watch stream (one JSON object a line), until it ends."""
         try:
-            reader, writer, chunked = await asyncio.wait_for(self._send("/v3/watch", body),
+            reader, writer, chunked, _length = await asyncio.wait_for(self._send("/v3/watch", body),
                                                              REQUEST_TIMEOUT)
         except (TimeoutError, OSError, ValueError) as error:
             raise EtcdError(f"/v3/watch: {error or type(error).__name__}") from None
@@ -353,14 +366,17 @@ class Share:
         servers = unpack(value, self.settings.expire)
         if isinstance(servers, str):
             self.remote.pop(key, None)
-            if key not in self.refused:
-                self.refused.add(key)
-                self._log(log.WARNING, f"ignoring {key.decode('utf-8', 'replace')!r}: "
-                          f"{servers}")
+            self._refuse(key, servers)
             return
         self.refused.discard(key)
         self.remote[key] = {ip: Server(ip, port, busy, ready, now - age)
                             for ip, port, busy, ready, age in servers}
+
+    def _refuse(self, key: bytes, why: str) -> None:
+        """Log an ignored key once (and at most MAX_LOGGED keys: etcd may hold thousands)."""
+        if key not in self.refused and len(self.refused) < MAX_LOGGED:
+            self.refused.add(key)
+            self._log(log.WARNING, f"ignoring {key.decode('utf-8', 'replace')!r}: {why}")
 
     def _kv(self, kv: object) -> tuple[bytes, bytes]:
         if not isinstance(kv, dict):
@@ -381,7 +397,11 @@ class Share:
             raise EtcdError("/v3/kv/range answered without a list of keys")
         self.remote.clear()
         for kv in kvs:
-            key, value = self._kv(kv)
+            try:
+                key, value = self._kv(kv)
+            except EtcdError as error:
+                self._refuse(b"", str(error))  # one bad key spoils none of the others
+                continue
             self._received(key, value, now)
         try:
             return int(answer["header"]["revision"])
@@ -412,7 +432,11 @@ class Share:
                 return  # compacted, cancelled or an error: read everything again
             now = time.time()
             for event in result.get("events") or []:
-                key, value = self._kv(event.get("kv") if isinstance(event, dict) else None)
+                try:
+                    key, value = self._kv(event.get("kv") if isinstance(event, dict) else None)
+                except EtcdError as error:
+                    self._refuse(b"", str(error))
+                    continue
                 deleted = event.get("type") == "DELETE"
                 self._received(key, None if deleted else value, now)
 
