@@ -380,6 +380,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except BrokenPipeError:
         return 1
+    except SystemExit as stop:  # httpd's exit(1) inside a handler (ap_uname2id)
+        return stop.code if isinstance(stop.code, int) else 1
 
 
 def compile_settings_after_reading(options: Options, layout: Layout, bin_name: str) -> int:
