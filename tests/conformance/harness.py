@@ -184,3 +184,29 @@ def run_case(case) -> tuple[Result, Result]:
         return finish_one(real_proc, root, "apache2"), ours
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def run_alone(case, command: list[str], program: str) -> Result:
+    """One program's result for a case (golden files; runs where apache2 is absent)."""
+    root = tempfile.mkdtemp(prefix="hmconf-")
+    try:
+        conf = write_case(root, case)
+        args = [a.replace("{root}", root).replace("{conf}", conf) for a in case.args]
+        if case.config_flag:
+            args = ["-f", conf] + args
+        wrap = ["unshare", "--net"] if case.isolated else []
+        return run_one(wrap + command, args, root, program, case.env)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+GOLDEN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "golden.json")
+
+
+def load_golden() -> dict[str, tuple[int, str, str]]:
+    """apache2's answers recorded by tools/gen_goldens.py: {case name: (code, out, err)}."""
+    try:
+        with open(GOLDEN, encoding="utf-8") as handle:
+            return {name: tuple(value) for name, value in json.load(handle).items()}
+    except FileNotFoundError:
+        return {}
