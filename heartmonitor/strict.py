@@ -15,7 +15,6 @@ import difflib
 from . import log
 from .catalogue import MODULES
 from .cstr import ascii_lower
-from .instancelock import running_instances  # only with --strict
 
 
 class Finding:
@@ -35,6 +34,10 @@ class Finding:
 
 def strict_checks(httpd) -> bool:
     """Run every module's strict_check hook; print findings; False when any were found."""
+    # Imported here: the instance locks load the storage code and asyncio, which a plain
+    # `-t` never needs.
+    from .instancelock import running_instances
+
     findings: list[Finding] = httpd.run_hook("strict_check")
     findings.extend(Finding("core", log.EMERG, text) for text in running_instances(httpd))
     for finding in findings:
