@@ -9,8 +9,6 @@ emulate (user, group, ldap ...) never grants access.
 
 from __future__ import annotations
 
-import asyncio
-
 from heartmonitor import log
 from heartmonitor.config.command import FLAG, OR_AUTHCFG, RAW_ARGS, TAKE1, Command
 from heartmonitor.config.walker import walk_config
@@ -245,7 +243,10 @@ async def check_access(httpd, request) -> int:
     if config is None or config.section is None:
         return DECLINED
     if needs_lookup(config.section):
-        # Host-name providers resolve names: off the event loop.
+        # Host-name providers resolve names: off the event loop. (asyncio is imported here:
+        # a plain `-t` loads this module and never checks a request.)
+        import asyncio
+
         granted = await asyncio.get_running_loop().run_in_executor(
             None, authorize, config, request)
     else:

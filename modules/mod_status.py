@@ -8,7 +8,6 @@ hooks; mod_heartmonitor uses them for its table of servers.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import inspect
 import json
@@ -21,6 +20,7 @@ from heartmonitor.apr.snprintf import format_g
 from heartmonitor.constants import DECLINED, M_GET
 from heartmonitor.cstr import atoi
 from heartmonitor.module import LAST, MIDDLE, Hook, Module
+from heartmonitor.turns import yield_to_loop
 
 STATUS_MAGIC_TYPE = "application/x-httpd-status"
 DEFAULT_TIME_FORMAT = "%A, %d-%b-%Y %H:%M:%S %Z"
@@ -207,7 +207,7 @@ async def write_pieces(request, pieces: list[str]) -> None:
         if size >= WRITE_PIECE:
             request.write("".join(pending))
             pending, size = [], 0
-            await asyncio.sleep(0)
+            await yield_to_loop()
     if pending:
         request.write("".join(pending))
 

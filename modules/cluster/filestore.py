@@ -9,9 +9,8 @@ that window go into one rewrite. httpd rewrites the file on every POST.
 
 from __future__ import annotations
 
-import asyncio
 import time
-from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
 from heartmonitor import log
 from heartmonitor.strict import Finding
@@ -21,6 +20,10 @@ from .checks import writable_directory
 from .reader import read_file
 from .storage import HeartbeatStorage, StorageContents
 from .table import Server, ServerTable
+
+if TYPE_CHECKING:
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
 FILE_CODES = ("AH02081", "AH02082", "AH02083", "AH02084", "AH02085")
 MERGE_CODES = ("AH02074", "AH02077", "AH02078", "AH02079", "AH02080")
@@ -57,6 +60,10 @@ class FileStorage(HeartbeatStorage):
     # -- writing, off the event loop ---------------------------------------------------
 
     async def _off_loop(self, function, *args) -> hbfile.WriteError | None:
+        # Imported here, as below: a plain `-t` loads this module and never writes.
+        import asyncio
+        from concurrent.futures import ThreadPoolExecutor
+
         if self._executor is None:
             self._executor = ThreadPoolExecutor(1, thread_name_prefix="hb.dat")
         return await asyncio.get_running_loop().run_in_executor(self._executor, function,
@@ -97,12 +104,16 @@ class FileStorage(HeartbeatStorage):
 
     async def merge(self, table: ServerTable, server: Server, now: float) -> None:
         """Queue the server; the first POST after a quiet window is written at once."""
+        import asyncio
+
         self._pending[server.ip] = server
         if self._flush is None:
             wait = self._last_merge + self.settings.merge_interval - time.monotonic()
             self._flush = asyncio.get_running_loop().create_task(self._merge_after(wait))
 
     async def _merge_after(self, wait: float) -> None:
+        import asyncio
+
         if wait > 0:
             await asyncio.sleep(wait)
         self._flush = None

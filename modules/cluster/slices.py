@@ -6,9 +6,10 @@ rows per slice no turn of the loop lasts more than a few milliseconds.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Sequence
 from typing import TypeVar
+
+from heartmonitor.turns import yield_to_loop
 
 T = TypeVar("T")
 SLICE = 4000
@@ -18,5 +19,5 @@ async def in_slices(items: Sequence[T], size: int = SLICE) -> AsyncIterator[Sequ
     """items[0:size], items[size:2*size] ..., letting the loop run before each slice."""
     for start in range(0, len(items), size):
         if start:
-            await asyncio.sleep(0)
+            await yield_to_loop()
         yield items[start : start + size]

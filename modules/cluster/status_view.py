@@ -8,7 +8,6 @@ servers never holds the event loop for more than a few milliseconds at a time.
 
 from __future__ import annotations
 
-import asyncio
 import heapq
 import itertools
 import time
@@ -18,7 +17,7 @@ from json.encoder import encode_basestring_ascii as json_string
 from heartmonitor.cstr import as_unsigned32
 from heartmonitor.modules.mod_status import JsonText, escape_html
 
-from .slices import SLICE, in_slices
+from .slices import SLICE, in_slices, yield_to_loop
 
 Row = tuple[str, int, int, int, int]  # ip, port, ready, busy, seconds since last heard
 
@@ -60,7 +59,7 @@ async def gather(monitor, now: float, everything: bool) -> Rows:
     merged = heapq.merge(*runs)
     chunks: list[list[Row]] = []
     while True:
-        await asyncio.sleep(0)
+        await yield_to_loop()
         chunk = list(itertools.islice(merged, SLICE))
         if not chunk:
             break
@@ -77,7 +76,7 @@ async def joined(rows: Rows, line: Callable[[int, Row], str], keep: bool = False
     start = 0
     chunks = rows.chunks
     for number, chunk in enumerate(chunks):
-        await asyncio.sleep(0)
+        await yield_to_loop()
         pieces.append("".join([line(start + offset, row) for offset, row in enumerate(chunk)]))
         start += len(chunk)
         if not keep:

@@ -1,0 +1,13 @@
+"""Giving the event loop a turn, for code that `-t` imports but only a running server runs."""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Generator
+
+
+@types.coroutine
+def yield_to_loop() -> Generator[None, None, None]:
+    """asyncio.sleep(0) without importing asyncio (which a plain `-t` never needs): a bare
+    yield makes the running task step again on the next turn of the loop."""
+    yield
