@@ -39,6 +39,7 @@ ACCEPT_BATCH = 64  # connections accepted per wake-up
 FD_RESERVE = 32  # descriptors kept for storage writes, logs and restarts
 # ap_status_drops_connection
 CLOSING_STATUSES = frozenset((400, 408, 411, 413, 414, 500, 501, 503))
+WRITE_PER_TURN = 1 << 20  # body bytes handed to the transport per turn of the loop
 # mod_reqtimeout's defaults: header=20-40,MinRate=500 body=20,MinRate=500
 HEADER_TIMEOUT, HEADER_MAX_TIMEOUT, BODY_TIMEOUT, MIN_RATE = 20.0, 40.0, 20.0, 500.0
 class BindError(Exception):
@@ -684,17 +685,18 @@ class HttpConnection(asyncio.Protocol):
         method = request.method
         if status == 0:
             status = request.status
-            body = b"".join(request.body)
+            pieces = request.body
             content_type = request.content_type
             headers = request.headers_out
         else:
-            body = error_page(status, method, notes,
-                              request.headers_in.get("expect") if status == 417 else None)
+            pieces = [error_page(status, method, notes,
+                                 request.headers_in.get("expect") if status == 417 else None)]
             content_type = "text/html; charset=iso-8859-1"
             headers = [h for h in request.headers_out if h[0] == "Allow"]
+        length = sum(map(len, pieces))
         if request.http09:
-            self.sent = len(body)
-            self.transport.write(body)
+            self.sent = length
+            await self._write_body(pieces)
             return False
         # After a body error httpd reads no more of it and closes the connection.
         keep = not (close or status in CLOSING_STATUSES or self.closing)
@@ -716,7 +718,7 @@ class HttpConnection(asyncio.Protocol):
         if not (header_only and status >= 400) and not self.body_broken:
             # httpd sends no body, and so no length, for a HEAD request's error (and no
             # length after a chunk it could not parse: the connection's end marks the end).
-            out.append(f"Content-Length: {len(body)}\r\n")
+            out.append(f"Content-Length: {length}\r\n")
         if not keep:
             out.append("Connection: close\r\n")
         elif "keep-alive" in connection:
@@ -725,11 +727,15 @@ class HttpConnection(asyncio.Protocol):
         if content_type:
             out.append(f"Content-Type: {content_type}\r\n")
         out.append("\r\n")
-        data = "".join(out).encode("latin-1", "replace")
-        if not header_only:
-            data += body
-        self.sent = len(body)
-        self.transport.write(data)
+        self.sent = length
+        head = "".join(out).encode("latin-1", "replace")
+        if header_only:
+            self.transport.write(head)
+        elif length <= WRITE_PER_TURN:
+            self.transport.write(b"".join((head, *pieces)))  # one write, one segment
+        else:
+            self.transport.write(head)
+            await self._write_body(pieces)
         if self.write_paused:
             self._arm(self.server.timeout)
             self.drain_waiter = self.loop.create_future()
@@ -738,6 +744,19 @@ class HttpConnection(asyncio.Protocol):
             finally:
                 self.drain_waiter = None
         return keep
+
+    async def _write_body(self, pieces: list[bytes]) -> None:
+        """The body onto the transport as it was produced, in pieces: a large status page
+        is neither copied whole nor written in one turn of the loop."""
+        written = 0
+        for piece in pieces:
+            if written >= WRITE_PER_TURN:
+                await asyncio.sleep(0)
+                written = 0
+            if self.transport is None or self.transport.is_closing():
+                return
+            self.transport.write(piece)
+            written += len(piece)
 
     def _send_simple(self, status: int) -> None:
         """An error with no request to answer (a head that timed out): then close."""
