@@ -11,7 +11,7 @@ import json
 import time
 
 from .loadconf import ConfigError
-from .top import fetch, pick_shares
+from .top import balancer_config_refused, fetch, pick_shares
 
 
 def sample(url: str, balancer_conf: str | None) -> dict:
@@ -50,15 +50,8 @@ def record(url: str, path: str, interval: float, duration: float,
 
 
 def run(args, out, err) -> int:
-    if args.config is not None:
-        try:
-            pick_shares(args.config)
-        except ConfigError as error:
-            err.write(error.text)
-            return 1
-        except LookupError as error:
-            err.write(f"heartmonitorctl record: {error}\n")
-            return 1
+    if balancer_config_refused(args.config, "record", err):
+        return 1
     try:
         count = record(args.url, args.output, args.interval, args.duration, args.config)
     except OSError as error:

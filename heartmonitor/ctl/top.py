@@ -57,6 +57,24 @@ def pick_shares(balancer_conf: str | None) -> dict[str, float]:
     return shares
 
 
+def balancer_config_refused(balancer_conf: str | None, command: str, err) -> bool:
+    """Check a balancer configuration before a command follows it: True (and the reason
+    on err) when it cannot be read or has no heartbeat balancer."""
+    if balancer_conf is None:
+        return False
+    from .loadconf import ConfigError
+
+    try:
+        pick_shares(balancer_conf)
+    except ConfigError as error:
+        err.write(error.text)
+        return True
+    except LookupError as error:
+        err.write(f"heartmonitorctl {command}: {error}\n")
+        return True
+    return False
+
+
 def sort_rows(rows: list[Row], key: str, reverse: bool) -> list[Row]:
     if key == "ip":
         import ipaddress
@@ -165,17 +183,8 @@ def draw(screen, view: View) -> None:
 
 
 def run(args, out, err) -> int:
-    if args.config is not None:
-        from .loadconf import ConfigError
-
-        try:
-            pick_shares(args.config)
-        except ConfigError as error:
-            err.write(error.text)
-            return 1
-        except LookupError as error:
-            err.write(f"heartmonitorctl top: {error}\n")
-            return 1
+    if balancer_config_refused(args.config, "top", err):
+        return 1
     view = View(args.url, args.config)
     try:
         curses.wrapper(loop, view, args.interval)
