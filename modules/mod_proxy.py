@@ -317,18 +317,24 @@ def proxy_section_define(cmd, mconfig, arg: str) -> str | None:
             if error:
                 return f"{this.name} {error}"
             conf.workers.append(worker)
-    pos = 0
-    while pos < len(rest):
-        word, pos = getword_conf(rest, pos)
+    return _set_params(cmd, balancer, rest, 0, "Proxy", this.name, path)
+
+
+def _set_params(cmd, balancer, text: str, pos: int, what: str, prefix: str,
+                target: str) -> str | None:
+    """The key=value words from pos on, set on the balancer (or else the worker) as
+    proxysection and set_proxy_param both do, each with its own wording."""
+    while pos < len(text):
+        word, pos = getword_conf(text, pos)
         if "=" not in word:
-            return "Invalid Proxy parameter. Parameter must be in the form 'key=value'"
+            return f"Invalid {what} parameter. Parameter must be in the form 'key=value'"
         key, value = word.split("=", 1)
         if balancer is not None:
             error = set_balancer_param(cmd, balancer, key, value)
         else:
             error = set_worker_param(cmd, key, value)
         if error:
-            return f"{this.name} {error} {key}={value}; {path}"
+            return f"{prefix} {error} {key}={value}; {target}"
     return None
 
 
@@ -369,18 +375,7 @@ def set_proxy_param(cmd, mconfig, arg: str) -> str | None:
             if error:
                 return f"ProxySet {error}"
             conf.workers.append(worker)
-    while pos < len(arg):
-        word, pos = getword_conf(arg, pos)
-        if "=" not in word:
-            return "Invalid ProxySet parameter. Parameter must be in the form 'key=value'"
-        key, value = word.split("=", 1)
-        if balancer is not None:
-            error = set_balancer_param(cmd, balancer, key, value)
-        else:
-            error = set_worker_param(cmd, key, value)
-        if error:
-            return f"ProxySet: {error} {key}={value}; {name}"
-    return None
+    return _set_params(cmd, balancer, arg, pos, "ProxySet", "ProxySet:", name)
 
 
 def add_member(cmd, mconfig, arg: str) -> str | None:
