@@ -162,15 +162,20 @@ def run_one(command: list[str], args: list[str], root: str, program: str, env=No
     return finish_one(start_one(command, args, root, env), root, program)
 
 
+def _command_line(case, root: str) -> tuple[list[str], list[str]]:
+    """The case's files written under root: (its arguments, the wrapper to run it in)."""
+    conf = write_case(root, case)
+    args = [a.replace("{root}", root).replace("{conf}", conf) for a in case.args]
+    if case.config_flag:
+        args = ["-f", conf] + args
+    return args, (["unshare", "--net"] if case.isolated else [])
+
+
 def run_case(case) -> tuple[Result, Result]:
     """(apache2's result, heartmonitor's result) for one case."""
     root = tempfile.mkdtemp(prefix="hmconf-")
     try:
-        conf = write_case(root, case)
-        args = [a.replace("{root}", root).replace("{conf}", conf) for a in case.args]
-        if case.config_flag:
-            args = ["-f", conf] + args
-        wrap = ["unshare", "--net"] if case.isolated else []
+        args, wrap = _command_line(case, root)
         if case.isolated or case.args != ["-t"]:
             # Runs that may write files in the case directory go one after the other.
             real = run_one(wrap + [APACHE2], args, root, "apache2", case.env)
@@ -190,11 +195,7 @@ def run_alone(case, command: list[str], program: str) -> Result:
     """One program's result for a case (golden files; runs where apache2 is absent)."""
     root = tempfile.mkdtemp(prefix="hmconf-")
     try:
-        conf = write_case(root, case)
-        args = [a.replace("{root}", root).replace("{conf}", conf) for a in case.args]
-        if case.config_flag:
-            args = ["-f", conf] + args
-        wrap = ["unshare", "--net"] if case.isolated else []
+        args, wrap = _command_line(case, root)
         return run_one(wrap + command, args, root, program, case.env)
     finally:
         shutil.rmtree(root, ignore_errors=True)
