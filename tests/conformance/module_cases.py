@@ -4,6 +4,7 @@ one block per module: every error text a handler returns, each compared with apa
 
 from __future__ import annotations
 
+from heartmonitor.modules.mod_filter import OUTPUT_FILTERS
 from tests.conformance.case import Case
 
 
@@ -253,6 +254,38 @@ NEGOTIATION = block("negotiation", [
     "ForceLanguagePriority Prefer Fallback", "ForceLanguagePriority None\nForceLanguagePriority Fallback",
 ])
 
+FILTER = block("filter", [
+    "FilterProvider f nope true", "FilterProvider f DEFLATE true", "FilterProtocol f change=yes",
+    "FilterProtocol f deflate change=yes", "FilterTrace f 1", "FilterTrace f", "FilterDeclare f a b",
+    "AddOutputFilterByType", "AddOutputFilterByType DEFLATE", "AddOutputFilterByType ;; text/html",
+    "AddOutputFilterByType byterange;DEFLATE text/html", "AddOutputFilterByType chunk text/html text/plain",
+    "FilterChain +a -b =c !d @e f", 'FilterProvider f CORE "%{CONTENT_TYPE} = "',
+    'FilterProvider f CORE "%{NOPE} = 1"', "FilterProvider f CORE %{CONTENT_TYPE} == 'text/html'",
+    "FilterDeclare f\nFilterTrace f 1\nFilterProtocol f change=yes\n<Location />\nFilterTrace f 2\n</Location>",
+    "FilterDeclare f\n<Directory /x>\nFilterProtocol f proxy=no\n</Directory>",
+    "FilterProvider f byterange true\nFilterProtocol f BYTERANGE change=yes\nFilterProtocol f chunk cache=no",
+    "FilterProvider f byterange true\nFilterTrace BYTYPE:f 1",
+    "AddOutputFilterByType CHUNK text/html\nFilterTrace BYTYPE:CHUNK 1\nFilterProtocol BYTYPE:CHUNK chunk change=1:1",
+    "<Location />\nFilterDeclare f CONTENT_SET\nFilterProvider f http_header true\nFilterChain f\n</Location>",
+    "FilterDeclare f\nFilterTrace f 0\n<VirtualHost *:80>\nFilterTrace f 0\n</VirtualHost>",
+]) + block("filter_deflate", [
+    # Debian's mods-available/deflate.conf.
+    "AddOutputFilterByType DEFLATE text/html text/plain text/xml text/css text/javascript\n"
+    "AddOutputFilterByType DEFLATE application/x-javascript application/javascript application/ecmascript\n"
+    "AddOutputFilterByType DEFLATE application/rss+xml application/wasm application/xml",
+    "FilterDeclare gz CONTENT_SET\nFilterProvider gz DEFLATE \"%{CONTENT_TYPE} =~ m#^text/#\"\nFilterProtocol gz deflate change=yes;byteranges=no\nFilterChain gz",
+    "FilterProvider gz inflate \"%{CONTENT_TYPE} =~ m#^text/(#\"",
+], prefix=load("deflate", "filter")) + [
+    # Every output filter OUTPUT_FILTERS names is known to apache2 with its module loaded.
+    Case("filter_every_provider", load("proxy") + "".join(
+        f"LoadModule {ident} {{moddir}}/mod_{ident[:-len('_module')]}.so\n"
+        for ident in OUTPUT_FILTERS if ident not in ("core_module", "http_module", "logio_module"))
+        + load("filter") + "".join(
+        f'FilterProvider f{index} "{name}" true\n'
+        for index, name in enumerate(name for names in OUTPUT_FILTERS.values() for name in names))),
+    Case("filter_module_not_loaded", load("filter", "headers") + "FilterProvider f FIXUP_HEADERS_OUT true\nFilterProvider f MOD_EXPIRES true\n"),
+]
+
 VHOST_WARNINGS = [
     Case("warning_in_vhost_rewrite", load("rewrite") + "<VirtualHost *:80>\nRewriteOptions MaxRedirects=3\n</VirtualHost>\n"),
     Case("warning_in_vhost_alias", load("alias") + "<VirtualHost *:80>\nAlias /a /b\nAlias /a/c /d\n</VirtualHost>\n"),
@@ -284,5 +317,5 @@ AUTOINDEX = block("autoindex", [
 ])
 
 MODULE_CASES = (AUTOINDEX + LOG_CONFIG + ENV + NEGOTIATION + VHOST_WARNINGS + ACCESS_COMPAT + AUTHZ_EXPR + AUTH_BASIC + HEADERS + SETENVIF + REWRITE + REMOTEIP + PROXY + SSL + ALIAS + EXPIRES + MIME
-                + REQTIMEOUT + DEFLATE + DIR)
+                + REQTIMEOUT + DEFLATE + DIR + FILTER)
 MODULE_DIFFERENCES: dict = {}
