@@ -58,9 +58,9 @@ def _authority(uri: Uri, text: str) -> Uri:
     at = hostinfo.rfind("@")
     if at >= 0:
         userinfo = hostinfo[:at]
-        user, colon, password = userinfo.partition(":")
+        user, has_password, password = userinfo.partition(":")
         uri.user = user
-        if colon:
+        if has_password:
             uri.password = password
         hostinfo = hostinfo[at + 1:]
     if hostinfo.startswith("["):

@@ -10,6 +10,8 @@ the HeartbeatStorage file.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import TypedDict
 from urllib.parse import urlsplit
 
 from heartmonitor.config.tree import walk_tree
@@ -53,6 +55,15 @@ class Storage:
     error: str | None = None
 
 
+class MemberRow(TypedDict):
+    """One member's line of the report: its chance, its heartbeat, why it gets no picks."""
+    probability: float
+    ready: int | None
+    busy: int | None
+    lastseen: int | None
+    reason: str | None
+
+
 def _key(name: str) -> str:
     return ascii_lower(name).rstrip("/")
 
@@ -68,7 +79,7 @@ def _status_flags(params: list[str]) -> str | None:
 
 
 def _heartbeat_names(httpd) -> set[str]:
-    names = set()
+    names: set[str] = set()
     module = httpd.module_named("proxy_module")
     if module is None:
         return names
@@ -128,15 +139,14 @@ def read_storage(httpd, now: float | None = None) -> Storage:
             f"({error.strerror}): every request gets 503"))
 
 
-def member_table(balancer: Balancer, storage: Storage) -> dict[str, dict]:
+def member_table(balancer: Balancer, storage: Storage) -> dict[str, MemberRow]:
     """{member URL: {probability, ready, busy, lastseen, reason}} as find_best_hb picks."""
-    rows: dict[str, dict] = {}
+    rows: dict[str, MemberRow] = {}
     up: list[tuple[str, int]] = []  # (host, ready) in configuration order
     owner: dict[str, str] = {}  # host -> the last usable member URL (server->worker)
     for member in balancer.members:
         entry = storage.servers.get(member.host)
-        row = {"probability": 0.0, "ready": None, "busy": None, "lastseen": None,
-               "reason": None}
+        row = MemberRow(probability=0.0, ready=None, busy=None, lastseen=None, reason=None)
         rows[member.url] = row
         if storage.error is not None:
             row["reason"] = storage.error
@@ -144,7 +154,7 @@ def member_table(balancer: Balancer, storage: Storage) -> dict[str, dict]:
         if entry is None:
             row["reason"] = f"no heartbeat from {member.host or member.url} in the storage"
             continue
-        row.update(ready=entry["ready"], busy=entry["busy"], lastseen=entry["seen"])
+        row["ready"], row["busy"], row["lastseen"] = entry["ready"], entry["busy"], entry["seen"]
         if member.unusable:
             row["reason"] = member.unusable
             continue
@@ -158,15 +168,16 @@ def member_table(balancer: Balancer, storage: Storage) -> dict[str, dict]:
     return rows
 
 
-def _fill_odds(rows: dict[str, dict], up: list[tuple[str, int]], owner: dict[str, str]) -> None:
+def _fill_odds(rows: dict[str, MemberRow], up: list[tuple[str, int]],
+               owner: dict[str, str]) -> None:
     odds = member_odds([ready for _host, ready in up])
     if up and not any(odds):
         for host, _ready in up:
             rows[owner[host]]["reason"] = "openslots is 0: every request gets 503"
         return
-    shares: dict[str, float] = {}
+    shares: dict[str, Fraction] = {}
     for (host, _ready), chance in zip(up, odds, strict=True):
-        shares[owner[host]] = shares.get(owner[host], 0) + chance
+        shares[owner[host]] = shares.get(owner[host], Fraction(0)) + chance
     for url, chance in shares.items():
         rows[url]["probability"] = float(chance)
     for host, _ready in up:

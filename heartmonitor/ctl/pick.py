@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+from typing import TypedDict
 
-from .balancers import heartbeat_balancers, member_table, read_storage, storage_label
+from .balancers import MemberRow, heartbeat_balancers, member_table, read_storage, storage_label
 from .loadconf import ConfigError, load
 
 
-def pick_report(path: str, now: float | None = None) -> dict[str, dict]:
+class PickReport(TypedDict):
+    storage: str  # what the balancer reads, as storage_label words it
+    balancers: dict[str, dict[str, MemberRow]]  # {"balancer://NAME": {member URL: row}}
+
+
+def pick_report(path: str, now: float | None = None) -> PickReport:
     """{"balancer://NAME": {"MEMBER URL": {...}}}; ConfigError or LookupError on failure."""
     httpd = load(path)
     balancers = heartbeat_balancers(httpd)
@@ -17,10 +23,10 @@ def pick_report(path: str, now: float | None = None) -> dict[str, dict]:
     storage = read_storage(httpd, now)
     report = {b.name: member_table(b, storage) for b in balancers}
     report_storage = storage_label(storage)
-    return {"storage": report_storage, "balancers": report}
+    return PickReport(storage=report_storage, balancers=report)
 
 
-def format_text(result: dict) -> str:
+def format_text(result: PickReport) -> str:
     lines = [f"storage: {result['storage']}"]
     for name, members in result["balancers"].items():
         lines.append(name)

@@ -59,7 +59,7 @@ def panels(samples: list[dict]) -> list[Panel]:
         return {ip: [(s["t"], s["servers"][ip][index] if ip in s.get("servers", {}) else None)
                      for s in samples] for ip in shown}
 
-    counts = {
+    counts: dict[str, list[tuple[float, float | None]]] = {
         "fresh": [(s["t"], sum(1 for v in s["servers"].values() if v[3])
                    if "servers" in s else None) for s in samples],
         "stale": [(s["t"], sum(1 for v in s["servers"].values() if not v[3])

@@ -21,6 +21,7 @@ import random
 import re
 import tomllib
 from dataclasses import dataclass, field
+from typing import NoReturn, overload
 from urllib.parse import urlsplit
 
 from heartmonitor.modules.cluster.codec import encode
@@ -180,8 +181,17 @@ class Reader:
                 self.fail(key, f"{label}: unknown key '{key}' (known: "
                           f"{', '.join(sorted(TABLES[table]))})")
 
-    def fail(self, key: str | None, message: str) -> None:
+    def fail(self, key: str | None, message: str) -> NoReturn:
         raise ScenarioError(self.path, self.lines.of(self.table, self.index, key), message)
+
+    # A number with a default is always there; one without may be missing (None).
+    @overload
+    def number(self, key: str, default: float, low: float, high: float,
+               integer: bool = False) -> float: ...
+
+    @overload
+    def number(self, key: str, default: None, low: float, high: float,
+               integer: bool = False) -> float | None: ...
 
     def number(self, key: str, default: float | None, low: float, high: float,
                integer: bool = False) -> float | None:
@@ -203,6 +213,12 @@ class Reader:
                       f"not {value!r}")
         return value
 
+    @overload
+    def text(self, key: str, default: str) -> str: ...
+
+    @overload
+    def text(self, key: str, default: None) -> str | None: ...
+
     def text(self, key: str, default: str | None) -> str | None:
         value = self.data.get(key, default)
         if value is not None and not isinstance(value, str):
@@ -220,14 +236,14 @@ def load(path: str) -> Scenario:
         text = raw.decode("utf-8")
         data = tomllib.loads(text)
     except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise ScenarioError(path, line, "not UTF-8 text") from None
+        raise ScenarioError(path, raw[: error.start].count(b"\n") + 1,
+                            "not UTF-8 text") from None
     except tomllib.TOMLDecodeError as error:
         message = str(error)
         found = re.search(r"\(at line (\d+), column \d+\)$", message)
-        line = int(found.group(1)) if found else None
+        at_line = int(found.group(1)) if found else None
         message = message[: found.start()].strip() if found else message
-        raise ScenarioError(path, line, f"TOML: {message}") from None
+        raise ScenarioError(path, at_line, f"TOML: {message}") from None
     return parse(path, text, data)
 
 

@@ -347,9 +347,19 @@ class HttpConnection(asyncio.Protocol):
     def httpd(self):
         return self.server.httpd
 
+    @property
+    def live_transport(self) -> asyncio.Transport:
+        """The connection's transport, for the steps that run only after connection_made."""
+        transport = self.transport
+        if transport is None:
+            raise ConnectionError("no transport before connection_made")
+        return transport
+
     # -- asyncio.Protocol ---------------------------------------------------------------
 
-    def connection_made(self, transport) -> None:  # type: ignore[override]
+    # A stream server hands its protocol a Transport, narrower than the BaseTransport
+    # asyncio.Protocol declares.
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         self.transport = transport
         peer = transport.get_extra_info("peername") or ("", 0)
         local = transport.get_extra_info("sockname") or ("", 0)
@@ -380,7 +390,7 @@ class HttpConnection(asyncio.Protocol):
             if waiter is not None and not waiter.done():
                 waiter.set_result(None)
             if len(self.buffer) > DISCARD_LIMIT:
-                self.transport.pause_reading()
+                self.live_transport.pause_reading()
                 self.paused = True
 
     def eof_received(self) -> bool:
@@ -500,7 +510,7 @@ class HttpConnection(asyncio.Protocol):
             self.head_started = bool(self.buffer)
             if self.paused:
                 self.paused = False
-                self.transport.resume_reading()
+                self.live_transport.resume_reading()
             if self.buffer:
                 self._arm(*self.server.header_timeouts())
             else:
@@ -577,7 +587,7 @@ class HttpConnection(asyncio.Protocol):
             raise BodyError(400)
         if self.paused:
             self.paused = False
-            self.transport.resume_reading()
+            self.live_transport.resume_reading()
         if not self.waited:  # the body's deadline runs from its first wait
             self.waited = True
             self._arm(*self.server.body_timeouts())
@@ -647,7 +657,7 @@ class HttpConnection(asyncio.Protocol):
         """Body bytes up to limit; each wait bounded by the body timeout."""
         if self.expect_100:
             self.expect_100 = False
-            self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            self.live_transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
         chunks = []
         have = 0
         while have < limit and not self.body_done:
@@ -730,11 +740,11 @@ class HttpConnection(asyncio.Protocol):
         self.sent = length
         head = "".join(out).encode("latin-1", "replace")
         if header_only:
-            self.transport.write(head)
+            self.live_transport.write(head)
         elif length <= WRITE_PER_TURN:
-            self.transport.write(b"".join((head, *pieces)))  # one write, one segment
+            self.live_transport.write(b"".join((head, *pieces)))  # one write, one segment
         else:
-            self.transport.write(head)
+            self.live_transport.write(head)
             await self._write_body(pieces)
         if self.write_paused:
             self._arm(self.server.timeout)
@@ -761,7 +771,7 @@ class HttpConnection(asyncio.Protocol):
     def _send_simple(self, status: int) -> None:
         """An error with no request to answer (a head that timed out): then close."""
         body = error_page(status, "GET")
-        self.transport.write(
+        self.live_transport.write(
             (f"HTTP/1.1 {status} {REASONS.get(status, '')}\r\nDate: {http_date()}\r\n"
              f"Server: {SERVER_BANNER}\r\nContent-Length: {len(body)}\r\nConnection: close\r\n"
              "Content-Type: text/html; charset=iso-8859-1\r\n\r\n").encode() + body)

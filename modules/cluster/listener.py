@@ -25,7 +25,10 @@ RECEIVE_BUFFER = 8 << 20
 BATCH = 4096
 PARSE_CACHE_LIMIT = 4096
 MALFORMED_WINDOW = 1.0
-MALFORMED = None
+# A datagram as hm_recv reads it: (busy, ready, port, busy text, ready text).
+Parsed = tuple[int, int, int, str, str]
+# What the parse cache answers for a datagram it has not seen (never a parse result).
+_NOT_CACHED: Parsed = (-1, -1, -1, "", "")
 
 
 class ListenError(Exception):
@@ -42,7 +45,8 @@ def open_socket(group: str, port: int, interface: str | None = None) -> socket.s
     try:
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
     except OSError as error:
-        raise ListenError("AH02068: Failed to create listening socket.", error.errno) from None
+        raise ListenError("AH02068: Failed to create listening socket.",
+                          error.errno or errno.EINVAL) from None
     steps = [
         ("AH02069: Failed to set APR_SO_REUSEADDR to 1 on socket.",
          lambda: sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)),
@@ -103,7 +107,7 @@ class HeartbeatListener:
         self.address = address
         self.loop = None
         self.counters = Counters()
-        self._cache: dict[bytes, tuple | None] = {}
+        self._cache: dict[bytes, Parsed | None] = {}
         self._malformed_until = 0.0
         self._suppressed = 0
 
@@ -123,11 +127,11 @@ class HeartbeatListener:
         self.stop()
         self.sock.close()
 
-    def _parse(self, data: bytes):
-        """(busy, ready, port, busy text, ready text) or MALFORMED."""
+    def _parse(self, data: bytes) -> Parsed | None:
+        """(busy, ready, port, busy text, ready text), or None when malformed."""
         table = decode(data)
         if not is_heartbeat(table):
-            return MALFORMED
+            return None
         busy, ready = numbers(table)
         return busy, ready, port_of(table), table["busy"], table["ready"]
 
@@ -150,13 +154,13 @@ class HeartbeatListener:
                 self.httpd.log_error("heartmonitor", log.CRIT, "AH02089: recvfrom failed",
                                      error.errno)
                 break
-            parsed = cache.get(data, False)
-            if parsed is False:
+            parsed = cache.get(data, _NOT_CACHED)
+            if parsed is _NOT_CACHED:
                 parsed = self._parse(data)
                 if len(cache) >= PARSE_CACHE_LIMIT:
                     cache.clear()
                 cache[data] = parsed
-            if parsed is MALFORMED:
+            if parsed is None:
                 self._malformed(source, now)
                 continue
             ip = source[0]

@@ -74,12 +74,19 @@ class SlotmemStorage(HeartbeatStorage):
         self.slotmem, self.index = slotmem, index
         return True
 
+    @property
+    def opened(self) -> SlotIndex:
+        """The index of the segment open() attached; the table is written only after it."""
+        if self.index is None:
+            raise RuntimeError("slotmem storage written before it was opened")
+        return self.index
+
     def _slot_for(self, ip: str) -> int:
-        index = self.index
+        index = self.opened
         slot = index.slot_of.get(ip)
         if slot is not None:
             return slot
-        slot = self.slotmem.grab()
+        slot = index.slotmem.grab()
         if slot is None:
             slot = min(index.seen_of, key=index.seen_of.__getitem__)
             stale_ip = index.ip_of[slot]
@@ -88,7 +95,7 @@ class SlotmemStorage(HeartbeatStorage):
                 index.full_logged = True
                 self.httpd.log_error(
                     "heartmonitor", log.WARNING,
-                    f"slotmem full: HeartbeatMaxServers {self.slotmem.num} is too small; "
+                    f"slotmem full: HeartbeatMaxServers {index.slotmem.num} is too small; "
                     f"reusing the slot of the stalest server ({stale_ip} for {ip})")
         index.slot_of[ip] = slot
         index.ip_of[slot] = ip
@@ -96,22 +103,23 @@ class SlotmemStorage(HeartbeatStorage):
 
     def _put(self, server: Server) -> None:
         slot = self._slot_for(server.ip)
-        self.slotmem.put(slot, pack_slot(server.ip, server.busy, server.ready,
-                                         int(server.seen * 1_000_000), slot))
-        self.index.seen_of[slot] = server.seen
+        index = self.opened
+        index.slotmem.put(slot, pack_slot(server.ip, server.busy, server.ready,
+                                          int(server.seen * 1_000_000), slot))
+        index.seen_of[slot] = server.seen
 
     def _release(self, ip: str) -> None:
-        index = self.index
+        index = self.opened
         slot = index.slot_of.pop(ip, None)
         if slot is not None:
-            self.slotmem.release(slot)
+            index.slotmem.release(slot)
             index.seen_of.pop(slot, None)
             index.ip_of.pop(slot, None)
 
     async def write_table(self, table: ServerTable, now: float) -> None:
         """hm_slotmem_update_stats: fresh servers in their slots, the others released."""
         expire = table.expire
-        slot_of = self.index.slot_of
+        slot_of = self.opened.slot_of
         async for servers in in_slices(list(table.servers.values())):
             for server in servers:
                 if server.age(now) > expire:
