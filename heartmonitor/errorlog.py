@@ -69,7 +69,9 @@ def _piped(httpd, fname: str) -> log.LogTarget:
         httpd.startup(f"AH00089: Couldn't start ErrorLog process '{fname[1:]}'.",
                       getattr(error, "errno", None) or errno.ENOENT, log.ERR)
         raise LogOpenError(fname) from None
-    stream = io.TextIOWrapper(process.stdin, encoding="utf-8", errors="surrogateescape",
+    pipe = process.stdin
+    assert pipe is not None  # opened with stdin=PIPE
+    stream = io.TextIOWrapper(pipe, encoding="utf-8", errors="surrogateescape",
                               line_buffering=True)
 
     def close() -> None:

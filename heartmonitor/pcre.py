@@ -135,7 +135,7 @@ class Regex:
         self.groups = count.value  # re_nsub
 
     def __del__(self) -> None:
-        code, self._code = getattr(self, "_code", None), None
+        code, self._code = getattr(self, "_code", 0), 0  # NULL once freed
         if code:
             self._lib.pcre2_code_free_8(code)
 

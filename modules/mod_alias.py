@@ -110,7 +110,8 @@ def is_url(text: str) -> bool:
     return all((ch.isascii() and ch.isalnum()) or ch in "+-." for ch in text[:colon])
 
 
-def add_redirect_internal(cmd, arg1: str, arg2, arg3, use_regex: bool) -> str | None:
+def add_redirect_internal(cmd, arg1: str, arg2: str | None, arg3: str | None,
+                          use_regex: bool) -> str | None:
     status = cmd.info
     grok = 1
     lower = ascii_lower(arg1)
@@ -133,7 +134,7 @@ def add_redirect_internal(cmd, arg1: str, arg2, arg3, use_regex: bool) -> str | 
     fake, url = arg2, arg3
     if cmd.path is not None:
         if (grok > 0 and arg2 is not None and arg3 is None) or (not grok and arg2 is None):
-            url = arg2 if grok else arg1
+            url = arg2 if grok and arg2 is not None else arg1
             error = _parse_string_expr(cmd, url)
             if error is not None:
                 return f"Cannot parse redirect expression '{url}': {error}"

@@ -36,6 +36,7 @@ class MonitorConfig:
         self.listen_host: str | None = None
         self.listen_ip: str | None = None
         self.listen_port = 0
+        self.listen_where: tuple[str, int] | None = None  # file and line of HeartbeatListen
         self.listen_interface: str | None = None  # set by heartlab_module
         self.share = None  # a ShareTarget, set by heartlab_module (HeartbeatShare)
         self.maxworkers = DEFAULT_MAXWORKERS

@@ -313,9 +313,9 @@ def proxy_section_define(cmd, mconfig, arg: str) -> str | None:
         balancer = conf.balancers[_balancer_key(path)]
     else:
         worker, error = define_worker(path, False)
-        if worker is None or _shared_worker(conf, worker) is None:
-            if error:
-                return f"{this.name} {error}"
+        if worker is None:
+            return f"{this.name} {error}"
+        if _shared_worker(conf, worker) is None:
             conf.workers.append(worker)
     return _set_params(cmd, balancer, rest, 0, "Proxy", this.name, path)
 
@@ -372,7 +372,7 @@ def set_proxy_param(cmd, mconfig, arg: str) -> str | None:
         if worker is None or _shared_worker(conf, worker) is None:
             if not in_section:
                 return f"ProxySet can not find '{name}' Worker."
-            if error:
+            if worker is None:
                 return f"ProxySet {error}"
             conf.workers.append(worker)
     return _set_params(cmd, balancer, arg, pos, "ProxySet", "ProxySet:", name)
@@ -496,7 +496,7 @@ def add_pass(cmd, mconfig, arg: str) -> str | None:
     worker, error = define_worker(real, kind == _MATCH)
     shared = _shared_worker(conf, worker) if worker is not None and kind == _PREFIX else None
     if shared is None:
-        if error:
+        if worker is None:
             return f"ProxyPass {error}"
         conf.workers.append(worker)
     for key, value in params:

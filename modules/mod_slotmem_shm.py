@@ -18,7 +18,7 @@ class ShmProvider:
 
     def __init__(self) -> None:
         self.httpd = None
-        self.instances: dict[str, object] = {}
+        self.instances: dict[str, Slotmem] = {}
 
     def create(self, httpd, name: str, item_size: int, count: int, kind: int):
         """slotmem_create: reuse this process's segment of that name, else make it."""

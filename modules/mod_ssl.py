@@ -10,6 +10,7 @@ expressions: each checked as its ssl_cmd_* handler does. No TLS is served.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 from heartmonitor.apr.uri import UriError, uri_parse
 from heartmonitor.checkmodule import checks_module, server_warning
@@ -336,7 +337,8 @@ def dump_certs(httpd) -> None:
             out.write(f"  {name}\n")
 
 
-_HANDLERS = {name: check_file for name in _FILES}
+# handler(cmd, mconfig, *args) for each directive; their arities differ.
+_HANDLERS: dict[str, Callable[..., str | None]] = {name: check_file for name in _FILES}
 _HANDLERS["SSLCertificateFile"] = certificate_file
 _HANDLERS.update({name: check_dir for name in _DIRS})
 _HANDLERS.update({

@@ -46,9 +46,12 @@ class Level:
         self.parent = node
         self.nodes = node.children
 
-    def close_section(self) -> None:
-        self.parent = self.parent.parent
-        self.nodes = self.parent.children if self.parent is not None else self.top
+    def close_section(self, section: Directive) -> None:
+        """Back to the section around `section` (the open one), or to the top."""
+        outer = self.parent = section.parent
+        self.nodes = self.top
+        if outer is not None and outer.children is not None:
+            self.nodes = outer.children
 
 
 # httpd recurses in C for each nested conditional section and Use; heartmonitor stops
@@ -104,7 +107,7 @@ def build_config_sub(httpd, line: str, parms, level: Level) -> str | None:
             if ascii_lower(closer[2:]) != ascii_lower(level.parent.directive[1:]):
                 parms.err_directive = node
                 return f"Expected </{level.parent.directive[1:]}> but saw {closer}>"
-            level.close_section()
+            level.close_section(level.parent)
     else:
         level.add(node)
     return None
@@ -145,7 +148,7 @@ def build_config(httpd, parms, nodes: list[Directive], max_len: int = VARBUF_MAX
             return error
     if level.parent is not None:
         message = ""
-        section = level.parent
+        section: Directive | None = level.parent
         while section is not None:
             separator = "\n" if message else ""
             message += (

@@ -261,7 +261,8 @@ class ArgvConfig(ConfigFile):
         self._items = items
         self._index = 0
 
-    def _getline_core(self, buf: str, bufsize: int) -> tuple[str, int]:
+    def _getline_items(self, buf: str, bufsize: int) -> tuple[str, int]:
+        """ap_cfg_getline_core over the arguments (arr_elts_getstr): (line, status)."""
         cbuf = len(buf)
         joined = False
         while True:
@@ -289,7 +290,7 @@ class ArgvConfig(ConfigFile):
     def getline(self, vb: LineBuffer, max_len: int = VARBUF_MAX_LEN) -> str | None:
         buf = ""
         while True:
-            buf, rc = self._getline_core(buf, vb.avail)
+            buf, rc = self._getline_items(buf, vb.avail)
             if rc != ENOSPC:
                 break
             if vb.avail >= max_len:

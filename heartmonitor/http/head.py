@@ -33,6 +33,12 @@ _ABSOLUTE = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*)://([^/?#]*)([^?#]*)(?:\?([^#
                        re.S)
 
 
+def _leading(run: re.Pattern[str], text: str) -> int:
+    """How many leading characters of text a `[...]*` pattern takes (it always matches)."""
+    found = run.match(text)
+    return found.end() if found is not None else 0
+
+
 class Limits:
     """The server's head limits and HttpProtocolOptions (core_server_config)."""
 
@@ -197,7 +203,7 @@ def _parse_request_line(head: Head, line: str, limits: Limits, method_number) ->
         error = "badwhitespace"
         method = method.lstrip(_SPACE)
     scan = _TOKEN if strict else _VCHAR_OBSTEXT
-    cut = scan.match(method).end()
+    cut = _leading(scan, method)
     rest = method[cut:]
     if (cut == 0 or (rest and rest[0] not in _SPACE)) and not error:
         error = "badmethod"
@@ -220,7 +226,7 @@ def _parse_request_line(head: Head, line: str, limits: Limits, method_number) ->
         rest = stripped
         if not rest and not error:
             error = "missinguri"
-        cut = _VCHAR_OBSTEXT.match(rest).end()
+        cut = _leading(_VCHAR_OBSTEXT, rest)
         after = rest[cut:]
         if cut == 0 or (after and after[0] not in _SPACE):
             error = "baduri"
@@ -234,7 +240,7 @@ def _parse_request_line(head: Head, line: str, limits: Limits, method_number) ->
             stripped = after.lstrip(_SPACE)
             if not error and any(c != " " for c in after[: len(after) - len(stripped)]):
                 error = "badwhitespace"
-            cut = _VCHAR_OBSTEXT.match(stripped).end()
+            cut = _leading(_VCHAR_OBSTEXT, stripped)
             protocol, trailing = stripped[:cut], stripped[cut:]
             if trailing and trailing[0] not in _SPACE:
                 error = "badprotocol"
@@ -435,7 +441,7 @@ def _read_fields(head: Head, buffer: bytes | bytearray, position: int, limits: L
         if plain is not None:
             name, value = plain.group(1), plain.group(2)
         elif strict:
-            cut = _TOKEN.match(field).end()
+            cut = _leading(_TOKEN, field)
             if cut == 0 or field[cut : cut + 1] != ":":
                 return _field_error(head, position, log.DEBUG, "AH02426: Request header field "
                                     f"name is malformed: {field[:LOG_NAME_MAX_LEN]}")

@@ -74,7 +74,7 @@ def startup_findings(httpd, module) -> list[Finding]:
         failure = join_failure(config.listen_ip, config.listen_port)
         if failure:
             code, ah = failure
-            where = getattr(config, "listen_where", (None, None))
+            where = config.listen_where or (None, None)
             reason = ("is not a multicast group" if code == errno.EINVAL and ah == "AH02072"
                       else "cannot be listened on here")
             findings.append(Finding(

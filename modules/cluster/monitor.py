@@ -54,8 +54,10 @@ class Monitor:
     async def callback(self, state: int, data, pool) -> int:
         """hm_watchdog_callback."""
         now = time.time()
+        listener = self.listener  # registered only for a monitor that listens
         if state == STATE_STARTING:
-            self.listener.start(asyncio.get_running_loop())
+            if listener is not None:
+                listener.start(asyncio.get_running_loop())
             self.httpd.log_error("heartmonitor", log.DEBUG,
                                  "AH02091: _heartmonitor_ listener started.",
                                  source="mod_heartmonitor.c(619)")
@@ -67,7 +69,8 @@ class Monitor:
             self.httpd.log_error("heartmonitor", log.DEBUG,
                                  "AH02092: stopping _heartmonitor_ listener.",
                                  source="mod_heartmonitor.c(660)")
-            self.listener.stop()
+            if listener is not None:
+                listener.stop()
             await self.update(now)
             await self.storage.close()
         return 0

@@ -44,11 +44,11 @@ async def handler(httpd, module, request) -> int:
         request.log_error("heartmonitor", log.ERR,
                           "AH10563: Missing required parameters: busy and/or ready")
         return 400
-    port = _checked(request, fields.get("port"), 1, 65535,
+    port = _checked(request, fields.get("port"), (1, 65535),
                     "AH10564: Invalid port value: {}, using default 80", DEFAULT_PORT)
-    busy = _checked(request, fields["busy"], None, None,
+    busy = _checked(request, fields["busy"], None,
                     "AH10565: Invalid busy value: {}, using 0", 0)
-    ready = _checked(request, fields["ready"], None, None,
+    ready = _checked(request, fields["ready"], None,
                      "AH10566: Invalid ready value: {}, using 0", 0)
     now = time.time()
     server = monitor.table.update(request.client_ip, port, busy, ready, now)
@@ -59,13 +59,13 @@ async def handler(httpd, module, request) -> int:
     return OK
 
 
-def _checked(request, text: str | None, low: int | None, high: int | None, warning: str,
+def _checked(request, text: str | None, bounds: tuple[int, int] | None, warning: str,
              default: int) -> int:
-    """strtol with nothing left over (and within low..high), else httpd's warning."""
+    """strtol with nothing left over (and within bounds, low..high), else httpd's warning."""
     if text is None:
         return default
     value, end, _overflow = strtol(text)
-    valid = end == len(text) and (low is None or low <= value <= high)
+    valid = end == len(text) and (bounds is None or bounds[0] <= value <= bounds[1])
     if not valid:
         request.log_error("heartmonitor", log.WARNING, warning.format(printable(text)))
         return default

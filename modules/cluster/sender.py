@@ -55,18 +55,19 @@ def parse_simulation(words: list[str]) -> Simulation | str:
         return f"HeartbeatSimulate: '{first}' is not an IPv4 address"
     if int(start) + int(count_text) - 1 > 0xFFFFFFFF:
         return "HeartbeatSimulate: the addresses run past 255.255.255.255"
-    values = {"ready": DEFAULT_THREADS, "busy": 0, "port": None}
+    values = {"ready": DEFAULT_THREADS, "busy": 0}  # and port=N when given
     for word in words[2:]:
         key, sep, value = word.partition("=")
         key = key.lower()
-        if not sep or key not in values or not is_ascii_digits(value):
+        if not sep or key not in ("ready", "busy", "port") or not is_ascii_digits(value):
             return (f"HeartbeatSimulate: '{word}' is not ready=N, busy=N or port=N")
         limit = 65535 if key == "port" else 0xFFFFFFFF
         number = digits_value(value, limit)
         if number > limit or (key == "port" and number == 0):
             return f"HeartbeatSimulate: {key} out of range in '{word}'"
         values[key] = number
-    return Simulation(int(count_text), first, values["ready"], values["busy"], values["port"])
+    return Simulation(int(count_text), first, values["ready"], values["busy"],
+                      values.get("port"))
 
 
 def _counts(httpd) -> tuple[int, int]:

@@ -149,6 +149,13 @@ async def status_json(httpd, request, now: float) -> dict:
     }}
 
 
+def _metric_line(name: str, column: int) -> Callable[[int, Row], str]:
+    """One server's line of the heartmonitor_server_NAME gauge (its value in column)."""
+    def line(_index: int, row: Row) -> str:
+        return f'heartmonitor_server_{name}{{ip="{row[0]}",port="{row[1]}"}} {row[column]}\n'
+    return line
+
+
 async def status_metrics(httpd, request, now: float) -> list[str]:
     monitor = httpd.extensions.get("heartmonitor")
     if monitor is None:
@@ -159,9 +166,7 @@ async def status_metrics(httpd, request, now: float) -> list[str]:
              f'heartmonitor_servers{{state="stale"}} {listed.stale}']
     for name, column in (("ready", 2), ("busy", 3), ("last_seen_seconds", 4)):
         lines.append(f"# TYPE heartmonitor_server_{name} gauge")
-        pieces = await joined(listed, lambda _index, row, column=column, name=name: (
-            f'heartmonitor_server_{name}{{ip="{row[0]}",port="{row[1]}"}} {row[column]}\n'),
-            keep=column != 4)
+        pieces = await joined(listed, _metric_line(name, column), keep=column != 4)
         # Items of many lines each: mod_status adds the last newline.
         lines.extend(piece[:-1] for piece in pieces)
     if monitor.listener is not None:
