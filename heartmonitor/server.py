@@ -15,6 +15,7 @@ from typing import Any
 
 from . import log, mutex, registry
 from .apr.filepath import server_root_relative
+from .clock import SYSTEM_CLOCK, Clock
 from .config.builder import build_config
 from .config.command import CmdParms
 from .config.includes import process_resource_config
@@ -92,6 +93,7 @@ class Httpd:
         self.loop = None
         self.background_tasks: set = set()
         self.stopping = False
+        self.clock: Clock = SYSTEM_CLOCK  # tests put a clock they move by hand here
         # ap_state_query(AP_SQ_MAIN_STATE) while post_config runs: the preflight pass
         # ("create-pre-config") or the real one ("create-config").
         self.main_state = "create-config"

@@ -5,6 +5,11 @@ callbacks run with their own interval (mod_heartmonitor registers 0: every turn)
 watchdog without callbacks runs the watchdog_step hooks every WatchdogInterval
 (mod_heartbeat). A callback returning an error is logged and never called again, as in
 httpd. Here each watchdog is one asyncio task; callbacks may be coroutines.
+
+Steps are counted in integer microseconds as wd_worker counts them (apr_time_t): each
+turn adds the slice plus the time spent in the turn so far, so a 1 s interval fires on
+the tenth turn (a float sum of ten 0.1 s would fall short and fire on the eleventh).
+The turns sleep on httpd.clock, which tests replace by a clock they move by hand.
 """
 
 from __future__ import annotations
@@ -17,18 +22,19 @@ AP_WATCHDOG_CVERSION = "child"
 AP_WATCHDOG_SINGLETON = "_singleton_"
 AP_WATCHDOG_DEFAULT = "_default_"
 STATE_STARTING, STATE_RUNNING, STATE_STOPPING = 1, 2, 3
-SLICE = 0.1
+SLICE_US = 100_000  # AP_WD_TM_SLICE
+SLICE = SLICE_US / 1_000_000
 
 
 class Callback:
     __slots__ = ("interval", "data", "function", "status", "step")
 
     def __init__(self, interval: int, data, function) -> None:
-        self.interval = interval / 1_000_000
+        self.interval = interval  # microseconds, as registered
         self.data = data
         self.function = function
         self.status = 0
-        self.step = 0.0
+        self.step = 0  # microseconds since the callback last ran
 
 
 class Watchdog:
@@ -44,7 +50,7 @@ class Watchdog:
     def register_callback(self, interval: int, data, function) -> None:
         for callback in self.callbacks:
             if callback.data is data and callback.function is function:
-                callback.interval = interval / 1_000_000
+                callback.interval = interval
                 return
         self.callbacks.append(Callback(interval, data, function))
 
@@ -95,7 +101,7 @@ def post_config(httpd, module) -> bool:
 
 def child_init(httpd, module) -> None:
     """Start a task per active watchdog (wd_child_init_hook + wd_worker)."""
-    interval = httpd.server_conf.module_config[module].interval / 1_000_000
+    interval = httpd.server_conf.module_config[module].interval
     for watchdog in child_watchdogs(httpd):
         if watchdog.active:
             watchdog.task = httpd.loop.create_task(run(httpd, watchdog, interval))
@@ -113,11 +119,13 @@ async def _call(callback: Callback, state: int, pool=None):
     return result
 
 
-async def run(httpd, watchdog: Watchdog, interval: float) -> None:
-    """wd_worker: STARTING once, then RUNNING every turn, STOPPING at the end."""
-    import asyncio
+async def run(httpd, watchdog: Watchdog, interval: int) -> None:
+    """wd_worker: STARTING once, then RUNNING every turn, STOPPING at the end.
 
+    interval: WatchdogInterval in microseconds (the step hooks' period).
+    """
     server = httpd.server_conf
+    clock = httpd.clock
     httpd.log_error("watchdog", log.DEBUG,
                     f"AH02972: {'Singleton ' if watchdog.singleton else ''}"
                     f"Watchdog ({watchdog.name}) running", source="mod_watchdog.c(168)")
@@ -125,24 +133,28 @@ async def run(httpd, watchdog: Watchdog, interval: float) -> None:
         callback.status = await _safe_call(httpd, watchdog, callback, STATE_STARTING)
     if not watchdog.callbacks:
         httpd.run_hook("watchdog_init", server, watchdog.name)
-    step = 0.0
+    step = 0
     try:
         while not httpd.stopping:
-            await asyncio.sleep(SLICE)
-            step += SLICE
+            await clock.sleep(SLICE)
+            if httpd.stopping:
+                break
+            woke = clock.monotonic() - SLICE  # curr = apr_time_now() - AP_WD_TM_SLICE
             if watchdog.callbacks:
                 for callback in watchdog.callbacks:
                     if callback.status:
                         continue
-                    callback.step += SLICE
+                    callback.step += _since(clock, woke)
                     if callback.step >= callback.interval:
-                        callback.step = 0.0
+                        callback.step = 0
                         callback.status = await _safe_call(
                             httpd, watchdog, callback, STATE_RUNNING
                         )
-            elif step >= interval:
-                step = 0.0
-                httpd.run_hook("watchdog_step", server, watchdog.name)
+            else:
+                step += _since(clock, woke)
+                if step >= interval:
+                    step = 0
+                    httpd.run_hook("watchdog_step", server, watchdog.name)
     finally:
         for callback in watchdog.callbacks:
             if not callback.status:
@@ -152,6 +164,11 @@ async def run(httpd, watchdog: Watchdog, interval: float) -> None:
         httpd.log_error("watchdog", log.DEBUG,
                         f"AH02973: {'Singleton ' if watchdog.singleton else ''}"
                         f"Watchdog ({watchdog.name}) stopping", source="mod_watchdog.c(257)")
+
+
+def _since(clock, since: float) -> int:
+    """Whole microseconds from `since` to now on clock's monotonic time."""
+    return round((clock.monotonic() - since) * 1_000_000)
 
 
 async def _safe_call(httpd, watchdog: Watchdog, callback: Callback, state: int) -> int:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import errno
 import socket
 import struct
-import time
 
 from heartmonitor import log
 
@@ -141,7 +140,7 @@ class HeartbeatListener:
         cache = self._cache
         servers = self.table.servers
         debug = self.httpd.log_enabled("heartmonitor", log.DEBUG)
-        now = time.time()
+        now = self.httpd.clock.time()
         count = 0
         for count in range(1, BATCH + 1):  # noqa: B007 - the count is used below
             try:

@@ -17,7 +17,6 @@ parts in status_view.py.
 from __future__ import annotations
 
 import asyncio
-import time
 
 from heartmonitor import log
 
@@ -53,7 +52,7 @@ class Monitor:
 
     async def callback(self, state: int, data, pool) -> int:
         """hm_watchdog_callback."""
-        now = time.time()
+        now = self.httpd.clock.time()
         listener = self.listener  # registered only for a monitor that listens
         if state == STATE_STARTING:
             if listener is not None:
@@ -80,11 +79,11 @@ def _retained(httpd) -> dict:
     return httpd.retained.setdefault("heartmonitor", {})
 
 
-def _table(storage: HeartbeatStorage, kept: dict) -> ServerTable:
+def _table(httpd, storage: HeartbeatStorage, kept: dict) -> ServerTable:
     table = kept.get("table")
     if table is None:
         table = kept["table"] = ServerTable()
-        storage.restore(table, time.time())
+        storage.restore(table, httpd.clock.time())
     table.expire = storage.settings.expire
     return table
 
@@ -127,7 +126,7 @@ def post_config(httpd, module) -> bool:
     if storage is None or not storage.open(kept):
         return False
     kept["storage"] = storage
-    table = _table(storage, kept)
+    table = _table(httpd, storage, kept)
     monitor = Monitor(httpd, config, table, storage)
     httpd.extensions["heartmonitor"] = monitor
     if not config.active:

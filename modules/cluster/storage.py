@@ -14,7 +14,6 @@ pass retries, and identical failures are logged once a minute, not every 5 s.
 from __future__ import annotations
 
 import abc
-import time
 
 from heartmonitor import log
 
@@ -37,7 +36,7 @@ class FailureLog:
         self.repeats = 0
 
     def failed(self, key: tuple, level: int, message: str, status: int | None) -> None:
-        now = time.monotonic()
+        now = self.httpd.clock.monotonic()
         if key == self.last and now - self.last_time < REPEAT_LOG_SECONDS:
             self.repeats += 1
             return
