@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from heartmonitor.apr.sockaddr import resolve_ipv4
 from heartmonitor.config.command import (
+    FLAG,
     GLOBAL_ONLY,
     RSRC_CONF,
     TAKE1,
@@ -38,6 +39,7 @@ class LabConfig:
         self.timings: dict[str, float] = {}
         self.share: ShareTarget | None = None
         self.on_stop = "keep"
+        self.listen_unicast = False
 
 
 def config_of(cmd) -> LabConfig:
@@ -133,6 +135,20 @@ def set_on_stop(cmd, mconfig, value: str) -> str | None:
     return None
 
 
+def set_listen_unicast(cmd, mconfig, on: bool) -> str | None:
+    """HeartbeatListenUnicast On: a HeartbeatListen unicast address (IPv4 or IPv6) is bound
+    and heard instead of failing to join it as a multicast group (httpd)."""
+    error = check_cmd_context(cmd, GLOBAL_ONLY)
+    if error:
+        return error
+    config_of(cmd).listen_unicast = on
+    # Set at once too: an IPv6 HeartbeatListen that follows resolves only when opted in.
+    monitor = cmd.httpd.module_named("heartmonitor_module")
+    if monitor is not None:
+        cmd.server.module_config[monitor].listen_unicast = on
+    return None
+
+
 def empty_storage_on_stop(httpd, final: bool) -> None:
     """HeartbeatOnStop expire: a monitor that stops empties its hb.dat, so balancers stop
     trusting lastseen values nobody updates (a slotmem ages by itself: nothing to do)."""
@@ -160,6 +176,7 @@ def apply_settings(httpd) -> bool:
         monitor_config = httpd.server_conf.module_config[monitor]
         if lab.listen_interface is not None:
             monitor_config.listen_interface = lab.listen_interface
+        monitor_config.listen_unicast = lab.listen_unicast
         for attribute, seconds in lab.timings.items():
             setattr(monitor_config.settings, attribute, seconds)
         monitor_config.share = lab.share
@@ -200,6 +217,10 @@ MODULE = Module(
         Command("HeartbeatOnStop", TAKE1, RSRC_CONF,
                 "keep (httpd) or expire: whether a stopping monitor leaves its hb.dat as it "
                 "is or empties it (heartmonitor)", set_on_stop, extension=True),
+        Command("HeartbeatListenUnicast", FLAG, RSRC_CONF,
+                "On to bind a unicast HeartbeatListen address (IPv4 or IPv6) instead of "
+                "joining it as a multicast group; put it before HeartbeatListen (heartmonitor)",
+                set_listen_unicast, extension=True),
     ],
     hooks={"post_config": Hook(apply_settings, REALLY_FIRST),
            "shutdown": empty_storage_on_stop},

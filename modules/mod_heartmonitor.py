@@ -8,7 +8,7 @@ heartbeat storages this module registers, filestore ("file") and slotstore ("slo
 
 from __future__ import annotations
 
-from heartmonitor.apr.sockaddr import AddrParseError, parse_addr_port, resolve_ipv4
+from heartmonitor.apr.sockaddr import AddrParseError, parse_addr_port, resolve_ipv4, resolve_ipv6
 from heartmonitor.config.command import GLOBAL_ONLY, RSRC_CONF, TAKE1, Command
 from heartmonitor.config.walker import check_cmd_context
 from heartmonitor.cstr import atoi
@@ -38,6 +38,8 @@ class MonitorConfig:
         self.listen_port = 0
         self.listen_where: tuple[str, int] | None = None  # file and line of HeartbeatListen
         self.listen_interface: str | None = None  # set by heartlab_module
+        # HeartbeatListenUnicast On (heartlab_module): a unicast address is bound, not joined.
+        self.listen_unicast = False
         self.share = None  # a ShareTarget, set by heartlab_module (HeartbeatShare)
         self.maxworkers = DEFAULT_MAXWORKERS
         self.maxworkers_line: tuple[str, int] | None = None
@@ -71,7 +73,12 @@ def set_listen(cmd, mconfig, address: str) -> str | None:
     try:
         ctx.listen_ip = resolve_ipv4(host, port)
     except (OSError, UnicodeError):
-        return "HeartbeatListen: apr_sockaddr_info_get failed on multicast address"
+        if not ctx.listen_unicast:
+            return "HeartbeatListen: apr_sockaddr_info_get failed on multicast address"
+        try:
+            ctx.listen_ip = resolve_ipv6(host, port)
+        except (OSError, UnicodeError):
+            return "HeartbeatListen: apr_sockaddr_info_get failed on multicast address"
     ctx.listen_host = host
     ctx.listen_port = port
     ctx.listen_where = (cmd.directive.filename, cmd.directive.line_num)

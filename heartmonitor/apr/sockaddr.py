@@ -98,3 +98,15 @@ def resolve_ipv4(host: str, port: int) -> str:
 
     infos = getaddrinfo(host, port, socket.AF_INET, socket.SOCK_STREAM)
     return infos[0][4][0]
+
+
+def resolve_ipv6(host: str, port: int) -> str:
+    """The first IPv6 address of a name or literal, as text (OSError when there is none).
+
+    httpd resolves heartbeat addresses as IPv4 only; heartlab_module's unicast listener
+    also takes IPv6.
+    """
+    if _is_ipv6_literal(host):
+        return host
+    infos = getaddrinfo(host, port, socket.AF_INET6, socket.SOCK_DGRAM)
+    return infos[0][4][0]

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from heartmonitor.config.tree import walk_tree
 from heartmonitor.cstr import ascii_lower
 from heartmonitor.diagnostics import code_of, entry
+from heartmonitor.modules.cluster.checks import is_multicast
 from heartmonitor.modules.cluster.slotmem import slotmem_filename
 
 from .balancers import MAX_LASTSEEN, SLOTMEM_NAME, heartbeat_balancers
@@ -26,6 +27,7 @@ from .loadconf import ConfigError, load, module_config
 
 ERROR, WARNING = "error", "warn"
 DEFAULT_USER = "#-1"
+WILDCARDS = ("0.0.0.0", "::")
 
 
 @dataclass
@@ -101,7 +103,7 @@ def check_sender(sender, monitor, sender_path: str) -> list[Finding]:
     if listen is not None and listen.active:
         sent = f"{config.address[0]}:{config.address[1]}"
         heard = f"{listen.listen_ip}:{listen.listen_port}"
-        if (config.address[0], config.address[1]) != (listen.listen_ip, listen.listen_port):
+        if not hears(listen, config.address[0], config.address[1]):
             file_name, line = where(monitor, "HeartbeatListen")
             findings.append(finding(
                 ERROR, f"HeartbeatAddress {sent} is not the monitor's HeartbeatListen {heard} "
@@ -109,6 +111,17 @@ def check_sender(sender, monitor, sender_path: str) -> list[Finding]:
                 sender, "HeartbeatAddress"))
     findings.extend(check_interval(sender, sender_path))
     return findings
+
+
+def hears(listen, address: str, port: int) -> bool:
+    """Whether a monitor's listener gets datagrams sent to address:port."""
+    if port != listen.listen_port:
+        return False
+    if address == listen.listen_ip:
+        return True
+    # A unicast listener bound to the wildcard address hears every local unicast address.
+    return (listen.listen_unicast and listen.listen_ip in WILDCARDS
+            and not is_multicast(address))
 
 
 def check_interval(sender, sender_path: str) -> list[Finding]:
@@ -134,16 +147,23 @@ def check_monitor(monitor, monitor_path: str) -> list[Finding]:
     if config is None or not config.active:
         return [Finding(ERROR, "the monitor has no HeartbeatListen (mod_heartmonitor not "
                         "loaded or not configured): it hears no heartbeats", monitor_path)]
+    findings = []
+    if not is_multicast(config.listen_ip) and not config.listen_unicast:
+        listen = f"{config.listen_ip}:{config.listen_port}"
+        findings.append(finding(ERROR, f"HeartbeatListen {listen} is not a multicast group: "
+                        "mod_heartmonitor fails to join it at start-up (AH02072) and hears "
+                        "nothing; heartlab_module's 'HeartbeatListenUnicast On' binds it as a "
+                        "unicast address", monitor, "HeartbeatListen", monitor_path))
     storage = monitor_storage(monitor)
     lab = module_config(monitor, "heartlab_module")
     if storage is not None and storage.kind == "file" and (
             lab is None or lab.on_stop == "keep"):
-        return [finding(WARNING, f"when the monitor stops, {storage.path} keeps its last "
+        findings.append(finding(WARNING, f"when the monitor stops, {storage.path} keeps its last "
                         "lastseen values and a balancer reading it keeps picking those "
                         "servers (the reader does not add the file's age); heartlab_module's "
                         "'HeartbeatOnStop expire' empties it", monitor, "HeartbeatStorage",
-                        monitor_path)]
-    return []
+                        monitor_path))
+    return findings
 
 
 def check_balancer(balancer, path: str, monitor, storage: MonitorStorage | None

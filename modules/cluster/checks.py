@@ -18,18 +18,26 @@ from .storage import storage_for
 
 
 def is_multicast(ip: str) -> bool:
+    """A multicast group (224.0.0.0/4, ff00::/8), which httpd's listener joins."""
+    if ":" in ip:
+        return socket.inet_pton(socket.AF_INET6, ip)[0] == 0xFF
     return 224 <= int(ip.split(".", 1)[0]) <= 239
 
 
-def join_failure(ip: str, port: int) -> tuple[int, str] | None:
-    """(errno, AH code) that bind or IP_ADD_MEMBERSHIP would fail with, or None."""
-    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+def join_failure(ip: str, port: int, unicast: bool = False) -> tuple[int, str] | None:
+    """(errno, AH code) that bind or IP_ADD_MEMBERSHIP would fail with, or None.
+
+    With `unicast` (HeartbeatListenUnicast On) a unicast address is only bound.
+    """
+    probe = socket.socket(socket.AF_INET6 if ":" in ip else socket.AF_INET, socket.SOCK_DGRAM)
     try:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((ip, port))
         except OSError as error:
             return error.errno or errno.EINVAL, "AH02071"
+        if unicast and not is_multicast(ip):
+            return None
         if not is_multicast(ip):
             return errno.EINVAL, "AH02072"
         try:
@@ -71,12 +79,13 @@ def startup_findings(httpd, module) -> list[Finding]:
         if any(finding.level == log.EMERG for finding in findings):
             return findings
     if config.active and config.listen_ip:
-        failure = join_failure(config.listen_ip, config.listen_port)
+        failure = join_failure(config.listen_ip, config.listen_port, config.listen_unicast)
         if failure:
             code, ah = failure
             where = config.listen_where or (None, None)
-            reason = ("is not a multicast group" if code == errno.EINVAL and ah == "AH02072"
-                      else "cannot be listened on here")
+            reason = ("is not a multicast group (heartlab_module's 'HeartbeatListenUnicast On' "
+                      "binds a unicast address instead)"
+                      if code == errno.EINVAL and ah == "AH02072" else "cannot be listened on here")
             findings.append(Finding(
                 "heartmonitor", log.CRIT, LISTEN_MESSAGES[ah], status=code,
                 file_name=where[0], line=where[1],

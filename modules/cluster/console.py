@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from .checks import is_multicast
+
 
 def console(httpd, say: Callable[[str], None]) -> None:
     monitor = httpd.extensions.get("heartmonitor")
@@ -11,9 +13,13 @@ def console(httpd, say: Callable[[str], None]) -> None:
         return
     listener = monitor.listener
     if listener is not None:
-        group, port, interface = listener.address
-        joined = f" (joined on {interface})" if interface else ""
-        say(f"listening for heartbeats on {group}:{port}{joined}")
+        address, port, interface, unicast = listener.address
+        if unicast and not is_multicast(address):
+            shown = f"[{address}]" if ":" in address else address
+            say(f"listening for unicast heartbeats on {shown}:{port}")
+        else:
+            joined = f" (joined on {interface})" if interface else ""
+            say(f"listening for heartbeats on {address}:{port}{joined}")
     else:
         say("no HeartbeatListen: heartbeats are not monitored (POSTs get 503, as in httpd)")
     say(f"heartbeat storage: {monitor.storage.describe()}")

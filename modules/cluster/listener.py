@@ -5,7 +5,8 @@ group address itself, IP_ADD_MEMBERSHIP, IP_MULTICAST_LOOP), with httpd's CRIT m
 for the step that fails. Unlike httpd, every queued datagram is read on each wakeup (in
 batches, so HTTP requests still get their turn), the socket gets a large receive buffer,
 identical payloads are parsed once, and malformed-message reports are limited to one
-per second with a count of those left out.
+per second with a count of those left out. With heartlab_module's opt-in
+(HeartbeatListenUnicast On) a unicast address is bound instead of joined.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import struct
 
 from heartmonitor import log
 
+from .checks import is_multicast
 from .codec import MAX_MSG_LEN, decode, is_heartbeat, numbers, port_of, printable
 from .table import ServerTable
 
@@ -39,10 +41,18 @@ class ListenError(Exception):
         self.errno = errno_value
 
 
-def open_socket(group: str, port: int, interface: str | None = None) -> socket.socket:
-    """hm_listen: a socket bound to group:port and joined to the group."""
+def open_socket(address: str, port: int, interface: str | None = None,
+                unicast: bool = False) -> socket.socket:
+    """hm_listen: a socket bound to address:port and joined to it as a multicast group.
+
+    With `unicast` (heartlab_module's HeartbeatListenUnicast On), an address that is not
+    a multicast group is only bound, IPv4 or IPv6, so mod_heartbeat senders that send to
+    it with HeartbeatAddress are heard where multicast is not routed.
+    """
+    joins = not unicast or is_multicast(address)
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
     try:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
+        sock = socket.socket(family, socket.SOCK_DGRAM, socket.IPPROTO_UDP)
     except OSError as error:
         raise ListenError("AH02068: Failed to create listening socket.",
                           error.errno or errno.EINVAL) from None
@@ -51,11 +61,15 @@ def open_socket(group: str, port: int, interface: str | None = None) -> socket.s
          lambda: sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)),
         ("AH02070: Failed to set APR_SO_NONBLOCK to 1 on socket.",
          lambda: sock.setblocking(False)),
-        ("AH02071: Failed to bind on socket.", lambda: sock.bind((group, port))),
-        ("AH02072: Failed to join multicast group", lambda: _join(sock, group, interface)),
-        ("AH02073: Failed to accept localhost mulitcast on socket.",
-         lambda: sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP, 1)),
+        ("AH02071: Failed to bind on socket.", lambda: sock.bind((address, port))),
     ]
+    if joins:
+        steps += [
+            ("AH02072: Failed to join multicast group",
+             lambda: _join(sock, address, interface)),
+            ("AH02073: Failed to accept localhost mulitcast on socket.",
+             lambda: sock.setsockopt(socket.IPPROTO_IP, socket.IP_MULTICAST_LOOP, 1)),
+        ]
     for message, step in steps:
         try:
             step()
@@ -63,11 +77,12 @@ def open_socket(group: str, port: int, interface: str | None = None) -> socket.s
             sock.close()
             raise ListenError(message, error.errno or errno.EINVAL) from None
     _enlarge_receive_buffer(sock)
-    try:
-        # Only the joined group's traffic, even when other sockets join other groups.
-        sock.setsockopt(socket.IPPROTO_IP, IP_MULTICAST_ALL, 0)
-    except OSError:
-        pass
+    if joins:
+        try:
+            # Only the joined group's traffic, even when other sockets join other groups.
+            sock.setsockopt(socket.IPPROTO_IP, IP_MULTICAST_ALL, 0)
+        except OSError:
+            pass
     return sock
 
 

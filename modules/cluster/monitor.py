@@ -89,7 +89,8 @@ def _table(httpd, storage: HeartbeatStorage, kept: dict) -> ServerTable:
 
 
 def _listener(httpd, config, table: ServerTable, kept: dict) -> HeartbeatListener | None:
-    address = (config.listen_ip, config.listen_port, config.listen_interface)
+    address = (config.listen_ip, config.listen_port, config.listen_interface,
+               config.listen_unicast)
     old = kept.pop("listener", None)
     if old is not None and old.address == address:
         old.httpd = httpd
@@ -99,7 +100,8 @@ def _listener(httpd, config, table: ServerTable, kept: dict) -> HeartbeatListene
     if old is not None:
         old.close()
     try:
-        sock = open_socket(config.listen_ip, config.listen_port, config.listen_interface)
+        sock = open_socket(config.listen_ip, config.listen_port, config.listen_interface,
+                           config.listen_unicast)
     except ListenError as error:
         httpd.log_error("heartmonitor", log.CRIT, error.message, error.errno)
         httpd.log_error("heartmonitor", log.CRIT, "AH02090: Unable to listen for connections!",
