@@ -1,10 +1,8 @@
 """The heartmonitor command: httpd's command line, flags, outputs and exit codes.
 
-Options are parsed like apr_getopt with httpd's option string, after the MPM has taken
--k off the command line (ap_mpm_rewrite_args). heartmonitor adds three long options:
---strict (also run the checks httpd only makes at start-up, and suggest directives for
-typos), --format json (diagnostics as JSON on stdout) and --watch-config (graceful restart
-when a configuration file changes).
+The options themselves (httpd's and heartmonitor's --strict, --format json,
+--watch-config, --build) are declared in heartmonitor.options; this is what -v, -V, -l
+show and how a parsed command line runs.
 """
 
 from __future__ import annotations
@@ -14,252 +12,16 @@ import io
 import os
 import stat
 import sys
+from typing import TextIO
 
-from . import HTTPD_VERSION, SERVER_BANNER, SERVER_BUILT, __version__, log, registry
+from . import HTTPD_VERSION, SERVER_BANNER, SERVER_BUILT, __version__, registry
 from .diagnostics import report_json
 from .layout import Layout, choose_configuration
 from .lifecycle import configure, new_httpd
-from .server import RUN_CONFIG_DUMP, RUN_CONFIG_TEST, RUN_NORMAL
-
-BASEARGS = "C:c:D:d:E:e:f:vVlLtTSMh?X"
-K_ARGS = ("start", "stop", "restart", "graceful", "graceful-stop")
-BUILDS = ("debian", "upstream")
+from .options import Options, Usage, parse_options, usage
 
 
-class Usage(Exception):
-    """Show the usage text and exit 1.
-
-    From getopt it carries the options parsed so far and the index of the bad argument.
-    """
-
-    def __init__(self, found=None, index: int = 0, extra: bool = False) -> None:
-        super().__init__()
-        self.found = found or []
-        self.index = index
-        self.extra = extra
-
-
-class Options:
-    def __init__(self) -> None:
-        self.argv0 = "heartmonitor"
-        self.defines: list[str] = []
-        self.server_root: str | None = None
-        self.confname: str | None = None
-        self.pre: list[str] = []
-        self.post: list[str] = []
-        self.run_mode = None
-        self.loglevel = log.WARNING
-        self.error_log: str | None = None
-        self.show_directives = False
-        self.show_compile = False
-        self.document_root_check = True
-        self.dash_k: str | None = None
-        self.strict = False
-        self.format = "text"
-        self.watch_config = False
-        self.immediate: str | None = None
-        self.argv: list[str] = []
-        self.command_line: list[str] = []  # argv as the MPM rewrote it (without -k)
-        self.build = "debian"
-        self.bin_name = "heartmonitor"
-        self.layout: Layout | None = None
-
-
-def getopt(argv: list[str], optstring: str, errors) -> tuple[list[tuple[str, str | None]], int]:
-    """apr_getopt over argv[1:]: ([(option, argument)], index of the first operand).
-
-    Raises Usage for an unknown option or a missing argument, after telling `errors`
-    (when given) in apr_getopt's words.
-    """
-    found: list[tuple[str, str | None]] = []
-    index = 1
-    program = os.path.basename(argv[0])
-    while index < len(argv):
-        arg = argv[index]
-        if not arg.startswith("-") or arg == "-":
-            break
-        if arg == "--":
-            index += 1
-            break
-        pos = 1
-        while pos < len(arg):
-            ch = arg[pos]
-            spec = optstring.find(ch)
-            if spec < 0 or ch == ":":
-                if errors:
-                    errors(f"{program}: illegal option -- {ch}\n")
-                raise Usage(found, index)
-            if optstring[spec + 1 : spec + 2] == ":":
-                if pos + 1 < len(arg):
-                    value = arg[pos + 1 :]
-                elif index + 1 < len(argv):
-                    index += 1
-                    value = argv[index]
-                else:
-                    if errors:
-                        errors(f"{program}: option requires an argument -- {ch}\n")
-                    raise Usage(found, index)
-                found.append((ch, value))
-                break
-            found.append((ch, None))
-            pos += 1
-        index += 1
-    return found, index
-
-
-def parse_options(argv: list[str], stdout, stderr) -> Options:
-    options = Options()
-    args = [argv[0]]
-    rest = iter(argv[1:])
-    for arg in rest:
-        if arg == "--strict":
-            options.strict = True
-        elif arg == "--watch-config":
-            options.watch_config = True
-        elif arg.startswith("--format="):
-            options.format = arg.split("=", 1)[1]
-        elif arg == "--format":
-            options.format = next(rest, "text")
-        elif arg == "--help":
-            raise Usage(extra=True)
-        elif arg.startswith("--build="):
-            options.build = arg.split("=", 1)[1]
-        elif arg == "--build":
-            options.build = next(rest, "")
-        else:
-            args.append(arg)
-    if options.format not in ("text", "json") or options.build not in BUILDS:
-        raise Usage()
-
-    # ap_mpm_rewrite_args: take a valid -k off the command line.
-    kept = [args[0]]
-    try:
-        found, end = getopt(args, "k:" + BASEARGS, None)
-    except Usage as bad:
-        found, end = bad.found, bad.index
-    for option, value in found:
-        if option == "k" and options.dash_k is None and value in K_ARGS:
-            options.dash_k = value
-            continue
-        kept.append("-" + option)
-        if value is not None:
-            kept.append(value)
-    kept.extend(args[end:])
-    options.command_line = list(kept)
-
-    found, end = getopt(kept, BASEARGS, stderr.write)
-    for option, value in found:
-        handle_option(options, option, value, stdout)
-        if options.immediate is not None:
-            return options
-    if end < len(kept):
-        raise Usage()
-    if options.run_mode is None:
-        options.run_mode = RUN_NORMAL
-    return options
-
-
-def handle_option(options: Options, option: str, value: str | None, stdout) -> None:
-    if option == "c":
-        options.post.append(value)
-    elif option == "C":
-        options.pre.append(value)
-    elif option == "d":
-        options.server_root = value
-    elif option == "D":
-        options.defines.append(value)
-        if value in ("DUMP_VHOSTS", "DUMP_RUN_CFG", "DUMP_MODULES", "DUMP_INCLUDES",
-                     "DUMP_HEARTBEATS"):
-            options.run_mode = RUN_CONFIG_DUMP
-    elif option == "e":
-        level = log.parse_level(value)
-        if level is None:
-            raise Usage()
-        options.loglevel = level
-    elif option == "E":
-        options.error_log = value
-    elif option == "X":
-        options.defines.append("DEBUG")
-    elif option == "f":
-        options.confname = value
-    elif option == "v":
-        options.immediate = "version"
-    elif option == "l":
-        options.immediate = "modules"
-    elif option == "V":
-        # Debian's MPM is a loaded module: -V reads the configuration first (main.c).
-        options.show_compile = True
-        options.run_mode = RUN_CONFIG_DUMP
-    elif option == "L":
-        options.run_mode = RUN_CONFIG_DUMP
-        options.show_directives = True
-    elif option == "t":
-        if options.run_mode is None:
-            options.run_mode = RUN_CONFIG_TEST
-    elif option == "T":
-        options.document_root_check = False
-    elif option == "S":
-        options.run_mode = RUN_CONFIG_DUMP
-        options.defines += ["DUMP_VHOSTS", "DUMP_RUN_CFG"]
-    elif option == "M":
-        options.run_mode = RUN_CONFIG_DUMP
-        options.defines.append("DUMP_MODULES")
-    elif option in ("h", "?"):
-        raise Usage()
-
-
-USAGE_OPTIONS = [
-    "Options:",
-    "  -D name            : define a name for use in <IfDefine name> directives",
-    "  -d directory       : specify an alternate initial ServerRoot",
-    "  -f file            : specify an alternate ServerConfigFile",
-    '  -C "directive"     : process directive before reading config files',
-    '  -c "directive"     : process directive after reading config files',
-    "  -e level           : show startup errors of level (see LogLevel)",
-    "  -E file            : log startup errors to file",
-    "  -v                 : show version number",
-    "  -V                 : show compile settings",
-    "  -h                 : list available command line options (this page)",
-    "  -l                 : list compiled in modules",
-    "  -L                 : list available configuration directives",
-    "  -t -D DUMP_VHOSTS  : show parsed vhost settings",
-    "  -t -D DUMP_RUN_CFG : show parsed run settings",
-    "  -S                 : a synonym for -t -D DUMP_VHOSTS -D DUMP_RUN_CFG",
-    "  -t -D DUMP_MODULES : show all loaded modules ",
-    "  -M                 : a synonym for -t -D DUMP_MODULES",
-    "  -t -D DUMP_INCLUDES: show all included configuration files",
-    "  -t                 : run syntax check for config files",
-    "  -T                 : start without DocumentRoot(s) check",
-    "  -X                 : debug mode (only one worker, do not detach)",
-]
-EXTRA_OPTIONS = [
-    "heartmonitor also takes:",
-    "  -t -D DUMP_HEARTBEATS: show the heartbeat table as a balancer reads it",
-    "  --strict           : with -t, also run the checks httpd makes only at start-up",
-    "  --format json      : with -t, print the diagnostics as JSON on standard output",
-    "  --watch-config     : graceful restart when a configuration file changes",
-    "  --build upstream   : behave like an upstream build (only core, mod_so and http_core",
-    "                       compiled in; mod_watchdog must be loaded) instead of Debian's",
-    "  --help             : this page",
-]
-
-
-def usage(bin_name: str, stderr, extra: bool = False) -> int:
-    """httpd's usage text (-h) on stderr, exit 1; --help adds heartmonitor's options."""
-    pad = " " * len(bin_name)
-    lines = [
-        f"Usage: {bin_name} [-D name] [-d directory] [-f file]",
-        f"       {pad} [-C \"directive\"] [-c \"directive\"]",
-        f"       {pad} [-k start|restart|graceful|graceful-stop|stop]",
-        f"       {pad} [-v] [-V] [-h] [-l] [-L] [-t] [-T] [-S] [-X]",
-        *USAGE_OPTIONS,
-        *(EXTRA_OPTIONS if extra else []),
-    ]
-    stderr.write("".join(line + "\n" for line in lines))
-    return 1
-
-
-def show_version(stdout) -> None:
+def show_version(stdout: TextIO) -> None:
     stdout.write(f"Server version: {SERVER_BANNER}\n")
     stdout.write(f"Server built:   {SERVER_BUILT}\n")
 
@@ -278,7 +40,7 @@ BUILD_DEFINES = (
 )
 
 
-def show_compile_settings(stdout, layout: Layout, mpm: str = "") -> None:
+def show_compile_settings(stdout: TextIO, layout: Layout, mpm: str = "") -> None:
     """main.c's show_compile_settings, for the MPM the configuration loaded ("" if none)."""
     show_version(stdout)
     stdout.write("Server's Module Magic Number: 20120211:142\n")
@@ -304,11 +66,12 @@ def show_compile_settings(stdout, layout: Layout, mpm: str = "") -> None:
     stdout.write(f' -D SERVER_CONFIG_FILE="{layout.server_config_file}"\n')
 
 
-def show_modules(stdout, layout: Layout) -> None:
+def show_modules(stdout: TextIO, layout: Layout) -> None:
     stdout.write("Compiled in modules:\n")
     for stem in layout.static_modules:
         module = registry.find(stem)
-        stdout.write(f"  {module.source}\n")
+        if module is not None:  # as setup_prelinked_modules: a stem with no module is skipped
+            stdout.write(f"  {module.source}\n")
 
 
 RUNDIR_VARIABLE = "HEARTMONITOR_RUNDIR"
@@ -357,7 +120,7 @@ def main(argv: list[str] | None = None) -> int:
     if bin_name in ("__main__.py", "-c", "-m", ""):
         bin_name = argv[0] = "heartmonitor"
     try:
-        options = parse_options(argv, stdout, stderr)
+        options = parse_options(argv, stderr)
     except Usage as bad:
         return usage(argv[0], stderr, bad.extra)
     options.argv = argv

@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import subprocess
+import tempfile
+
+import pytest
 
 from heartmonitor import SERVER_BANNER
-from tests.conftest import need_apache2
+from tests.conformance.case import Case
+from tests.conformance.harness import (
+    heartmonitor_command,
+    normalise,
+    run_case,
+    run_one,
+    write_case,
+)
+from tests.conftest import APACHE2, need_apache2
 from tests.helpers import heartmonitor, write
 
 
@@ -107,3 +120,54 @@ def test_dump_heartbeats_shows_the_heartbeat_table_and_dash_S_does_not(tmp_path)
         f'Heartbeat storage: "{hb}" (file)\nHeartbeat servers: 2\n'
         "    10.0.0.5:80 ready=18 busy=0 lastseen=2\n"
         "    10.0.0.6:8080 ready=8 busy=1 lastseen=40\n")
+
+
+# Every option and the getopt corners (bundled letters, attached and missing arguments,
+# operands, -k twice), answered as apache2 answers them (tests/conformance does -h, -Z,
+# -C, -c, -D, -e, -f, -k foo, -M, -S and the -t -D DUMP_* forms).
+OPTION_CASES = [
+    Case("question_mark", "", args=["-?"]),
+    Case("debug_X", "", args=["-X", "-t"]),
+    Case("no_docroot_check_T", "DocumentRoot {root}/nowhere\n", args=["-T", "-t"]),
+    Case("docroot_checked", "DocumentRoot {root}/nowhere\n", args=["-t"]),
+    Case("server_root_d", "", args=["-d", "{root}", "-t"]),
+    Case("bundled", "", args=["-tS"]),
+    Case("bundled_with_argument", "", args=["-tDDUMP_MODULES"]),
+    Case("attached_file", "", args=["-f{conf}", "-t"], config_flag=False),
+    Case("missing_argument", "", args=["-t", "-e"]),
+    Case("colon_is_no_option", "", args=["-:"]),
+    Case("operand_after_dashes", "", args=["-t", "--", "extra"]),
+    Case("dash_operand", "", args=["-t", "-"]),
+    Case("dashes_only", "", args=["-t", "--"]),
+    Case("k_twice", "", args=["-k", "start", "-k", "stop", "-t"]),
+    Case("k_missing_argument", "", args=["-t", "-k"]),
+    Case("level_attached", "ServerAdmin ${NOPE}\n", args=["-ewarn", "-t"]),
+    Case("define_attached_and_bad_option_after", "", args=["-DX", "-Y", "-t"]),
+]
+
+
+@pytest.mark.parametrize("case", OPTION_CASES, ids=lambda case: case.name)
+def test_option_answers_as_apache2(case):
+    need_apache2()
+    real, ours = run_case(case)
+    assert ours.as_tuple() == real.as_tuple()
+
+
+def test_dash_E_sends_start_up_errors_to_the_file_as_apache2_does():
+    need_apache2()
+    case = Case("dash_E", "ServerAdmin ${NOPE}\n")
+    answers = []
+    for command, program in (([APACHE2], "apache2"), (heartmonitor_command(), "heartmonitor")):
+        root = tempfile.mkdtemp(prefix="hmcli-")
+        try:
+            log = os.path.join(root, "startup.log")
+            args = ["-E", log, "-f", write_case(root, case), "-t"]
+            result = run_one(command, args, root, program)
+            with open(log, encoding="utf-8") as handle:
+                logged = normalise(handle.read(), root, program)
+            answers.append((result.as_tuple(), logged))
+        finally:
+            shutil.rmtree(root, ignore_errors=True)
+    assert answers[0] == ((0, "", ""), "[TIME] [core:warn] [pid N:tid N] AH00111: Config "
+                          "variable ${NOPE} is not defined\nSyntax OK\n")
+    assert answers[1] == answers[0]

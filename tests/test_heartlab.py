@@ -103,15 +103,15 @@ def test_settings_reach_the_modules_they_tune(tmp_path):
     heartbeat_module sends from the interface and for the simulated backends."""
     import io
 
-    from heartmonitor.cli import parse_options
     from heartmonitor.layout import Layout
     from heartmonitor.lifecycle import new_httpd, read_and_check
+    from heartmonitor.options import parse_options
 
     conf = conf_with_lab(tmp_path, LAB + "HeartbeatListen 239.0.0.1:27999\n"
                          "HeartbeatAddress 239.0.0.1:27999\n"
                          "HeartbeatExpire 8\nHeartbeatForget 600\nHeartbeatStorageInterval 2\n"
                          + "".join(line for _n, _l, line in OWN))
-    options = parse_options(["heartmonitor", "-f", conf, "-t"], io.StringIO(), io.StringIO())
+    options = parse_options(["heartmonitor", "-f", conf, "-t"], io.StringIO())
     options.bin_name, options.layout = "heartmonitor", Layout()
     httpd = new_httpd(options, stderr=io.StringIO(), stdout=io.StringIO())
     assert read_and_check(httpd, conf)

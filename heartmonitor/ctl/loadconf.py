@@ -5,9 +5,10 @@ from __future__ import annotations
 import io
 import os
 
-from heartmonitor.cli import Usage, default_runtime_dir, parse_options
+from heartmonitor.cli import default_runtime_dir
 from heartmonitor.layout import Layout
 from heartmonitor.lifecycle import new_httpd, read_and_check
+from heartmonitor.options import Usage, parse_options
 from heartmonitor.server import Httpd
 
 
@@ -25,7 +26,7 @@ def load(path: str) -> Httpd:
     path = os.path.abspath(path)  # a lab command: relative to the working directory
     out, err = io.StringIO(), io.StringIO()
     try:
-        options = parse_options(["heartmonitor", "-f", path, "-t"], out, err)
+        options = parse_options(["heartmonitor", "-f", path, "-t"], err)
     except Usage:  # pragma: no cover - the arguments are ours
         raise ConfigError(f"cannot read {path}\n") from None
     options.bin_name = "heartmonitor"
