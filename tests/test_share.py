@@ -15,8 +15,19 @@ import types
 
 import pytest
 
+from heartmonitor.clock import SYSTEM_CLOCK
+from heartmonitor.modules.cluster.filestore import FileStorage
+from heartmonitor.modules.cluster.monitor import _table as restored_table
 from heartmonitor.modules.cluster.settings import MonitorSettings
-from heartmonitor.modules.cluster.share import CHUNK_BYTES, pack, shared, unpack
+from heartmonitor.modules.cluster.share import (
+    CHUNK_BYTES,
+    EtcdClient,
+    b64,
+    pack,
+    range_end,
+    shared,
+    unpack,
+)
 from heartmonitor.modules.cluster.share_url import ShareTarget
 from heartmonitor.modules.cluster.storage import HeartbeatStorage, StorageContents
 from heartmonitor.modules.cluster.table import Server, ServerTable
@@ -34,6 +45,7 @@ from tests.test_monitor import entries, monitor_conf
 
 ETCD_PORT, ETCD_PEER_PORT = 23790, 23800
 INTERVAL, EXPIRE = 2, 8  # HeartbeatStorageInterval, HeartbeatExpire
+OUTAGE = 30  # seconds etcd is down in the three-monitor test
 
 
 def lab_conf(tmp_path, body: str) -> str:
@@ -147,21 +159,29 @@ def monitor(tmp_path, number: int) -> tuple[str, str]:
     return conf, directory
 
 
+def etcd_server(directory: str) -> Etcd:
+    """A started etcd on loopback (without etcd installed, CI fails the test)."""
+    if shutil.which("etcd") is None:
+        _fail_or_skip("etcd (Debian's etcd-server) is needed for the sharing tests")
+    return Etcd(directory).start()
+
+
 def test_three_monitors_share_one_table(tmp_path):
     """A server heard by one monitor is in the others' hb.dat one storage pass after its
-    own; an etcd killed and restarted loses nothing local and the monitors converge again;
-    a server that stops beating leaves every hb.dat after the expiry."""
-    if shutil.which("etcd") is None:
-        _fail_or_skip("etcd (Debian's etcd-server) is needed for the sharing test")
+    own. etcd is then killed for 30 s: each monitor keeps storing what it hears, logs the
+    outage once and loses no local server; a server that stops meanwhile leaves every
+    hb.dat after the expiry and does not come back; when etcd returns the monitors
+    converge on the same fleet, each publishing only what it hears."""
     with PrivateNetwork():
-        etcd = Etcd(str(tmp_path / "etcd")).start()
+        etcd = etcd_server(str(tmp_path / "etcd"))
         monitors = [monitor(tmp_path, number) for number in (1, 2, 3)]
         hbs = [os.path.join(directory, "hb.dat") for _conf, directory in monitors]
+        logs = [os.path.join(directory, "error_log") for _conf, directory in monitors]
         servers = [heartmonitor_server(conf, directory).start()
                    for conf, directory in monitors]
-        beats = [Beats(f"127.0.{n}.1", f"239.0.0.{n}", 27990 + n, 10 + n) for n in (1, 2)]
+        beats = [Beats(f"127.0.{n}.1", f"239.0.0.{n}", 27990 + n, 10 + n) for n in (1, 2, 3)]
         try:
-            for beat in beats:
+            for beat in beats[:2]:
                 beat.start()
             # 127.0.1.1 is heard by the first monitor only, 127.0.2.1 by the second.
             assert wait_for(lambda: "127.0.1.1" in entries(hbs[0]), timeout=INTERVAL + 2)
@@ -177,41 +197,73 @@ def test_three_monitors_share_one_table(tmp_path):
                 assert (table["127.0.2.1"][:2], table["127.0.2.1"][3]) == ((12, 1), 8992)
                 assert table["127.0.1.1"][2] <= INTERVAL + 1
 
-            # 127.0.1.1 stops; etcd dies for a few seconds meanwhile.
-            beats[0].stopped.set()
-            stopped = time.monotonic()
+            # etcd dies for 30 s; 127.0.1.1 stops at once, 127.0.3.1 starts 3 s later.
             etcd.kill()
-            time.sleep(INTERVAL + 2)  # storage passes of each monitor without etcd
-            for hb in hbs:
-                assert {"127.0.1.1", "127.0.2.1"} <= entries(hb).keys()
-            etcd.start()
-            third = Beats("127.0.3.1", "239.0.0.3", 27993, 13)
-            third.start()
-            beats.append(third)
-            assert wait_for(lambda: all("127.0.3.1" in entries(hb) for hb in hbs),
-                            timeout=3 * INTERVAL)
-            for _conf, directory in monitors:
-                log = read(os.path.join(directory, "error_log"))
-                assert log.count("etcd unreachable") == 1, log
-                assert log.count("etcd answers again, sharing resumed") == 1, log
+            beats[0].stopped.set()
+            killed = time.monotonic()
+            seen = []  # [(seconds into the outage, [set of IPs in each hb.dat])]
+            while time.monotonic() - killed < OUTAGE:
+                if beats[2].ident is None and time.monotonic() - killed >= 3:
+                    beats[2].start()
+                tables = [entries(hb) for hb in hbs]
+                seen.append((time.monotonic() - killed, [set(table) for table in tables]))
+                # local heartbeats keep reaching local storage, a pass or so old at most
+                assert tables[1]["127.0.2.1"][2] <= INTERVAL + 1, tables
+                assert all(server.process.poll() is None for server in servers)
+                time.sleep(0.5)
+            for index in range(3):  # the outage is logged once, and etcd not back yet
+                assert read(logs[index]).count("etcd unreachable") == 1, read(logs[index])
+                assert "sharing resumed" not in read(logs[index])
+            # 127.0.3.1 reached its own monitor's storage and stayed there; nothing
+            # reached the other monitors without etcd.
+            local = [moment for moment, ips in seen if "127.0.3.1" in ips[2]]
+            assert local and local[0] <= 3 + INTERVAL + 2, seen
+            assert all("127.0.3.1" in ips[2] for moment, ips in seen if moment >= local[0])
+            assert all("127.0.3.1" not in ips[0] | ips[1] for _moment, ips in seen)
+            # 127.0.1.1 left every hb.dat after the expiry and never came back.
+            gone = EXPIRE + INTERVAL + 3
+            assert all("127.0.1.1" not in ips[0] | ips[1] | ips[2]
+                       for moment, ips in seen if moment >= gone), seen
+            assert all("127.0.2.1" in ips[1] for _moment, ips in seen)
 
-            # After the expiry 127.0.1.1 leaves every hb.dat; the others stay.
-            remaining = EXPIRE + INTERVAL + 1 - (time.monotonic() - stopped)
-            assert wait_for(lambda: all("127.0.1.1" not in entries(hb) for hb in hbs),
-                            timeout=remaining, interval=0.2), [entries(hb) for hb in hbs]
-            for hb in hbs:
-                assert entries(hb).keys() == {"127.0.2.1", "127.0.3.1"}
+            etcd.start()
+            converged = wait_for(lambda: all(
+                entries(hb).keys() == {"127.0.2.1", "127.0.3.1"} for hb in hbs),
+                timeout=3 * INTERVAL, interval=0.1)
+            assert converged, [entries(hb) for hb in hbs]
+            for index in range(3):
+                log = read(logs[index])
+                assert log.count("etcd unreachable") == 1, log
+                assert wait_for(lambda i=index: read(logs[i]).count(
+                    "etcd answers again, sharing resumed") == 1, timeout=INTERVAL), log
+            published = wait_for(lambda: etcd_servers() == {
+                "/heartmonitor/test/m1/00000": [],
+                "/heartmonitor/test/m2/00000": ["127.0.2.1"],
+                "/heartmonitor/test/m3/00000": ["127.0.3.1"]} and etcd_servers(),
+                timeout=INTERVAL + 1)
+            assert published, etcd_servers()
         finally:
             for beat in beats:
                 beat.stopped.set()
             for server in servers:
                 server.stop()
             etcd.kill()
-    for _conf, directory in monitors:
-        log = read(os.path.join(directory, "error_log"))
+    for log_path in logs:
+        log = read(log_path)
         assert "Traceback" not in log, log
         assert f"HeartbeatShare etcd://127.0.0.1:{ETCD_PORT}/heartmonitor/test: sharing as m" \
             in log, log
+
+
+def etcd_servers() -> dict[str, list[str]]:
+    """The keys under /heartmonitor/test/ and the IPs each one publishes."""
+    prefix = b"/heartmonitor/test/"
+    status, _headers, body = request(ETCD_PORT, "POST", "/v3/kv/range", json.dumps(
+        {"key": b64(prefix), "range_end": b64(range_end(prefix))}).encode(), timeout=2)
+    assert status == 200, body
+    return {base64.b64decode(kv["key"]).decode(): [
+        server[0] for server in json.loads(base64.b64decode(kv["value"]))["servers"]]
+        for kv in json.loads(body).get("kvs", [])}
 
 
 # -- an etcd that lies or says nothing, in-process on loopback ---------------------------
@@ -252,6 +304,7 @@ class Recorder(HeartbeatStorage):
 class LogHttpd:
     def __init__(self) -> None:
         self.lines: list[str] = []
+        self.clock = SYSTEM_CLOCK
 
     def log_error(self, module, level, message, status=None, *args, **kwargs) -> None:
         self.lines.append(message)
@@ -368,3 +421,101 @@ def test_large_tables_are_published_in_chunks_under_the_request_limit():
     assert len(values) > 1
     assert all(len(value) <= CHUNK_BYTES for value in values)
     assert [tuple(s) for v in values for s in unpack(v, 30)] == servers
+
+
+# -- what a monitor publishes after a restart, with a real etcd in this process -----------
+
+class FileMonitor:
+    """A file storage shared through etcd as post_config builds it: the restore at start
+    (nothing kept: a new process) or the table kept across a graceful restart."""
+
+    def __init__(self, tmp_path, name: str) -> None:
+        self.httpd = LogHttpd()
+        self.hb = str(tmp_path / f"{name}.dat")
+        self.config = types.SimpleNamespace(
+            settings=MonitorSettings(), storage_path=self.hb, listen_ip="239.0.0.1",
+            listen_port=1, share=ShareTarget("127.0.0.1", ETCD_PORT, "/hb", name))
+
+    def start(self, kept: dict) -> tuple[HeartbeatStorage, ServerTable]:
+        storage = shared(self.httpd, self.config, FileStorage(self.httpd, self.config))
+        assert storage.open(kept)
+        return storage, restored_table(self.httpd, storage, kept)
+
+
+async def published(name: str) -> dict[str, list[tuple[str, int, int, int]]]:
+    """What etcd holds under /hb/<name>/: {key: [(ip, port, busy, ready)]}."""
+    prefix = f"/hb/{name}/".encode()
+    answer = await EtcdClient("127.0.0.1", ETCD_PORT).call(
+        "/v3/kv/range", {"key": b64(prefix), "range_end": b64(range_end(prefix))})
+    return {base64.b64decode(kv["key"]).decode(): [
+        tuple(server[:4]) for server in json.loads(base64.b64decode(kv["value"]))["servers"]]
+        for kv in answer.get("kvs", [])}
+
+
+async def until(predicate, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
+async def one_pass(storage: HeartbeatStorage, table: ServerTable) -> None:
+    """A storage pass, and the publication it hands over made."""
+    share = storage.share
+    puts = share.puts
+    await storage.write_table(table, time.time())
+    await until(lambda: share.puts > puts)
+
+
+def test_restored_servers_are_published_only_if_heard_here(network, tmp_path):
+    """hb.dat lists the local and the remote servers; after a restart the monitor
+    publishes only what it had heard itself (its own keys in etcd say which), keeps the
+    remote ones in its storage until they expire, and publishes a remote server's IP
+    again only once it hears it (a POST), with what it heard."""
+    etcd = etcd_server(str(tmp_path / "etcd"))
+
+    async def main() -> None:
+        m2_value = pack([("10.0.0.2", 80, 1, 2, 0)])[0]
+        await EtcdClient("127.0.0.1", ETCD_PORT).call(
+            "/v3/kv/put", {"key": b64(b"/hb/m2/00000"), "value": b64(m2_value)})
+        m1 = FileMonitor(tmp_path, "m1")
+        storage, table = m1.start({})
+        table.update("10.0.0.1", 80, 1, 1)
+        for _ in range(50):
+            await one_pass(storage, table)
+            if set(entries(m1.hb)) == {"10.0.0.1", "10.0.0.2"}:
+                break
+        assert set(entries(m1.hb)) == {"10.0.0.1", "10.0.0.2"}
+        assert await published("m1") == {"/hb/m1/00000": [("10.0.0.1", 80, 1, 1)]}
+        await storage.close()
+
+        # m2 stops (its key goes); m1 starts again, a new process, from its hb.dat.
+        await EtcdClient("127.0.0.1", ETCD_PORT).call(
+            "/v3/kv/deleterange", {"key": b64(b"/hb/m2/00000")})
+        kept: dict = {}
+        storage, table = m1.start(kept)
+        await one_pass(storage, table)
+        assert await published("m1") == {"/hb/m1/00000": [("10.0.0.1", 80, 1, 1)]}
+        assert set(table.servers) == {"10.0.0.1"}
+        assert set(entries(m1.hb)) == {"10.0.0.1", "10.0.0.2"}  # until it expires
+
+        # A graceful restart keeps the table: the same servers are published.
+        await storage.close()
+        storage, table = m1.start(kept)
+        await one_pass(storage, table)
+        assert await published("m1") == {"/hb/m1/00000": [("10.0.0.1", 80, 1, 1)]}
+
+        # 10.0.0.2 POSTs to m1: heard here now, published with what it sent.
+        server = table.update("10.0.0.2", 8080, 5, 6)
+        await storage.merge(table, server, time.time())
+        await one_pass(storage, table)
+        assert await published("m1") == {"/hb/m1/00000": [("10.0.0.1", 80, 1, 1),
+                                                          ("10.0.0.2", 8080, 5, 6)]}
+        assert entries(m1.hb)["10.0.0.2"][:2] == (6, 5)
+        await storage.close()
+        assert m1.httpd.lines == ["HeartbeatShare etcd://127.0.0.1:23790/hb: sharing as m1"] * 3
+
+    try:
+        asyncio.run(main())
+    finally:
+        etcd.kill()

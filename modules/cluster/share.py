@@ -10,6 +10,12 @@ sees every server heard by any monitor.
 Clocks are never compared between machines: a value carries each server's age (seconds
 since heard when published), and the receiver dates it by its own clock on arrival.
 
+Only servers heard here are published. hb.dat holds the whole fleet, so what a restart
+restores from it is held apart (`restored`: stored, never published) until this
+monitor's own keys in etcd, read once before its first put, show which of those it had
+published itself: those become local again. A restored server heard again is local
+anyway; the others leave storage when they expire.
+
 etcd is reached through its v3 JSON gateway with a small HTTP/1.1 client on asyncio
 streams. Everything runs in background tasks: the storage pass only hands over a
 snapshot and reads what was received, so an unreachable, slow or lying etcd never delays
@@ -47,6 +53,12 @@ RETRY_SECONDS = 1.0
 WATCH_SECONDS = 60.0
 MAX_LOGGED = 20  # ignored keys logged (each once)
 IPV4 = re.compile(r"\d{1,3}(\.\d{1,3}){3}")
+
+
+# What a storage pass hands to the publishing task: (time.monotonic() when taken,
+# [(ip, port, busy, ready, seconds since heard)]); ages are cut to whole seconds only when
+# sent, so a snapshot sent late does not lose a second to each truncation.
+Snapshot = tuple[float, list[tuple[str, int, int, int, float]]]
 
 
 class EtcdError(Exception):
@@ -235,8 +247,11 @@ class Share:
         self.chunks = 0
         self.puts = 0
         self.up: bool | None = None
-        # (time.monotonic() when taken, [(ip, port, busy, ready, age)])
-        self._snapshot: tuple[float, list[tuple[str, int, int, int, int]]] | None = None
+        # Restored from storage at start and not known to have been heard here: {ip: Server}
+        self.restored: dict[str, Server] = {}
+        self.table: ServerTable | None = None  # the local table, as the last pass gave it
+        self.own_read = False  # this monitor's keys read back before its first put
+        self._snapshot: Snapshot | None = None
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
 
@@ -269,18 +284,27 @@ class Share:
     def publish(self, table: ServerTable, now: float) -> None:
         """Hand the table's fresh servers to the publishing task (the newest replaces any
         snapshot not yet sent)."""
-        self._snapshot = (time.monotonic(), [
-            (s.ip, s.port, s.busy, s.ready, s.age(now))
-            for s in table.servers.values() if s.age(now) <= table.expire])
+        self.table = table
+        self._snapshot = self._take(table, now)
         self._wake.set()
 
-    def fold(self, table: ServerTable) -> ServerTable:
-        """A table of the local servers plus the remote ones; per IP, the freshest."""
-        if not self.remote:
+    @staticmethod
+    def _take(table: ServerTable, now: float) -> Snapshot:
+        return (time.monotonic(), [(s.ip, s.port, s.busy, s.ready, now - s.seen)
+                                   for s in table.servers.values() if s.age(now) <= table.expire])
+
+    def fold(self, table: ServerTable, now: float) -> ServerTable:
+        """A table of the local servers plus the remote and restored ones; per IP, the
+        freshest."""
+        restored = self.restored
+        for ip in [ip for ip, server in restored.items()
+                   if ip in table.servers or server.age(now) > table.expire]:
+            del restored[ip]  # heard here since, or expired: no longer worth storing
+        if not self.remote and not restored:
             return table
         merged = ServerTable(table.expire)
         servers = merged.servers = dict(table.servers)
-        for received in self.remote.values():
+        for received in (restored, *self.remote.values()):
             for ip, server in received.items():
                 mine = servers.get(ip)
                 if mine is None or server.seen > mine.seen:
@@ -325,6 +349,8 @@ class Share:
             if snapshot is None:
                 continue
             try:
+                if not self.own_read:
+                    snapshot = await self._adopt_own() or snapshot
                 await self._publish(snapshot)
             except EtcdError as error:
                 self._unreachable(error)
@@ -332,15 +358,43 @@ class Share:
                 if self._snapshot is snapshot:
                     self._wake.set()  # nothing newer yet: try this one again
 
-    async def _publish(self, snapshot: tuple[float, list[tuple[str, int, int, int, int]]]
-                       ) -> None:
-        taken, servers = snapshot
+    async def _adopt_own(self) -> Snapshot | None:
+        """Before this monitor's first put: the restored servers that its keys in etcd
+        list were heard here, and go back into the local table. A new snapshot when some
+        did (None otherwise)."""
+        answer = await self.client.call("/v3/kv/range", {
+            "key": b64(self.own), "range_end": b64(range_end(self.own))})
+        kvs = answer.get("kvs") or []
+        if not isinstance(kvs, list):
+            raise EtcdError("/v3/kv/range answered without a list of keys")
+        self.own_read = True
+        table = self.table
+        if table is None or not self.restored:
+            return None
+        adopted = []
+        for kv in kvs:
+            try:
+                _key, value = self._kv(kv)
+            except EtcdError:
+                continue
+            servers = unpack(value, self.settings.expire)
+            for ip, *_fields in servers if not isinstance(servers, str) else ():
+                server = self.restored.pop(ip, None)
+                if server is not None and ip not in table.servers:
+                    table.servers[ip] = server
+                    adopted.append(server)
+        if not adopted:
+            return None
+        self._snapshot = self._take(table, time.time())
+        return self._snapshot
+
+    async def _publish(self, snapshot: Snapshot) -> None:
+        taken, taken_servers = snapshot
         # a snapshot sent late (etcd was slow or away) is sent with its ages grown
-        late = int(time.monotonic() - taken)
-        if late:
-            expire = self.settings.expire
-            servers = [(ip, port, busy, ready, age + late)
-                       for ip, port, busy, ready, age in servers if age + late <= expire]
+        late = time.monotonic() - taken
+        expire = self.settings.expire
+        servers = [(ip, port, busy, ready, int(age + late))
+                   for ip, port, busy, ready, age in taken_servers if int(age + late) <= expire]
         values = await asyncio.to_thread(pack, servers)
         lease = await self._lease()
         for index, value in enumerate(values):
@@ -451,15 +505,21 @@ class SharedStorage(HeartbeatStorage):
         self.kind = inner.kind
 
     def open(self, kept: dict) -> bool:
+        # restored servers not yet confirmed stay apart across graceful restarts too
+        self.share.restored = kept.setdefault("share_restored", {})
         return self.inner.open(kept)
 
     def restore(self, table: ServerTable, now: float) -> None:
-        self.inner.restore(table, now)
+        """What storage held goes back into storage, not into the table: hb.dat lists the
+        whole fleet, and only what this monitor heard may be published (Share.restored)."""
+        found = ServerTable(table.expire)
+        self.inner.restore(found, now)
+        self.share.restored.update(found.servers)
 
     async def write_table(self, table: ServerTable, now: float) -> None:
         self.share.start()
         self.share.publish(table, now)
-        await self.inner.write_table(self.share.fold(table), now)
+        await self.inner.write_table(self.share.fold(table, now), now)
         self.writes = self.inner.writes
 
     async def merge(self, table: ServerTable, server: Server, now: float) -> None:
