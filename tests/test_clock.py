@@ -14,10 +14,10 @@ import os
 import re
 
 from heartmonitor import log
-from heartmonitor.cli import parse_options
 from heartmonitor.errorlog import open_error_log
 from heartmonitor.layout import Layout
 from heartmonitor.lifecycle import new_httpd, read_and_check
+from heartmonitor.options import parse_options
 from heartmonitor.server_rec import ServerRec
 from heartmonitor.watchdog import STATE_RUNNING, STATE_STARTING, STATE_STOPPING, Watchdog, run
 from tests.fakeclock import FakeClock
@@ -150,8 +150,7 @@ class Monitor:
         self.clock = FakeClock()
 
     async def start(self) -> Monitor:
-        options = parse_options(["heartmonitor", "-f", self.conf], io.StringIO(),
-                                io.StringIO())
+        options = parse_options(["heartmonitor", "-f", self.conf], io.StringIO())
         options.bin_name, options.layout = "heartmonitor", Layout()
         httpd = self.httpd = new_httpd(options, stderr=io.StringIO(), stdout=io.StringIO())
         httpd.clock = self.clock
