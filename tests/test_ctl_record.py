@@ -1,11 +1,13 @@
-"""heartmonitorctl record and plot: a monitor sampled over time, then drawn as SVG."""
+"""heartmonitorctl record and plot: a monitor sampled over time, then drawn as SVG or PNG."""
 
 from __future__ import annotations
 
 import json
+import struct
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
+import zlib
 
 from tests.helpers import ROOT, write
 from tests.live import PrivateNetwork, heartmonitor_server, send
@@ -63,6 +65,86 @@ def test_plot_bad_input(tmp_path):
     result = ctl("plot", bad, "-o", str(tmp_path / "x.svg"))
     assert (result.returncode, result.stderr) == (
         1, f"heartmonitorctl plot: {bad}:2: not a sample line\n")
-    result = ctl("plot", bad, "-o", str(tmp_path / "x.png"))
+    result = ctl("plot", bad, "-o", str(tmp_path / "x.gif"))
     assert (result.returncode, result.stderr) == (
-        1, "heartmonitorctl plot: the output is SVG: name it something.svg\n")
+        1, "heartmonitorctl plot: the output is SVG or PNG: name it something.svg or "
+           "something.png\n")
+
+
+def decode_png(data: bytes) -> tuple[int, int, list[bytes]]:
+    """(width, height, rows of RGB bytes) of an 8-bit RGB PNG, any row filter."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    position, chunks, idat = 8, [], b""
+    while position < len(data):
+        (length,) = struct.unpack(">I", data[position:position + 4])
+        kind, body = data[position + 4:position + 8], data[position + 8:position + 8 + length]
+        (crc,) = struct.unpack(">I", data[position + 8 + length:position + 12 + length])
+        assert crc == zlib.crc32(kind + body)
+        chunks.append(kind)
+        idat += body if kind == b"IDAT" else b""
+        if kind == b"IHDR":
+            width, height, depth, colour_type, *_rest = struct.unpack(">IIBBBBB", body)
+            assert (depth, colour_type) == (8, 2)
+        position += 12 + length
+    assert chunks[0] == b"IHDR" and chunks[-1] == b"IEND"
+    raw, stride, rows = zlib.decompress(idat), width * 3, []
+    previous = bytes(stride)
+    for row in range(height):
+        kind, line = raw[row * (stride + 1)], bytearray(raw[row * (stride + 1) + 1:
+                                                           (row + 1) * (stride + 1)])
+        for i in range(stride if kind else 0):
+            left = line[i - 3] if i >= 3 else 0
+            up, corner = previous[i], previous[i - 3] if i >= 3 else 0
+            if kind == 1:
+                line[i] = (line[i] + left) & 0xFF
+            elif kind == 2:
+                line[i] = (line[i] + up) & 0xFF
+            elif kind == 3:
+                line[i] = (line[i] + (left + up) // 2) & 0xFF
+            elif kind == 4:
+                guess = left + up - corner
+                pa, pb, pc = abs(guess - left), abs(guess - up), abs(guess - corner)
+                near = left if pa <= pb and pa <= pc else up if pb <= pc else corner
+                line[i] = (line[i] + near) & 0xFF
+        assert kind <= 4
+        rows.append(bytes(line))
+        previous = rows[-1]
+    return width, height, rows
+
+
+def test_plot_png(tmp_path):
+    """The PNG has the SVG's size and panels: axes, and each series in its colour."""
+    lines = []
+    for step in range(10):
+        servers = {"127.0.0.2": [10 + step, 2, 0, True], "127.0.0.3": [40, 1, 0, step < 8]}
+        sample = {"t": step * 0.5, "time": 0, "servers": servers} if step != 5 else {
+            "t": step * 0.5, "time": 0, "error": "connection refused"}
+        lines.append(json.dumps(sample) + "\n")
+    record = write(str(tmp_path / "lab.jsonl"), "".join(lines))
+    result = ctl("plot", record, "-o", str(tmp_path / "lab.png"))
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    width, height, rows = decode_png((tmp_path / "lab.png").read_bytes())
+    assert (width, height) == (900, 700)
+
+    def pixel(x: int, y: int) -> tuple[int, ...]:
+        return tuple(rows[y][3 * x:3 * x + 3])
+
+    def count(colour: tuple[int, ...], top: int, bottom: int) -> int:
+        pattern = bytes(colour)
+        return sum(1 for row in rows[top:bottom] for x in range(width)
+                   if row[3 * x:3 * x + 3] == pattern)
+
+    black, white = (0, 0, 0), (255, 255, 255)
+    blue, orange = (0x1F, 0x77, 0xB4), (0xFF, 0x7F, 0x0E)
+    for top in (40, 260, 480):  # three panels: servers, ready, busy
+        bottom = top + 180
+        assert all(pixel(70, y) == black for y in range(top, bottom + 1))      # y axis
+        assert all(pixel(x, bottom) == black for x in range(70, 751))         # x axis
+        assert pixel(71, top + 90) in (white, blue, orange)
+        assert count(blue, top, bottom) > 100 and count(orange, top, bottom) > 100
+        assert count(black, top - 30, top - 6) > 50                           # its title
+    # ready: 127.0.0.3 (the highest, first colour) runs along the top edge, with a gap
+    # where the monitor did not answer (t=2 to t=3 of 4.5: x=372 to x=523).
+    assert pixel(100, 260) == blue and pixel(372, 260) == blue
+    assert pixel(373, 260) == pixel(522, 260) == white and pixel(523, 260) == blue
+

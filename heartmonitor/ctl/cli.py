@@ -48,9 +48,9 @@ def parser() -> argparse.ArgumentParser:
     rec.add_argument("--interval", type=float, default=1.0, metavar="SECONDS")
     rec.add_argument("--duration", type=float, default=0.0, metavar="SECONDS",
                      help="stop after this long (default: until interrupted)")
-    plot = commands.add_parser("plot", help="draw a recording as SVG charts")
+    plot = commands.add_parser("plot", help="draw a recording as SVG or PNG charts")
     plot.add_argument("record", metavar="RECORD.jsonl")
-    plot.add_argument("-o", dest="output", required=True, metavar="OUT.svg")
+    plot.add_argument("-o", dest="output", required=True, metavar="OUT.svg|OUT.png")
     return top
 
 

@@ -1,9 +1,10 @@
-"""`heartmonitorctl plot RECORD.jsonl -o OUT.svg`: a recording drawn as stacked charts.
+"""`heartmonitorctl plot RECORD.jsonl -o OUT.svg|OUT.png`: a recording as stacked charts.
 
 Panels, all against seconds since the recording started: fresh and stale server counts;
 ready per server; busy per server; and, when the recording has them, pick chances per
 server. Up to MAX_SERIES servers are drawn one line each (the ones with the highest
-ready); samples where the monitor did not answer leave gaps. Plain SVG, no dependency.
+ready); samples where the monitor did not answer leave gaps. SVG, or PNG drawn by
+raster.py (zlib and struct): no dependency.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
+
+from .raster import BLACK, Canvas, colour_of
 
 MAX_SERIES = 12
 WIDTH, PANEL_HEIGHT, MARGIN_LEFT, MARGIN_RIGHT, GAP = 900, 180, 70, 150, 40
@@ -74,45 +77,93 @@ def panels(samples: list[dict]) -> list[Panel]:
     return result
 
 
-def svg(samples: list[dict]) -> str:
+@dataclass
+class Drawing:
+    """One panel placed on the page: pixel coordinates shared by the SVG and PNG forms."""
+
+    title: str
+    top: int
+    bottom: int
+    left: int
+    right: int
+    y_max: float
+    t_end: float
+    # (name, colour, runs of (x, y) points)
+    lines: list[tuple[str, str, list[list[tuple[float, float]]]]]
+
+
+def layout(samples: list[dict]) -> tuple[int, int, list[Drawing]]:
+    """The page's width and height and its panels, placed."""
     charts = panels(samples)
     height = len(charts) * (PANEL_HEIGHT + GAP) + GAP
     t_end = max(s["t"] for s in samples) or 1.0
     plot_width = WIDTH - MARGIN_LEFT - MARGIN_RIGHT
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
-             f'viewBox="0 0 {WIDTH} {height}" font-family="sans-serif" font-size="11">',
-             f'<rect width="{WIDTH}" height="{height}" fill="white"/>']
+    drawings = []
     for number, panel in enumerate(charts):
         top = GAP + number * (PANEL_HEIGHT + GAP)
+        bottom = top + PANEL_HEIGHT
         values = [v for points in panel.series.values() for _t, v in points if v is not None]
         y_max = max(values, default=1) or 1
+        lines = [(name, COLOURS[index % len(COLOURS)],
+                  [[(MARGIN_LEFT + plot_width * t / t_end, bottom - PANEL_HEIGHT * v / y_max)
+                    for t, v in run] for run in runs(points)])
+                 for index, (name, points) in enumerate(panel.series.items())]
+        drawings.append(Drawing(panel.title, top, bottom, MARGIN_LEFT,
+                                MARGIN_LEFT + plot_width, y_max, t_end, lines))
+    return WIDTH, height, drawings
+
+
+def svg(samples: list[dict]) -> str:
+    width, height, drawings = layout(samples)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">',
+             f'<rect width="{width}" height="{height}" fill="white"/>']
+    for panel in drawings:
+        top, bottom, left, right = panel.top, panel.bottom, panel.left, panel.right
         parts.append(f'<g class="panel" data-title="{escape(panel.title)}">')
-        parts.append(f'<text class="title" x="{MARGIN_LEFT}" y="{top - 8}" font-size="13">'
+        parts.append(f'<text class="title" x="{left}" y="{top - 8}" font-size="13">'
                      f'{escape(panel.title)}</text>')
-        bottom = top + PANEL_HEIGHT
-        parts.append(f'<line class="axis x" x1="{MARGIN_LEFT}" y1="{bottom}" '
-                     f'x2="{MARGIN_LEFT + plot_width}" y2="{bottom}" stroke="black"/>')
-        parts.append(f'<line class="axis y" x1="{MARGIN_LEFT}" y1="{top}" x2="{MARGIN_LEFT}" '
+        parts.append(f'<line class="axis x" x1="{left}" y1="{bottom}" '
+                     f'x2="{right}" y2="{bottom}" stroke="black"/>')
+        parts.append(f'<line class="axis y" x1="{left}" y1="{top}" x2="{left}" '
                      f'y2="{bottom}" stroke="black"/>')
-        parts.append(f'<text class="tick" x="{MARGIN_LEFT - 6}" y="{top + 4}" '
-                     f'text-anchor="end">{y_max:g}</text>')
-        parts.append(f'<text class="tick" x="{MARGIN_LEFT - 6}" y="{bottom}" '
+        parts.append(f'<text class="tick" x="{left - 6}" y="{top + 4}" '
+                     f'text-anchor="end">{panel.y_max:g}</text>')
+        parts.append(f'<text class="tick" x="{left - 6}" y="{bottom}" '
                      'text-anchor="end">0</text>')
-        parts.append(f'<text class="label" x="{MARGIN_LEFT + plot_width}" y="{bottom + 14}" '
-                     f'text-anchor="end">seconds (0 to {t_end:g})</text>')
-        for index, (name, points) in enumerate(panel.series.items()):
-            colour = COLOURS[index % len(COLOURS)]
-            for run in runs(points):
-                coords = " ".join(
-                    f"{MARGIN_LEFT + plot_width * t / t_end:.1f},"
-                    f"{bottom - PANEL_HEIGHT * v / y_max:.1f}" for t, v in run)
+        parts.append(f'<text class="label" x="{right}" y="{bottom + 14}" '
+                     f'text-anchor="end">seconds (0 to {panel.t_end:g})</text>')
+        for index, (name, colour, point_runs) in enumerate(panel.lines):
+            for run in point_runs:
+                coords = " ".join(f"{x:.1f},{y:.1f}" for x, y in run)
                 parts.append(f'<polyline class="series" data-name="{escape(name)}" '
                              f'fill="none" stroke="{colour}" points="{coords}"/>')
-            parts.append(f'<text class="legend" x="{MARGIN_LEFT + plot_width + 10}" '
+            parts.append(f'<text class="legend" x="{right + 10}" '
                          f'y="{top + 12 + 13 * index}" fill="{colour}">{escape(name)}</text>')
         parts.append("</g>")
     parts.append("</svg>")
     return "\n".join(parts) + "\n"
+
+
+def png(samples: list[dict]) -> bytes:
+    """The same panels as svg(), drawn into pixels (lines one pixel wide, 5x7 text)."""
+    width, height, drawings = layout(samples)
+    canvas = Canvas(width, height)
+    for panel in drawings:
+        top, bottom, left, right = panel.top, panel.bottom, panel.left, panel.right
+        canvas.text(left, top - 8, panel.title, scale=2)
+        canvas.text(left - 6, top + 4, f"{panel.y_max:g}", anchor="end")
+        canvas.text(left - 6, bottom, "0", anchor="end")
+        canvas.text(right, bottom + 14, f"seconds (0 to {panel.t_end:g})", anchor="end")
+        for index, (name, colour, point_runs) in enumerate(panel.lines):
+            rgb = colour_of(colour)
+            for run in point_runs:
+                canvas.polyline(run, rgb)
+            canvas.text(right + 10, top + 12 + 13 * index, name, rgb)
+        # The axes last: a series starting at t=0 or at 0 must not hide them.
+        canvas.line(left, bottom, right, bottom, BLACK)
+        canvas.line(left, top, left, bottom, BLACK)
+    return canvas.png()
 
 
 def runs(points: list[tuple[float, float | None]]) -> list[list[tuple[float, float]]]:
@@ -128,16 +179,19 @@ def runs(points: list[tuple[float, float | None]]) -> list[list[tuple[float, flo
 
 
 def run(args, out, err) -> int:
-    if not args.output.endswith(".svg"):
-        err.write("heartmonitorctl plot: the output is SVG: name it something.svg\n")
+    kind = args.output.rsplit(".", 1)[-1].lower()
+    if kind not in ("svg", "png"):
+        err.write("heartmonitorctl plot: the output is SVG or PNG: name it something.svg "
+                  "or something.png\n")
         return 1
     try:
-        drawing = svg(read_record(args.record))
+        samples = read_record(args.record)
     except RecordError as error:
         err.write(f"heartmonitorctl plot: {error}\n")
         return 1
+    drawing = svg(samples).encode("utf-8") if kind == "svg" else png(samples)
     try:
-        with open(args.output, "w", encoding="utf-8") as handle:
+        with open(args.output, "wb") as handle:
             handle.write(drawing)
     except OSError as error:
         err.write(f"heartmonitorctl plot: {args.output}: {error.strerror}\n")
