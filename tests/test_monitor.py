@@ -354,7 +354,7 @@ def test_a_burst_of_posts_is_one_or_two_rewrites_and_status_lists_fresh_servers(
         listed = json.loads(request(PORT, path="/server-status?json&all")[2])["Heartbeat"]
         assert listed["Servers"][0] == {"IP": "10.9.0.1", "Port": 80, "Ready": 3, "Busy": 1,
                                         "LastSeen": listed["Servers"][0]["LastSeen"],
-                                        "Fresh": True}
+                                        "Fresh": True, "State": "fresh"}
         assert [s["Fresh"] for s in listed["Servers"]].count(False) == 1
         html = request(PORT, path="/server-status")[2].decode()
         assert ("<p>21 fresh and 1 stale servers (stale servers are listed on "

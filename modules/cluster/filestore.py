@@ -78,21 +78,23 @@ class FileStorage(HeartbeatStorage):
         self.failures.failed((error.code, error.errno), log.CRIT,
                              f"{error.code}: {error.message}", error.errno)
 
-    def _render_and_write(self, servers: list[Server], now: float,
-                          expire: int) -> hbfile.WriteError | None:
+    def _render_and_write(self, servers: list[Server], now: float, expire: int,
+                          publish: hbfile.Publish | None) -> hbfile.WriteError | None:
         try:
-            hbfile.write_atomically(self.path, hbfile.render(servers, now, expire), FILE_CODES)
+            hbfile.write_atomically(self.path, hbfile.render(servers, now, expire, publish),
+                                    FILE_CODES)
         except hbfile.WriteError as error:
             return error
         return None
 
-    def _merge_and_write(self, servers: list[Server], now: float) -> hbfile.WriteError | None:
+    def _merge_and_write(self, servers: list[Server], now: float,
+                         publish: hbfile.Publish | None) -> hbfile.WriteError | None:
         try:
             data, mtime = hbfile.read_storage(self.path)
         except (OSError, hbfile.StorageRefused):
             data, mtime = b"", now
         try:
-            hbfile.write_atomically(self.path, hbfile.merge(data, mtime, servers, now),
+            hbfile.write_atomically(self.path, hbfile.merge(data, mtime, servers, now, publish),
                                     MERGE_CODES)
         except hbfile.WriteError as error:
             return error
@@ -100,7 +102,8 @@ class FileStorage(HeartbeatStorage):
 
     async def write_table(self, table: ServerTable, now: float) -> None:
         servers = list(table.servers.values())
-        self._record(await self._off_loop(self._render_and_write, servers, now, table.expire))
+        self._record(await self._off_loop(self._render_and_write, servers, now, table.expire,
+                                          self.active_publisher()))
 
     async def merge(self, table: ServerTable, server: Server, now: float) -> None:
         """Queue the server; the first POST after a quiet window is written at once."""
@@ -120,7 +123,8 @@ class FileStorage(HeartbeatStorage):
         self._last_merge = time.monotonic()
         servers = list(self._pending.values())
         self._pending.clear()
-        self._record(await self._off_loop(self._merge_and_write, servers, time.time()))
+        self._record(await self._off_loop(self._merge_and_write, servers, time.time(),
+                                          self.active_publisher()))
 
     async def close(self) -> None:
         if self._flush is not None:

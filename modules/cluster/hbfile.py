@@ -18,12 +18,19 @@ import random
 import stat
 import string
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from heartmonitor.cstr import as_unsigned32, atoi, to_int32
 
 from .codec import qs_to_table
 from .table import SEEN_TIMEOUT, Server
+
+if TYPE_CHECKING:
+    from .publish import Published
+
+# publish.Publisher: a server as it is published (drain, warm-up, hysteresis)
+Publish = Callable[[Server, float], "Published"]
 
 _TMP_CHARS = string.ascii_letters + string.digits
 LINE_MAX = 4096
@@ -95,13 +102,21 @@ def format_line(ip: str, ready: int, busy: int, lastseen: int, port: int) -> str
             f"&lastseen={as_unsigned32(lastseen)}&port={as_unsigned32(port)}\n")
 
 
-def render(servers: Iterable[Server], now: float, expire: int = SEEN_TIMEOUT) -> bytes:
-    """hm_file_update_stats: every server seen within `expire` (SEEN_TIMEOUT) seconds."""
+def render(servers: Iterable[Server], now: float, expire: int = SEEN_TIMEOUT,
+           publish: Publish | None = None) -> bytes:
+    """hm_file_update_stats: every server seen within `expire` (SEEN_TIMEOUT) seconds,
+    with its published values when a publisher is given."""
     lines = []
     for server in servers:
         seen = server.age(now)
-        if seen <= expire:
+        if seen > expire:
+            continue
+        if publish is None:
             lines.append(format_line(server.ip, server.ready, server.busy, seen, server.port))
+        else:
+            shown = publish(server, now)
+            lines.append(format_line(server.ip, shown.ready, shown.busy, shown.lastseen(now),
+                                     server.port))
     return "".join(lines).encode("utf-8", "surrogateescape")
 
 
@@ -270,7 +285,8 @@ def load(path: str, now: float | None = None) -> list[Server]:
     return servers
 
 
-def merge(data: bytes, mtime: float, servers: list[Server], now: float) -> bytes:
+def merge(data: bytes, mtime: float, servers: list[Server], now: float,
+          publish: Publish | None = None) -> bytes:
     """hm_file_update_stat for each of servers in turn: the old file (read at mtime), its
     other lines aged by the file's age, the lines of these servers replaced or appended.
 
@@ -278,8 +294,15 @@ def merge(data: bytes, mtime: float, servers: list[Server], now: float) -> bytes
     as SEEN_TIMEOUT, a missing port as 80, as in httpd.
     """
     file_age = int(now - mtime)
-    mine = {server.ip: format_line(server.ip, server.ready, server.busy, server.age(now),
-                                   server.port) for server in servers}
+    if publish is None:
+        mine = {server.ip: format_line(server.ip, server.ready, server.busy, server.age(now),
+                                       server.port) for server in servers}
+    else:
+        mine = {}
+        for server in servers:
+            shown = publish(server, now)
+            mine[server.ip] = format_line(server.ip, shown.ready, shown.busy,
+                                          shown.lastseen(now), server.port)
     written: set[str] = set()
     out = []
     for raw in split_lines(data):

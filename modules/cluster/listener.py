@@ -19,7 +19,7 @@ from heartmonitor import log
 
 from .checks import is_multicast
 from .codec import MAX_MSG_LEN, decode, is_heartbeat, numbers, port_of, printable
-from .table import ServerTable
+from .table import ROW_GAP, ServerTable
 
 IP_MULTICAST_ALL = 49  # Linux; not in Python's socket module
 RECEIVE_BUFFER = 8 << 20
@@ -156,6 +156,7 @@ class HeartbeatListener:
         servers = self.table.servers
         debug = self.httpd.log_enabled("heartmonitor", log.DEBUG)
         now = self.httpd.clock.time()
+        quiet = min(ROW_GAP, self.table.expire)
         count = 0
         for count in range(1, BATCH + 1):  # noqa: B007 - the count is used below
             try:
@@ -181,10 +182,11 @@ class HeartbeatListener:
             server = servers.get(ip)
             appeared = False
             if server is None:
-                server = self.table.add(ip, parsed[2])
+                server = self.table.add(ip, parsed[2], now)
                 appeared = True
-            elif now - server.seen > self.table.expire:
-                appeared = self.table.revive(server)
+            elif now - server.seen >= quiet:  # after a silence: a new row of heartbeats
+                appeared = self.table.new_row(server, now)
+            server.row += 1
             server.busy = parsed[0]
             server.ready = parsed[1]
             server.seen = now

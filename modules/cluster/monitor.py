@@ -20,7 +20,9 @@ import asyncio
 
 from heartmonitor import log
 
+from .drainlist import DrainList, path_for
 from .listener import HeartbeatListener, ListenError, open_socket
+from .publish import Publisher
 from .settings import MonitorSettings
 from .share import shared
 from .storage import HeartbeatStorage, storage_for
@@ -41,6 +43,8 @@ class Monitor:
         self.storage = storage
         self.listener: HeartbeatListener | None = None
         self.last_update = 0.0
+        self.drained = DrainList(None)
+        self.publisher = Publisher(self.settings, self.drained.ips)
 
     async def update(self, now: float) -> None:
         """hm_update_stats, plus the stale/forget bookkeeping; never blocks the loop."""
@@ -85,7 +89,19 @@ def _table(httpd, storage: HeartbeatStorage, kept: dict) -> ServerTable:
         table = kept["table"] = ServerTable()
         storage.restore(table, httpd.clock.time())
     table.expire = storage.settings.expire
+    table.hysteresis = storage.settings.hysteresis
     return table
+
+
+def _drain_list(httpd, storage: HeartbeatStorage, kept: dict) -> DrainList:
+    """The drained servers: kept across graceful restarts, read from their file at start."""
+    path = path_for(storage.location)
+    drained = kept.get("drained")
+    if drained is None:
+        drained = kept["drained"] = DrainList(path)
+        drained.load(httpd)
+    drained.path = path
+    return drained
 
 
 def _listener(httpd, config, table: ServerTable, kept: dict) -> HeartbeatListener | None:
@@ -130,6 +146,9 @@ def post_config(httpd, module) -> bool:
     kept["storage"] = storage
     table = _table(httpd, storage, kept)
     monitor = Monitor(httpd, config, table, storage)
+    monitor.drained = _drain_list(httpd, storage, kept)
+    monitor.publisher = Publisher(config.settings, monitor.drained.ips)
+    storage.publish_with(monitor.publisher)
     httpd.extensions["heartmonitor"] = monitor
     if not config.active:
         old = kept.pop("listener", None)

@@ -11,7 +11,8 @@ from __future__ import annotations
 class MonitorSettings:
     """How long a server stays in storage, in the table, and how often storage is written."""
 
-    __slots__ = ("expire", "forget", "storage_interval", "merge_interval")
+    __slots__ = ("expire", "forget", "storage_interval", "merge_interval", "warmup",
+                 "hysteresis")
 
     def __init__(self) -> None:
         # Seconds without a heartbeat after which a server leaves storage (httpd: 30).
@@ -23,3 +24,8 @@ class MonitorSettings:
         # At most one hb.dat rewrite per this many seconds for POSTed heartbeats (httpd
         # rewrites it on every POST).
         self.merge_interval: float = 0.1
+        # Seconds over which a server that appears has its published ready ramp up (0: off).
+        self.warmup: int = 0
+        # (down, up): heartbeats missed before a server is published stale, and heard in
+        # a row before it is published up again; None: off (publish.py).
+        self.hysteresis: tuple[int, int] | None = None

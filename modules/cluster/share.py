@@ -37,6 +37,7 @@ from collections.abc import AsyncIterator
 
 from heartmonitor import log
 
+from .publish import Publisher
 from .share_url import ShareTarget
 from .storage import HeartbeatStorage, StorageContents
 from .table import Server, ServerTable
@@ -250,6 +251,7 @@ class Share:
         # Restored from storage at start and not known to have been heard here: {ip: Server}
         self.restored: dict[str, Server] = {}
         self.table: ServerTable | None = None  # the local table, as the last pass gave it
+        self.publisher: Publisher | None = None  # how the last pass published it
         self.own_read = False  # this monitor's keys read back before its first put
         self._snapshot: Snapshot | None = None
         self._wake = asyncio.Event()
@@ -281,17 +283,23 @@ class Share:
             self._tasks = [loop.create_task(self._publish_loop()),
                            loop.create_task(self._watch_loop())]
 
-    def publish(self, table: ServerTable, now: float) -> None:
-        """Hand the table's fresh servers to the publishing task (the newest replaces any
-        snapshot not yet sent)."""
+    def publish(self, table: ServerTable, now: float, publisher: Publisher | None = None
+                ) -> None:
+        """Hand the table's fresh servers, as published, to the publishing task (the
+        newest replaces any snapshot not yet sent)."""
         self.table = table
+        self.publisher = publisher
         self._snapshot = self._take(table, now)
         self._wake.set()
 
-    @staticmethod
-    def _take(table: ServerTable, now: float) -> Snapshot:
-        return (time.monotonic(), [(s.ip, s.port, s.busy, s.ready, now - s.seen)
-                                   for s in table.servers.values() if s.age(now) <= table.expire])
+    def _take(self, table: ServerTable, now: float) -> Snapshot:
+        fresh = [s for s in table.servers.values() if s.age(now) <= table.expire]
+        publish = self.publisher
+        if publish is None:
+            return (time.monotonic(), [(s.ip, s.port, s.busy, s.ready, now - s.seen)
+                                       for s in fresh])
+        return (time.monotonic(), [(s.ip, s.port, p.busy, p.ready, max(now - p.seen, 0.0))
+                                   for s in fresh for p in (publish(s, now),)])
 
     def fold(self, table: ServerTable, now: float) -> ServerTable:
         """A table of the local servers plus the remote and restored ones; per IP, the
@@ -303,6 +311,7 @@ class Share:
         if not self.remote and not restored:
             return table
         merged = ServerTable(table.expire)
+        merged.hysteresis = table.hysteresis
         servers = merged.servers = dict(table.servers)
         for received in (restored, *self.remote.values()):
             for ip, server in received.items():
@@ -509,6 +518,10 @@ class SharedStorage(HeartbeatStorage):
         self.share.restored = kept.setdefault("share_restored", {})
         return self.inner.open(kept)
 
+    def publish_with(self, publisher: Publisher) -> None:
+        self.publisher = publisher
+        self.inner.publish_with(publisher)
+
     def restore(self, table: ServerTable, now: float) -> None:
         """What storage held goes back into storage, not into the table: hb.dat lists the
         whole fleet, and only what this monitor heard may be published (Share.restored)."""
@@ -518,7 +531,7 @@ class SharedStorage(HeartbeatStorage):
 
     async def write_table(self, table: ServerTable, now: float) -> None:
         self.share.start()
-        self.share.publish(table, now)
+        self.share.publish(table, now, self.active_publisher())
         await self.inner.write_table(self.share.fold(table, now), now)
         self.writes = self.inner.writes
 

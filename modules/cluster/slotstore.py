@@ -14,6 +14,7 @@ from heartmonitor import log
 from heartmonitor.strict import Finding
 
 from .checks import writable_directory
+from .publish import Publisher
 from .reader import read_slotmem
 from .slices import in_slices
 from .slotmem import SLOT_SIZE, TYPE_PREGRAB, Slotmem, pack_slot, slotmem_filename, unpack_slot
@@ -101,11 +102,14 @@ class SlotmemStorage(HeartbeatStorage):
         index.ip_of[slot] = ip
         return slot
 
-    def _put(self, server: Server) -> None:
+    def _put(self, server: Server, now: float, publish: Publisher | None) -> None:
         slot = self._slot_for(server.ip)
+        busy, ready, seen = server.busy, server.ready, server.seen
+        if publish is not None:
+            shown = publish(server, now)
+            busy, ready, seen = shown.busy, shown.ready, shown.seen
         index = self.opened
-        index.slotmem.put(slot, pack_slot(server.ip, server.busy, server.ready,
-                                          int(server.seen * 1_000_000), slot))
+        index.slotmem.put(slot, pack_slot(server.ip, busy, ready, int(seen * 1_000_000), slot))
         index.seen_of[slot] = server.seen
 
     def _release(self, ip: str) -> None:
@@ -120,13 +124,14 @@ class SlotmemStorage(HeartbeatStorage):
         """hm_slotmem_update_stats: fresh servers in their slots, the others released."""
         expire = table.expire
         slot_of = self.opened.slot_of
+        publish = self.active_publisher()
         async for servers in in_slices(list(table.servers.values())):
             for server in servers:
                 if server.age(now) > expire:
                     if server.ip in slot_of:
                         self._release(server.ip)
                 else:
-                    self._put(server)
+                    self._put(server, now, publish)
         async for ips in in_slices([ip for ip in slot_of if ip not in table.servers]):
             for ip in ips:
                 if ip not in table.servers:
@@ -135,7 +140,7 @@ class SlotmemStorage(HeartbeatStorage):
 
     async def merge(self, table: ServerTable, server: Server, now: float) -> None:
         """hm_slotmem_update_stat: the balancer sees a POSTed value at once."""
-        self._put(server)
+        self._put(server, now, self.active_publisher())
         self.writes += 1
 
     def release(self) -> None:

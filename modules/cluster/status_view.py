@@ -19,7 +19,10 @@ from heartmonitor.modules.mod_status import JsonText, escape_html
 
 from .slices import SLICE, in_slices, yield_to_loop
 
-Row = tuple[str, int, int, int, int]  # ip, port, ready, busy, seconds since last heard
+# ip, port, ready, busy, seconds since last heard, state; fresh servers are shown as
+# published (publish.py): their state is fresh, warming, draining or down
+Row = tuple[str, int, int, int, int, str]
+SHOWN_STATE = {"up": "fresh", "warming": "warming", "draining": "draining", "down": "down"}
 
 
 class Rows:
@@ -33,6 +36,7 @@ class Rows:
         self.fresh = fresh
         self.stale = stale
         self.everything = everything
+        self.marked: list[Row] = []  # rows a knob changed (warming, draining, down)
 
 
 def wants_all(request) -> bool:
@@ -41,18 +45,34 @@ def wants_all(request) -> bool:
 
 async def gather(monitor, now: float, everything: bool) -> Rows:
     expire = monitor.table.expire
+    publisher = getattr(monitor, "publisher", None)
+    publish = publisher if publisher is not None and publisher.active else None
     runs: list[list[Row]] = []
+    marked: list[Row] = []
     fresh = total = 0
     async for servers in in_slices(list(monitor.table.servers.values())):
         run = []
         for server in servers:
             age = max(server.age(now), 0)
-            if age <= expire:
+            if age > expire:
+                if not everything:
+                    continue
+                state = "stale"
+            elif publish is not None:
                 fresh += 1
-            elif not everything:
+                shown = publish(server, now)
+                row = (server.ip, as_unsigned32(server.port), as_unsigned32(shown.ready),
+                       as_unsigned32(shown.busy), max(shown.lastseen(now), 0),
+                       SHOWN_STATE[shown.state])
+                run.append(row)
+                if shown.state != "up":
+                    marked.append(row)
                 continue
+            else:
+                fresh += 1
+                state = "fresh"
             run.append((server.ip, as_unsigned32(server.port), as_unsigned32(server.ready),
-                        as_unsigned32(server.busy), age))
+                        as_unsigned32(server.busy), age, state))
         total += len(servers)
         run.sort()
         runs.append(run)
@@ -64,7 +84,9 @@ async def gather(monitor, now: float, everything: bool) -> Rows:
         if not chunk:
             break
         chunks.append(chunk)
-    return Rows(chunks, fresh, total - fresh, everything)
+    rows = Rows(chunks, fresh, total - fresh, everything)
+    rows.marked = sorted(marked)
+    return rows
 
 
 async def joined(rows: Rows, line: Callable[[int, Row], str], keep: bool = False
@@ -85,10 +107,12 @@ async def joined(rows: Rows, line: Callable[[int, Row], str], keep: bool = False
 
 
 def _auto_line(index: int, row: Row) -> str:
-    ip, port, ready, busy, age = row
+    ip, port, ready, busy, age, state = row
+    # the state only where a knob changed it (it is fresh or stale otherwise)
+    shown = "" if state in ("fresh", "stale") else f"HeartbeatServer[{index}]State: {state}\n"
     return (f"HeartbeatServer[{index}]IP: {ip}\nHeartbeatServer[{index}]Port: {port}\n"
             f"HeartbeatServer[{index}]Ready: {ready}\nHeartbeatServer[{index}]Busy: {busy}\n"
-            f"HeartbeatServer[{index}]LastSeen: {age}\n")
+            f"HeartbeatServer[{index}]LastSeen: {age}\n{shown}")
 
 
 async def status_hook(httpd, request, flags: int) -> list[str]:
@@ -101,7 +125,6 @@ async def status_hook(httpd, request, flags: int) -> list[str]:
                 f"HeartbeatServersFresh: {listed.fresh}\n"
                 f"HeartbeatServersStale: {listed.stale}\n")
         return [head, *await joined(listed, _auto_line)]
-    expire = monitor.table.expire
     listener = monitor.listener
     where = (f"listening on {listener.address[0]}:{listener.address[1]}"
              if listener is not None else "not listening")
@@ -109,8 +132,7 @@ async def status_hook(httpd, request, flags: int) -> list[str]:
               else ' (stale servers are listed on <a href="?all">?all</a>)')
 
     def html_line(_index: int, row: Row) -> str:
-        ip, port, ready, busy, age = row
-        state = "fresh" if age <= expire else "stale"
+        ip, port, ready, busy, age, state = row
         return (f"<tr><td>{escape_html(ip)}</td><td>{port}</td><td>{ready}</td>"
                 f"<td>{busy}</td><td>{age}</td><td>{state}</td></tr>\n")
 
@@ -126,16 +148,16 @@ async def status_json(httpd, request, now: float) -> dict:
     if monitor is None:
         return {}
     listed = await gather(monitor, now, wants_all(request))
-    expire = monitor.table.expire
     listener = monitor.listener
     pad = "      "  # elements of report["Heartbeat"]["Servers"]
 
     def element(_index: int, row: Row) -> str:
-        ip, port, ready, busy, age = row
-        fresh = "true" if age <= expire else "false"
+        ip, port, ready, busy, age, state = row
+        fresh = "false" if state == "stale" else "true"
         return (f'{pad}{{\n{pad}  "IP": {json_string(ip)},\n{pad}  "Port": {port},\n'
                 f'{pad}  "Ready": {ready},\n{pad}  "Busy": {busy},\n'
-                f'{pad}  "LastSeen": {age},\n{pad}  "Fresh": {fresh}\n{pad}}},\n')
+                f'{pad}  "LastSeen": {age},\n{pad}  "Fresh": {fresh},\n'
+                f'{pad}  "State": "{state}"\n{pad}}},\n')
 
     pieces = await joined(listed, element)
     if pieces:
@@ -169,6 +191,7 @@ async def status_metrics(httpd, request, now: float) -> list[str]:
         pieces = await joined(listed, _metric_line(name, column), keep=column != 4)
         # Items of many lines each: mod_status adds the last newline.
         lines.extend(piece[:-1] for piece in pieces)
+    lines += _state_metrics(listed)
     if monitor.listener is not None:
         counters = monitor.listener.counters
         lines += ["# TYPE heartmonitor_packets_total counter",
@@ -183,3 +206,13 @@ async def status_metrics(httpd, request, now: float) -> list[str]:
     return lines
 
 
+
+
+def _state_metrics(listed: Rows) -> list[str]:
+    """heartmonitor_server_state for the servers a knob changed (warming, draining,
+    down): none at all while no knob is set."""
+    if not listed.marked:
+        return []
+    return ["# TYPE heartmonitor_server_state gauge",
+            *(f'heartmonitor_server_state{{ip="{ip}",port="{port}",state="{state}"}} 1'
+              for ip, port, _ready, _busy, _age, state in listed.marked)]

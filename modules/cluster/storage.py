@@ -17,6 +17,7 @@ import abc
 
 from heartmonitor import log
 
+from .publish import Publisher
 from .settings import MonitorSettings
 from .table import Server, ServerTable
 
@@ -79,6 +80,16 @@ class HeartbeatStorage(abc.ABC):
         self.failures = FailureLog(httpd)
         self.writes = 0
         self.errors = 0
+        self.publisher: Publisher | None = None
+
+    def publish_with(self, publisher: Publisher) -> None:
+        """What this storage writes is what the publisher makes of the table."""
+        self.publisher = publisher
+
+    def active_publisher(self) -> Publisher | None:
+        """The publisher, or None while it publishes every server as heard."""
+        publisher = self.publisher
+        return publisher if publisher is not None and publisher.active else None
 
     @abc.abstractmethod
     def open(self, kept: dict) -> bool:

@@ -15,10 +15,18 @@ from collections.abc import Callable
 from .slices import in_slices
 
 SEEN_TIMEOUT = 30
+# A silence this long ends a row of heartbeats: mod_heartbeat sends one a second, so at
+# least one was missed (publish.py counts rows for HeartbeatHysteresis).
+ROW_GAP = 2.0
 
 
 class Server:
-    __slots__ = ("ip", "port", "busy", "ready", "seen")
+    """One heartbeat source. Besides what it announced: `since`, when it appeared (new,
+    or back after it expired; 0 for one restored from storage), `row`, heartbeats heard
+    since its last silence of ROW_GAP seconds, and `down`, whether HeartbeatHysteresis
+    had it published stale when that row began."""
+
+    __slots__ = ("ip", "port", "busy", "ready", "seen", "since", "row", "down")
 
     def __init__(self, ip: str, port: int, busy: int = 0, ready: int = 0, seen: float = 0.0):
         self.ip = ip
@@ -26,6 +34,9 @@ class Server:
         self.busy = busy
         self.ready = ready
         self.seen = seen
+        self.since = 0.0
+        self.row = 0
+        self.down = False
 
     def age(self, now: float) -> int:
         """apr_time_sec(now - seen): whole seconds, truncated toward zero."""
@@ -44,14 +55,37 @@ class ServerTable:
         self.on_new: Callable[[Server], None] | None = None  # a server is first seen
         self.on_stale: Callable[[Server], None] | None = None  # a server passes expire
         self._stale: set[str] = set()
+        # (down, up) of HeartbeatHysteresis, or None (MonitorSettings.hysteresis)
+        self.hysteresis: tuple[int, int] | None = None
 
     def __len__(self) -> int:
         return len(self.servers)
 
-    def add(self, ip: str, port: int) -> Server:
+    def add(self, ip: str, port: int, now: float | None = None) -> Server:
         """hm_get_server for an IP not seen before: its port is fixed from now on."""
         server = self.servers[ip] = Server(ip, port)
+        server.since = time.time() if now is None else now
         return server
+
+    def new_row(self, server: Server, now: float) -> bool:
+        """A heartbeat after a silence of ROW_GAP seconds or more (or of more than expire):
+        a new row of heartbeats begins. True when the server is back after being
+        reported stale (then it also appeared again, for the warm-up).
+
+        With hysteresis, whether the server was published stale when this row begins
+        is settled here, where the length of the silence is known: it was if the
+        silence lasted `down` seconds, or if it was already and the row that ended was
+        shorter than `up` heartbeats.
+        """
+        silence = now - server.seen
+        if self.hysteresis is not None:
+            down, up = self.hysteresis
+            server.down = int(silence) >= down or (server.down and server.row < up)
+        server.row = 0
+        if silence > self.expire:
+            server.since = now
+            return self.revive(server)
+        return False
 
     def revive(self, server: Server) -> bool:
         """A server that had gone stale sends again: True when it had been reported."""
@@ -68,15 +102,17 @@ class ServerTable:
     def update(self, ip: str, port: int, busy: int, ready: int, now: float | None = None
                ) -> Server:
         """hm_get_server + the field updates of hm_processmsg / the POST handler."""
+        now = time.time() if now is None else now
         server = self.servers.get(ip)
         appeared = server is None
         if server is None:
-            server = self.add(ip, port)
-        else:
-            appeared = self.revive(server)
+            server = self.add(ip, port, now)
+        elif now - server.seen >= min(ROW_GAP, self.expire):
+            appeared = self.new_row(server, now)
+        server.row += 1
         server.busy = busy
         server.ready = ready
-        server.seen = time.time() if now is None else now
+        server.seen = now
         if appeared:
             self.appeared(server)
         return server
