@@ -23,7 +23,8 @@ from heartmonitor.config.command import (
     Command,
 )
 from heartmonitor.config.walker import check_cmd_context
-from heartmonitor.module import REALLY_FIRST, Hook, Module
+from heartmonitor.constants import DECLINED
+from heartmonitor.module import MIDDLE, REALLY_FIRST, Hook, Module
 from heartmonitor.modules.cluster.sender import parse_simulation
 from heartmonitor.modules.cluster.share_url import ShareTarget, parse_share
 
@@ -40,6 +41,8 @@ class LabConfig:
         self.share: ShareTarget | None = None
         self.on_stop = "keep"
         self.listen_unicast = False
+        self.warmup = 0
+        self.hysteresis: tuple[int, int] | None = None
 
 
 def config_of(cmd) -> LabConfig:
@@ -112,6 +115,42 @@ def set_timing(cmd, mconfig, value: str) -> str | None:
     return None
 
 
+def set_warmup(cmd, mconfig, value: str) -> str | None:
+    """HeartbeatWarmup: seconds over which an appearing server's ready ramps up (0: off)."""
+    error = check_cmd_context(cmd, GLOBAL_ONLY)
+    if error:
+        return error
+    if not value.isascii() or not value.isdigit() or int(value) > MAX_WARMUP:
+        return f"HeartbeatWarmup: '{value}' is not a number of seconds from 0 to {MAX_WARMUP}"
+    config_of(cmd).warmup = int(value)
+    return None
+
+
+MAX_WARMUP = 86400  # a day
+MIN_DOWN = 2  # a silence of 2 s is the shortest that misses a heartbeat (table.ROW_GAP)
+MAX_BEATS = 3600
+
+
+def set_hysteresis(cmd, mconfig, down: str, up: str | None = None) -> str | None:
+    """HeartbeatHysteresis DOWN UP | off: heartbeats missed before a server is published
+    stale, heard in a row before it is published up again."""
+    error = check_cmd_context(cmd, GLOBAL_ONLY)
+    if error:
+        return error
+    if up is None:
+        if down.lower() != "off":
+            return "HeartbeatHysteresis takes two numbers (DOWN UP), or off"
+        config_of(cmd).hysteresis = None
+        return None
+    for value, what, low in ((down, "missed heartbeats (DOWN)", MIN_DOWN),
+                             (up, "heartbeats in a row (UP)", 1)):
+        if not value.isascii() or not value.isdigit() or not low <= int(value) <= MAX_BEATS:
+            return (f"HeartbeatHysteresis: '{value}' is not a number of {what} from {low} "
+                    f"to {MAX_BEATS}")
+    config_of(cmd).hysteresis = (int(down), int(up))
+    return None
+
+
 def set_share(cmd, mconfig, url: str, name: str | None = None) -> str | None:
     """HeartbeatShare: share the heartbeat table with other monitors through etcd."""
     error = check_cmd_context(cmd, GLOBAL_ONLY)
@@ -179,6 +218,8 @@ def apply_settings(httpd) -> bool:
         monitor_config.listen_unicast = lab.listen_unicast
         for attribute, seconds in lab.timings.items():
             setattr(monitor_config.settings, attribute, seconds)
+        monitor_config.settings.warmup = lab.warmup
+        monitor_config.settings.hysteresis = lab.hysteresis
         monitor_config.share = lab.share
     sender = httpd.module_named("heartbeat_module")
     if sender is not None:
@@ -187,6 +228,19 @@ def apply_settings(httpd) -> bool:
             sender_config.interface = lab.address_interface
         sender_config.simulations = list(lab.simulations)
     return True
+
+
+ADMIN_HANDLER = "heartbeat-admin"
+
+
+def admin_handler(httpd, request):
+    """SetHandler heartbeat-admin: drain and undrain servers (cluster/admin.py)."""
+    if request.handler != ADMIN_HANDLER:
+        return DECLINED
+    # Imported here: it runs only when serving, and -t never loads asyncio.
+    from heartmonitor.modules.cluster import admin
+
+    return admin.handler(httpd, request)
 
 
 MODULE = Module(
@@ -221,8 +275,16 @@ MODULE = Module(
                 "On to bind a unicast HeartbeatListen address (IPv4 or IPv6) instead of "
                 "joining it as a multicast group; put it before HeartbeatListen (heartmonitor)",
                 set_listen_unicast, extension=True),
+        Command("HeartbeatWarmup", TAKE1, RSRC_CONF,
+                "Seconds over which the published ready of a server that appears ramps up "
+                "from 0; default 0, off (heartmonitor)", set_warmup, extension=True),
+        Command("HeartbeatHysteresis", TAKE12, RSRC_CONF,
+                "Missed heartbeats before a server is published stale and heartbeats heard "
+                "in a row before it is published up again (DOWN UP), or off; default off "
+                "(heartmonitor)", set_hysteresis, extension=True),
     ],
     hooks={"post_config": Hook(apply_settings, REALLY_FIRST),
+           "handler": Hook(admin_handler, MIDDLE),
            "shutdown": empty_storage_on_stop},
     create_server_config=LabConfig,
 )

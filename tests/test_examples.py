@@ -43,7 +43,7 @@ def test_embedded_default_is_loopback_only():
     assert "LoadModule heartlab_module modules/mod_heartlab.so" in lines
     assert lines[lines.index("<IfModule heartlab_module>") + 1] == (
         "HeartbeatListenInterface 127.0.0.1")
-    assert lines.count("Require local") == 2
+    assert lines.count("Require local") == 3  # server-status, heartbeat, heartbeat-admin
     assert heartmonitor("-t").stderr == "Syntax OK\n"
 
 
