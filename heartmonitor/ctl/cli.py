@@ -48,6 +48,22 @@ def parser() -> argparse.ArgumentParser:
     rec.add_argument("--interval", type=float, default=1.0, metavar="SECONDS")
     rec.add_argument("--duration", type=float, default=0.0, metavar="SECONDS",
                      help="stop after this long (default: until interrupted)")
+    for name, what in (("drain", "publish servers with ready 0 (kept, busy as heard)"),
+                       ("undrain", "publish drained servers as heard again")):
+        drain = commands.add_parser(name, help=f"{what}, through a running monitor's "
+                                    "heartbeat-admin handler")
+        drain.add_argument("ips", nargs="*", metavar="IP")
+        if name == "drain":
+            drain.add_argument("--list", action="store_true",
+                               help="list the drained servers")
+        else:
+            drain.set_defaults(list=False)
+        where = drain.add_mutually_exclusive_group()
+        where.add_argument("--url", default=None, metavar="URL",
+                           help="the monitor's heartbeat-admin URL (default: "
+                           "http://127.0.0.1:8080/heartbeat-admin)")
+        where.add_argument("-f", dest="config", default=None, metavar="MONITOR.conf",
+                           help="find that URL in the monitor's configuration")
     plot = commands.add_parser("plot", help="draw a recording as SVG or PNG charts")
     plot.add_argument("record", metavar="RECORD.jsonl")
     plot.add_argument("-o", dest="output", required=True, metavar="OUT.svg|OUT.png")
@@ -72,6 +88,10 @@ def main(argv: list[str] | None = None) -> int:
         from . import record
 
         return record.run(args, sys.stdout, sys.stderr)
+    if args.command in ("drain", "undrain"):
+        from . import drain
+
+        return drain.run(args, sys.stdout, sys.stderr)
     if args.command == "plot":
         from . import plot
 

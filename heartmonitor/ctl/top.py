@@ -29,6 +29,12 @@ class Row:
     lastseen: int
     fresh: bool
     pick: float | None = None
+    # fresh or stale, or what a knob publishes: warming, draining, down
+    state: str = ""
+
+    @property
+    def shown_state(self) -> str:
+        return self.state or ("fresh" if self.fresh else "stale")
 
 
 def fetch(url: str, timeout: float = 2.0) -> list[Row]:
@@ -38,7 +44,8 @@ def fetch(url: str, timeout: float = 2.0) -> list[Row]:
         document = json.loads(response.read())
     servers = (document.get("Heartbeat") or {}).get("Servers") or []
     return [Row(s["IP"], int(s.get("Port", 80)), int(s["Ready"]), int(s["Busy"]),
-                int(s["LastSeen"]), bool(s.get("Fresh", True))) for s in servers]
+                int(s["LastSeen"]), bool(s.get("Fresh", True)), state=str(s.get("State", "")))
+            for s in servers]
 
 
 def pick_shares(balancer_conf: str | None) -> dict[str, float]:
@@ -100,13 +107,14 @@ def render(rows: list[Row], url: str, key: str, reverse: bool, error: str | None
         lines.append(f"monitor not answering: {error}; retrying every second")
     else:
         lines.append("keys: i r b l p sort, q quit")
-    header = f"{'IP':<16} {'PORT':>5} {'READY':>7} {'BUSY':>7} {'LASTSEEN':>8} {'STATE':<5}"
+    wide = max([5, *(len(row.shown_state) for row in rows)])
+    header = f"{'IP':<16} {'PORT':>5} {'READY':>7} {'BUSY':>7} {'LASTSEEN':>8} {'STATE':<{wide}}"
     if with_pick:
         header += f" {'PICK':>8}"
     lines.append(header)
     for row in rows[: max(0, height - len(lines))]:
         line = (f"{row.ip:<16} {row.port:>5} {row.ready:>7} {row.busy:>7} {row.lastseen:>8} "
-                f"{'fresh' if row.fresh else 'stale':<5}")
+                f"{row.shown_state:<{wide}}")
         if with_pick:
             line += f" {row.pick * 100:7.2f}%" if row.pick is not None else f" {'-':>8}"
         lines.append(line)
