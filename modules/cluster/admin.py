@@ -15,7 +15,6 @@ for every other handler.
 
 from __future__ import annotations
 
-import time
 from urllib.parse import parse_qsl
 
 from heartmonitor import log
@@ -81,7 +80,7 @@ async def handler(httpd, request) -> int:
         status = 500 if isinstance(error, NotSaved) else 400
         return _answer(request, status, f"{error}\n")
     # the balancer sees it now, not at the next storage pass
-    await monitor.storage.write_table(monitor.table, time.time())
+    await monitor.storage.write_table(monitor.table, httpd.clock.time())
     lines = [f"drained {ip}" for ip in dict.fromkeys(drain) if ip not in undrain]
     lines += [f"undrained {ip}" for ip in dict.fromkeys(undrain)]
     for line in lines:
