@@ -14,27 +14,10 @@ from .apr.fnmatch import fnmatch_test
 from .config.builder import build_cont_config, soak_end_container
 from .config.command import (
     ACCESS_CONF,
-    EXEC_ON_READ,
-    FLAG,
-    GLOBAL_ONLY,
-    ITERATE,
-    NOT_IN_DIR_CONTEXT,
-    NOT_IN_HTACCESS,
-    NOT_IN_LIMIT,
-    NOT_IN_LOCATION,
     OR_ALL,
-    OR_AUTHCFG,
-    OR_FILEINFO,
-    OR_LIMIT,
-    OR_OPTIONS,
-    RAW_ARGS,
-    RSRC_CONF,
-    TAKE1,
-    TAKE12,
-    Command,
 )
 from .config.includes import process_fnmatch_configs
-from .config.walker import check_cmd_context, walk_config
+from .config.walker import walk_config
 from .config.words import getword_conf
 from .constants import (
     ALL_METHODS,
@@ -109,9 +92,6 @@ def walk_section(cmd, kind: str, path, regex, override=OR_ALL | ACCESS_CONF, kee
 
 
 def dirsection(cmd, mconfig, arg: str) -> str | None:
-    error = check_cmd_context(cmd, NOT_IN_DIR_CONTEXT)
-    if error:
-        return error
     closed = section_argument(cmd, arg)
     if closed is None:
         return unclosed_directive(cmd)
@@ -145,9 +125,6 @@ def dirsection(cmd, mconfig, arg: str) -> str | None:
 
 
 def urlsection(cmd, mconfig, arg: str) -> str | None:
-    error = check_cmd_context(cmd, NOT_IN_DIR_CONTEXT)
-    if error:
-        return error
     closed = section_argument(cmd, arg)
     if closed is None:
         return unclosed_directive(cmd)
@@ -174,9 +151,6 @@ def urlsection(cmd, mconfig, arg: str) -> str | None:
 
 
 def filesection(cmd, mconfig, arg: str) -> str | None:
-    error = check_cmd_context(cmd, NOT_IN_LOCATION | NOT_IN_LIMIT)
-    if error:
-        return error
     closed = section_argument(cmd, arg)
     if closed is None:
         return unclosed_directive(cmd)
@@ -208,9 +182,6 @@ def filesection(cmd, mconfig, arg: str) -> str | None:
 
 
 def ifsection(cmd, mconfig, arg: str) -> str | None:
-    error = check_cmd_context(cmd, NOT_IN_LIMIT)
-    if error:
-        return error
     closed = section_argument(cmd, arg)
     if closed is None:
         return unclosed_directive(cmd)
@@ -298,9 +269,6 @@ def limit_section(cmd, mconfig, arg: str) -> str | None:
 
 
 def virtualhost_section(cmd, mconfig, arg: str) -> str | None:
-    error = check_cmd_context(cmd, GLOBAL_ONLY)
-    if error:
-        return error
     closed = section_argument(cmd, arg)
     if closed is None:
         return unclosed_directive(cmd)
@@ -369,9 +337,6 @@ def test_ifsection(cmd, name: str) -> bool:
 
 
 def set_define(cmd, holder, name: str, value: str | None) -> str | None:
-    error = check_cmd_context(cmd, NOT_IN_HTACCESS)
-    if error:
-        return error
     if ":" in name:
         return "Variable name must not contain ':'"
     cmd.httpd.define(name, value)
@@ -379,9 +344,6 @@ def set_define(cmd, holder, name: str, value: str | None) -> str | None:
 
 
 def unset_define(cmd, holder, name: str) -> str | None:
-    error = check_cmd_context(cmd, NOT_IN_HTACCESS)
-    if error:
-        return error
     if ":" in name:
         return "Variable name must not contain ':'"
     cmd.httpd.undefine(name)
@@ -415,9 +377,6 @@ def include_config(cmd, holder, name: str) -> str | None:
 
 
 def set_server_root(cmd, holder, arg: str) -> str | None:
-    error = check_cmd_context(cmd, GLOBAL_ONLY)
-    if error:
-        return error
     try:
         root = filepath_merge(None, arg)
     except PathTooLong:
@@ -429,9 +388,6 @@ def set_server_root(cmd, holder, arg: str) -> str | None:
 
 
 def set_runtime_dir(cmd, holder, arg: str) -> str | None:
-    error = check_cmd_context(cmd, GLOBAL_ONLY)
-    if error:
-        return error
     httpd = cmd.httpd
     try:
         runtime = filepath_merge(None, httpd.server_root_relative(arg))
@@ -480,9 +436,6 @@ class CoreDirConfig:
 
 
 def server_hostname_port(cmd, mconfig, arg: str) -> str | None:
-    error = check_cmd_context(cmd, NOT_IN_DIR_CONTEXT)
-    if error:
-        return error
     if fnmatch_test(arg):
         return f'Invalid ServerName "{arg}" use ServerAlias to set multiple server names.'
     part = arg
@@ -520,17 +473,11 @@ def set_server_alias(cmd, mconfig, arg: str) -> str | None:
 
 
 def set_error_log(cmd, mconfig, arg: str) -> str | None:
-    error = check_cmd_context(cmd, NOT_IN_DIR_CONTEXT)
-    if error:
-        return error
     cmd.server.error_fname = arg
     return None
 
 
 def set_document_root(cmd, mconfig, arg: str) -> str | None:
-    error = check_cmd_context(cmd, NOT_IN_DIR_CONTEXT)
-    if error:
-        return error
     config = core_server(cmd)
     if not cmd.httpd.extensions.get("document_root_check", True):
         config.document_root = arg
@@ -548,9 +495,6 @@ def set_document_root(cmd, mconfig, arg: str) -> str | None:
 
 
 def set_pidfile(cmd, mconfig, arg: str) -> str | None:
-    error = check_cmd_context(cmd, GLOBAL_ONLY)
-    if error:
-        return error
     if cmd.server.is_virtual:
         return "PidFile directive not allowed in <VirtualHost>"
     cmd.httpd.pid_fname = arg
@@ -634,18 +578,12 @@ def set_options(cmd, mconfig, line: str) -> str | None:
 
 
 def set_timeout(cmd, mconfig, arg: str) -> str | None:
-    error = check_cmd_context(cmd, NOT_IN_DIR_CONTEXT)
-    if error:
-        return error
     if not cmd.server.is_virtual:
         cmd.httpd.extensions["timeout"] = float(atoi(arg))
     return None
 
 
 def set_extended_status(cmd, mconfig, flag: bool) -> str | None:
-    error = check_cmd_context(cmd, GLOBAL_ONLY)
-    if error:
-        return error
     cmd.httpd.extensions["extended_status"] = flag
     return None
 
@@ -724,100 +662,51 @@ def dump_config(httpd) -> None:
         out.write(f"Define: {name}={value}\n" if value is not None else f"Define: {name}\n")
 
 
-def _cmd(name, how, override, help_text, handler, data=None):
-    return Command(name, how, override, help_text, handler, data)
-
-
-_SECTION_OVERRIDE = EXEC_ON_READ | OR_ALL
-_COND = "Container for directives based on existence of "
 
 CORE = Module(
     "core_module",
     "core.c",
+    # httpd's table (arity, override, context check, help) is the catalogue's; core
+    # supplies the handlers of its directives (cmd.info is the second of a pair).
+    handlers={
+        "<Directory": dirsection,
+        "<Location": urlsection,
+        "<VirtualHost": virtualhost_section,
+        "<Files": filesection,
+        "<Limit": limit_section,
+        "<LimitExcept": (limit_section, True),
+        "<IfModule": (start_cond_section, test_ifmod),
+        "<IfDefine": (start_cond_section, test_ifdefine),
+        "<IfFile": (start_cond_section, test_iffile),
+        "<IfDirective": (start_cond_section, test_ifdirective),
+        "<IfSection": (start_cond_section, test_ifsection),
+        "<DirectoryMatch": (dirsection, True),
+        "<LocationMatch": (urlsection, True),
+        "<FilesMatch": (filesection, True),
+        "Define": set_define,
+        "UnDefine": unset_define,
+        "Error": generate_error,
+        "<If": (ifsection, "if"),
+        "<ElseIf": (ifsection, "elseif"),
+        "<Else": (ifsection, "else"),
+        "DocumentRoot": set_document_root,
+        "ServerName": server_hostname_port,
+        "ServerRoot": set_server_root,
+        "DefaultRuntimeDir": set_runtime_dir,
+        "ErrorLog": set_error_log,
+        "ServerAlias": set_server_alias,
+        "Include": include_config,
+        "IncludeOptional": (include_config, True),
+        "LogLevel": set_loglevel,
+        "NameVirtualHost": set_name_virtual_host,
+        "SetHandler": set_sethandler,
+        "PidFile": set_pidfile,
+        "Timeout": set_timeout,
+        "Options": set_options,
+        "Mutex": set_mutex,
+        "ExtendedStatus": set_extended_status,
+    },
     commands=[
-        _cmd("<Directory", RAW_ARGS, RSRC_CONF,
-             "Container for directives affecting resources located in the specified "
-             "directories", dirsection),
-        _cmd("<Location", RAW_ARGS, RSRC_CONF,
-             "Container for directives affecting resources accessed through the specified "
-             "URL paths", urlsection),
-        _cmd("<VirtualHost", RAW_ARGS, RSRC_CONF,
-             "Container to map directives to a particular virtual host, takes one or more "
-             "host addresses", virtualhost_section),
-        _cmd("<Files", RAW_ARGS, OR_ALL,
-             "Container for directives affecting files matching specified patterns",
-             filesection),
-        _cmd("<Limit", RAW_ARGS, OR_LIMIT | OR_AUTHCFG,
-             "Container for authentication directives when accessed using specified HTTP "
-             "methods", limit_section),
-        _cmd("<LimitExcept", RAW_ARGS, OR_LIMIT | OR_AUTHCFG,
-             "Container for authentication directives to be applied when any HTTP method "
-             "other than those specified is used to access the resource", limit_section, True),
-        _cmd("<IfModule", RAW_ARGS, _SECTION_OVERRIDE, _COND + "specified modules",
-             start_cond_section, test_ifmod),
-        _cmd("<IfDefine", RAW_ARGS, _SECTION_OVERRIDE, _COND + "command line defines",
-             start_cond_section, test_ifdefine),
-        _cmd("<IfFile", RAW_ARGS, _SECTION_OVERRIDE, _COND + "files on disk",
-             start_cond_section, test_iffile),
-        _cmd("<IfDirective", RAW_ARGS, _SECTION_OVERRIDE, _COND + "named directive",
-             start_cond_section, test_ifdirective),
-        _cmd("<IfSection", RAW_ARGS, _SECTION_OVERRIDE, _COND + "named section",
-             start_cond_section, test_ifsection),
-        _cmd("<DirectoryMatch", RAW_ARGS, RSRC_CONF,
-             "Container for directives affecting resources located in the specified "
-             "directories", dirsection, True),
-        _cmd("<LocationMatch", RAW_ARGS, RSRC_CONF,
-             "Container for directives affecting resources accessed through the specified "
-             "URL paths", urlsection, True),
-        _cmd("<FilesMatch", RAW_ARGS, OR_ALL,
-             "Container for directives affecting files matching specified patterns",
-             filesection, True),
-        _cmd("Define", TAKE12, EXEC_ON_READ | ACCESS_CONF | RSRC_CONF,
-             "Define a variable, optionally to a value.  Same as passing -D to the command "
-             "line.", set_define),
-        _cmd("UnDefine", TAKE1, EXEC_ON_READ | ACCESS_CONF | RSRC_CONF,
-             "Undefine the existence of a variable. Undo a Define.", unset_define),
-        _cmd("Error", RAW_ARGS, OR_ALL,
-             "Generate error message from within configuration", generate_error),
-        _cmd("<If", RAW_ARGS, OR_ALL,
-             "Container for directives to be conditionally applied", ifsection, "if"),
-        _cmd("<ElseIf", RAW_ARGS, OR_ALL,
-             "Container for directives to be conditionally applied", ifsection, "elseif"),
-        _cmd("<Else", RAW_ARGS, OR_ALL,
-             "Container for directives to be conditionally applied", ifsection, "else"),
-        _cmd("DocumentRoot", TAKE1, RSRC_CONF, "Root directory of the document tree",
-             set_document_root),
-        _cmd("ServerName", TAKE1, RSRC_CONF,
-             "The hostname and port of the server", server_hostname_port),
-        _cmd("ServerRoot", TAKE1, RSRC_CONF | EXEC_ON_READ, "Common directory of server-related "
-             "files (logs, confs, etc.)", set_server_root),
-        _cmd("DefaultRuntimeDir", TAKE1, RSRC_CONF | EXEC_ON_READ,
-             "Common directory for run-time files (shared memory, locks, etc.)",
-             set_runtime_dir),
-        _cmd("ErrorLog", TAKE1, RSRC_CONF, "The filename of the error log", set_error_log),
-        _cmd("ServerAlias", RAW_ARGS, RSRC_CONF,
-             "A name or names alternately used to access the server", set_server_alias),
-        _cmd("Include", TAKE1, ACCESS_CONF | RSRC_CONF | EXEC_ON_READ,
-             "Name(s) of the config file(s) to be included; fails if the wildcard does not "
-             "match at least one file", include_config),
-        _cmd("IncludeOptional", TAKE1, ACCESS_CONF | RSRC_CONF | EXEC_ON_READ,
-             "Name or pattern of the config file(s) to be included; ignored if the file does "
-             "not exist or the pattern does not match any files", include_config, True),
-        _cmd("LogLevel", ITERATE, RSRC_CONF | ACCESS_CONF,
-             "Level of verbosity in error logging", set_loglevel),
-        _cmd("NameVirtualHost", TAKE1, RSRC_CONF,
-             "A numeric IP address:port, or the name of a host", set_name_virtual_host),
-        _cmd("SetHandler", TAKE1, OR_FILEINFO,
-             "a handler name that overrides any other configured handler", set_sethandler),
-        _cmd("PidFile", TAKE1, RSRC_CONF,
-             "A file for logging the server process ID", set_pidfile),
-        _cmd("Timeout", TAKE1, RSRC_CONF, "Timeout duration (sec)", set_timeout),
-        _cmd("Options", RAW_ARGS, OR_OPTIONS, "Set a number of attributes for a given directory",
-             set_options),
-        _cmd("Mutex", RAW_ARGS, RSRC_CONF, 'mutex (or "default") and mechanism', set_mutex),
-        _cmd("ExtendedStatus", FLAG, RSRC_CONF,
-             '"On" to track extended status information, "Off" to disable',
-             set_extended_status),
         *REQUEST_LIMIT_COMMANDS,
         *CORE_VALUE_COMMANDS,
     ],

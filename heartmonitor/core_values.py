@@ -13,8 +13,6 @@ from .catalogue import MODULES
 from .cnum import atoi, atol, strtol
 from .config.command import (
     ACCESS_CONF,
-    GLOBAL_ONLY,
-    NOT_IN_DIR_CONTEXT,
     NOT_IN_FILES,
     NOT_IN_HTACCESS,
     NOT_IN_LOCATION,
@@ -108,9 +106,6 @@ def _range_limit(name: str):
 
 
 def set_max_requests(cmd, mconfig, arg: str) -> str | None:
-    error = check_cmd_context(cmd, GLOBAL_ONLY)
-    if error:
-        return error
     if ascii_lower(cmd.cmd.name) == "maxrequestsperchild":
         cmd.httpd.log_startup_error(
             "core", log.INFO,
@@ -119,9 +114,6 @@ def set_max_requests(cmd, mconfig, arg: str) -> str | None:
 
 
 def set_coredumpdir(cmd, mconfig, arg: str) -> str | None:
-    error = check_cmd_context(cmd, GLOBAL_ONLY)
-    if error:
-        return error
     path = cmd.httpd.server_root_relative(arg)
     if path is None:
         return f"Invalid CoreDumpDirectory path {arg}"
@@ -136,9 +128,6 @@ def _non_negative_long(message: str):
     """ap_mpm_set_max_mem_free / ap_mpm_set_thread_stacksize: strtol, no range error."""
 
     def handler(cmd, mconfig, arg: str) -> str | None:
-        error = check_cmd_context(cmd, GLOBAL_ONLY)
-        if error:
-            return error
         value, _end, overflow = strtol(arg)
         if value < 0 or overflow:
             return message + arg
@@ -183,6 +172,8 @@ _ALLOW_OPTIONS = ("indexes", "includes", "includesnoexec", "followsymlinks",
 
 
 def set_override(cmd, mconfig, line: str) -> str | None:
+    # httpd's own checks, not a mask the walker applies: <Location> and <Files> only get
+    # a warning, then .htaccess is refused.
     if check_cmd_context(cmd, NOT_IN_LOCATION | NOT_IN_FILES):
         file_name, line_num = _where(cmd)
         warn(cmd, f"AH00114: Useless use of AllowOverride in line {line_num} of {file_name}.")
@@ -220,6 +211,7 @@ def set_allow_opts(cmd, value: str) -> str | None:
 
 def set_override_list(cmd, mconfig, argv: list[str]) -> str | None:
     file_name, line_num = _where(cmd)
+    # As AllowOverride: a warning in <Location> and <Files>, then .htaccess refused.
     if check_cmd_context(cmd, NOT_IN_LOCATION | NOT_IN_FILES):
         warn(cmd, f"AH00115: Useless use of AllowOverrideList at {file_name}:{line_num}")
     error = check_cmd_context(cmd, NOT_IN_HTACCESS)
@@ -319,9 +311,6 @@ _SERVER_TOKENS = ("os", "min", "minimal", "major", "minor", "prod", "productonly
 
 
 def set_serv_tokens(cmd, mconfig, arg: str) -> str | None:
-    error = check_cmd_context(cmd, GLOBAL_ONLY)
-    if error:
-        return error
     if ascii_lower(arg) not in _SERVER_TOKENS:
         return ("ServerTokens takes 1 argument: 'Prod(uctOnly)', 'Major', 'Minor', "
                 "'Min(imal)', 'OS', or 'Full'")
@@ -329,9 +318,6 @@ def set_serv_tokens(cmd, mconfig, arg: str) -> str | None:
 
 
 def set_protocols_honor_order(cmd, mconfig, arg: str) -> str | None:
-    error = check_cmd_context(cmd, NOT_IN_DIR_CONTEXT)
-    if error:
-        return error
     if ascii_lower(arg) not in ("on", "off"):
         return "ProtocolsHonorOrder must be 'on' or 'off'"
     return None
@@ -368,9 +354,6 @@ def set_http_protocol_options(cmd, mconfig, arg: str) -> str | None:
 
 
 def set_trace_enable(cmd, mconfig, arg: str) -> str | None:
-    error = check_cmd_context(cmd, NOT_IN_DIR_CONTEXT)
-    if error:
-        return error
     if ascii_lower(arg) not in ("on", "off", "extended"):
         return "TraceEnable must be one of 'on', 'off', or 'extended'"
     return None

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import os
 
-from .config.command import GLOBAL_ONLY
-from .config.walker import check_cmd_context
 from .config.words import getword_conf
 
 # The types each stock module registers in its pre_config hook (Debian's 2.4.71 builds:
@@ -100,9 +98,6 @@ def parse_mutex(httpd, arg: str) -> tuple[str | None, str | None, str | None]:
 
 def set_mutex(cmd, mconfig, arg: str) -> str | None:
     """ap_set_mutex."""
-    error = check_cmd_context(cmd, GLOBAL_ONLY)
-    if error:
-        return error
     httpd = cmd.httpd
     mechdir, pos = getword_conf(arg)
     if not mechdir:
