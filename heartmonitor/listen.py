@@ -7,7 +7,6 @@ import socket
 from . import log
 from .apr.sockaddr import AddrParseError, getaddrinfo, parse_addr_port
 from .config.command import GLOBAL_ONLY, RSRC_CONF, TAKE1, TAKE_ARGV, Command
-from .config.walker import check_cmd_context
 from .cstr import atoi
 from .vhost import eai_status
 
@@ -79,9 +78,6 @@ def falls_back_to_ipv4(listener: Listener, following: Listener | None) -> bool:
 
 
 def set_listener(cmd, mconfig, argv: list[str]) -> str | None:
-    error = check_cmd_context(cmd, GLOBAL_ONLY)
-    if error:
-        return error
     if len(argv) < 1 or len(argv) > 2:
         return "Listen requires 1 or 2 arguments."
     try:
@@ -114,21 +110,22 @@ def set_listener(cmd, mconfig, argv: list[str]) -> str | None:
 
 
 def set_listenbacklog(cmd, mconfig, arg: str) -> str | None:
-    error = check_cmd_context(cmd, GLOBAL_ONLY)
-    if error:
-        return error
     if atoi(arg) < 1:
         return "ListenBacklog must be > 0"
     return None
 
 
 def listen_commands() -> list[Command]:
-    """The directives LISTEN_COMMANDS adds to an MPM's table."""
+    """The directives LISTEN_COMMANDS adds to an MPM's table.
+
+    Declared here rather than by the catalogue, which has no context mask for them:
+    listen.c's handlers open with ap_check_cmd_context(cmd, GLOBAL_ONLY).
+    """
     return [
         Command("ListenBacklog", TAKE1, RSRC_CONF,
                 "Maximum length of the queue of pending connections, as used by listen(2)",
-                set_listenbacklog),
+                set_listenbacklog, forbidden=GLOBAL_ONLY),
         Command("Listen", TAKE_ARGV, RSRC_CONF,
                 "A port number or a numeric IP address and a port number, and an optional "
-                "protocol", set_listener),
+                "protocol", set_listener, forbidden=GLOBAL_ONLY),
     ]

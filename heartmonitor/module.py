@@ -75,7 +75,7 @@ class Module:
         providers: Mapping[tuple[str, str, str], object] | None = None,
         optional_functions: dict[str, Callable[..., Any]] | None = None,
         merge_dir_config: DirConfigMerger | None = None,
-        handlers: dict[str, Callable[..., Any] | tuple[Callable[..., Any], Any]] | None = None,
+        handlers: Mapping[str, Callable[..., Any] | tuple[Callable[..., Any], Any]] | None = None,
     ) -> None:
         self.identifier = identifier
         self.source = source

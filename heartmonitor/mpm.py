@@ -12,9 +12,6 @@ from collections.abc import Callable
 
 from . import log
 from .cnum import atoi
-from .config.command import GLOBAL_ONLY, RSRC_CONF, TAKE1, Command
-from .config.walker import check_cmd_context
-from .listen import listen_commands
 
 
 class Profile:
@@ -67,9 +64,6 @@ def settings(httpd, profile: Profile) -> dict[str, int]:
 
 def int_setter(profile: Profile, field: str) -> Callable:
     def handler(cmd, mconfig, arg: str) -> str | None:
-        error = check_cmd_context(cmd, GLOBAL_ONLY)
-        if error:
-            return error
         if cmd.cmd.name.lower() == "maxclients":
             cmd.httpd.log_startup_error(
                 f"mpm_{profile.name}", log.INFO,
@@ -82,9 +76,6 @@ def int_setter(profile: Profile, field: str) -> Callable:
 
 
 def set_worker_factor(cmd, mconfig, arg: str) -> str | None:
-    error = check_cmd_context(cmd, GLOBAL_ONLY)
-    if error:
-        return error
     # strtod: leading blanks are skipped, then the whole rest must be a number ("" is 0).
     text = arg.lstrip(" \t\n\v\f\r")
     try:
@@ -206,32 +197,12 @@ def prefork_check_config(httpd) -> None:
               "to avoid almost certain server failure. Please read the documentation.")
 
 
-def catalogue_help(stem: str, name: str) -> str:
-    """The directive's help text as the catalogue (httpd's table) has it."""
-    from .catalogue import MODULES  # the catalogue is large: loaded with the MPM only
-
-    for row in MODULES[stem][3]:
-        if row[0] == name:
-            return row[4]
-    return ""
-
-
-def _tuning(profile: Profile, names: tuple[str, ...]) -> list[Command]:
-    stem = f"mod_mpm_{profile.name}"
-    commands = []
-    for name in names:
+def mpm_handlers(profile: Profile) -> dict[str, Callable[..., str | None]]:
+    """The handlers of the MPM's tuning directives (the catalogue declares them)."""
+    handlers: dict[str, Callable[..., str | None]] = {}
+    for name in (*profile.defaults, "MaxClients"):
         field = "MaxRequestWorkers" if name == "MaxClients" else name
-        commands.append(Command(name, TAKE1, RSRC_CONF, catalogue_help(stem, name),
-                                int_setter(profile, field)))
-    return commands
-
-
-def mpm_commands(profile: Profile) -> list[Command]:
-    """Listen's directives and the MPM's tuning directives with their handlers."""
-    names = tuple(profile.defaults) + ("MaxClients",)
-    commands = listen_commands() + _tuning(profile, names)
+        handlers[name] = int_setter(profile, field)
     if profile is EVENT:
-        commands.append(Command("AsyncRequestWorkerFactor", TAKE1, RSRC_CONF,
-                                catalogue_help("mod_mpm_event", "AsyncRequestWorkerFactor"),
-                                set_worker_factor))
-    return commands
+        handlers["AsyncRequestWorkerFactor"] = set_worker_factor
+    return handlers
