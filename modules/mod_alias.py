@@ -55,6 +55,8 @@ def alias_matches(uri: str, fake: str) -> int:
 
 
 def add_alias_internal(cmd, fake: str, real: str, use_regex: bool) -> str | None:
+    # httpd checks here, in the function the handlers call, and differently for the
+    # one-argument form (add_alias): the catalogue records no mask for these directives.
     error = check_cmd_context(cmd, NOT_IN_DIR_CONTEXT)
     if error:
         return error

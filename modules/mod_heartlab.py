@@ -22,7 +22,6 @@ from heartmonitor.config.command import (
     TAKE_ARGV,
     Command,
 )
-from heartmonitor.config.walker import check_cmd_context
 from heartmonitor.constants import DECLINED
 from heartmonitor.module import MIDDLE, REALLY_FIRST, Hook, Module
 from heartmonitor.modules.cluster.sender import parse_simulation
@@ -58,9 +57,6 @@ def _local_ipv4(cmd, address: str) -> str | None:
 
 def set_listen_interface(cmd, mconfig, address: str) -> str | None:
     """HeartbeatListenInterface: join the HeartbeatListen group on this local address."""
-    error = check_cmd_context(cmd, GLOBAL_ONLY)
-    if error:
-        return error
     resolved = _local_ipv4(cmd, address)
     if resolved is None:
         return f"HeartbeatListenInterface: {address} is not an IPv4 address of this host"
@@ -70,9 +66,6 @@ def set_listen_interface(cmd, mconfig, address: str) -> str | None:
 
 def set_address_interface(cmd, mconfig, address: str) -> str | None:
     """HeartbeatAddressInterface: send multicast heartbeats out of this local address."""
-    error = check_cmd_context(cmd, GLOBAL_ONLY)
-    if error:
-        return error
     resolved = _local_ipv4(cmd, address)
     if resolved is None:
         return f"HeartbeatAddressInterface: {address} is not an IPv4 address of this host"
@@ -82,9 +75,6 @@ def set_address_interface(cmd, mconfig, address: str) -> str | None:
 
 def add_simulation(cmd, mconfig, words: list[str]) -> str | None:
     """HeartbeatSimulate: more backends beating from this process."""
-    error = check_cmd_context(cmd, GLOBAL_ONLY)
-    if error:
-        return error
 
     simulation = parse_simulation(words)
     if isinstance(simulation, str):
@@ -104,9 +94,6 @@ TIMINGS = {
 
 def set_timing(cmd, mconfig, value: str) -> str | None:
     """HeartbeatExpire, HeartbeatForget, HeartbeatStorageInterval: whole seconds."""
-    error = check_cmd_context(cmd, GLOBAL_ONLY)
-    if error:
-        return error
     attribute, low = TIMINGS[cmd.cmd.name.lower()]
     if not value.isascii() or not value.isdigit() or not low <= int(value) <= MAX_SECONDS:
         return (f"{cmd.cmd.name}: '{value}' is not a number of seconds from {low} to "
@@ -117,9 +104,6 @@ def set_timing(cmd, mconfig, value: str) -> str | None:
 
 def set_warmup(cmd, mconfig, value: str) -> str | None:
     """HeartbeatWarmup: seconds over which an appearing server's ready ramps up (0: off)."""
-    error = check_cmd_context(cmd, GLOBAL_ONLY)
-    if error:
-        return error
     if not value.isascii() or not value.isdigit() or int(value) > MAX_WARMUP:
         return f"HeartbeatWarmup: '{value}' is not a number of seconds from 0 to {MAX_WARMUP}"
     config_of(cmd).warmup = int(value)
@@ -134,9 +118,6 @@ MAX_BEATS = 3600
 def set_hysteresis(cmd, mconfig, down: str, up: str | None = None) -> str | None:
     """HeartbeatHysteresis DOWN UP | off: heartbeats missed before a server is published
     stale, heard in a row before it is published up again."""
-    error = check_cmd_context(cmd, GLOBAL_ONLY)
-    if error:
-        return error
     if up is None:
         if down.lower() != "off":
             return "HeartbeatHysteresis takes two numbers (DOWN UP), or off"
@@ -153,9 +134,6 @@ def set_hysteresis(cmd, mconfig, down: str, up: str | None = None) -> str | None
 
 def set_share(cmd, mconfig, url: str, name: str | None = None) -> str | None:
     """HeartbeatShare: share the heartbeat table with other monitors through etcd."""
-    error = check_cmd_context(cmd, GLOBAL_ONLY)
-    if error:
-        return error
     target = parse_share(url, name)
     if isinstance(target, str):
         return target
@@ -165,9 +143,6 @@ def set_share(cmd, mconfig, url: str, name: str | None = None) -> str | None:
 
 def set_on_stop(cmd, mconfig, value: str) -> str | None:
     """HeartbeatOnStop keep|expire: what a stopping monitor leaves in hb.dat."""
-    error = check_cmd_context(cmd, GLOBAL_ONLY)
-    if error:
-        return error
     if value.lower() not in ("keep", "expire"):
         return "HeartbeatOnStop must be keep or expire"
     config_of(cmd).on_stop = value.lower()
@@ -177,9 +152,6 @@ def set_on_stop(cmd, mconfig, value: str) -> str | None:
 def set_listen_unicast(cmd, mconfig, on: bool) -> str | None:
     """HeartbeatListenUnicast On: a HeartbeatListen unicast address (IPv4 or IPv6) is bound
     and heard instead of failing to join it as a multicast group (httpd)."""
-    error = check_cmd_context(cmd, GLOBAL_ONLY)
-    if error:
-        return error
     config_of(cmd).listen_unicast = on
     # Set at once too: an IPv6 HeartbeatListen that follows resolves only when opted in.
     monitor = cmd.httpd.module_named("heartmonitor_module")
@@ -243,45 +215,57 @@ def admin_handler(httpd, request):
     return admin.handler(httpd, request)
 
 
+# heartmonitor's own directives, declared in full; all of them main server only.
 MODULE = Module(
     "heartlab_module",
     "mod_heartlab.c",
     commands=[
         Command("HeartbeatListenInterface", TAKE1, RSRC_CONF,
                 "Local IPv4 address of the interface to join the HeartbeatListen group on "
-                "(heartmonitor)", set_listen_interface, extension=True),
+                "(heartmonitor)", set_listen_interface,
+                forbidden=GLOBAL_ONLY, extension=True),
         Command("HeartbeatAddressInterface", TAKE1, RSRC_CONF,
                 "Local IPv4 address whose interface heartbeats are sent from (heartmonitor)",
-                set_address_interface, extension=True),
+                set_address_interface,
+                forbidden=GLOBAL_ONLY, extension=True),
         Command("HeartbeatSimulate", TAKE_ARGV, RSRC_CONF,
                 "Number of simulated backends, the first one's source address, and optional "
-                "ready=N busy=N port=N (heartmonitor)", add_simulation, extension=True),
+                "ready=N busy=N port=N (heartmonitor)", add_simulation,
+                forbidden=GLOBAL_ONLY, extension=True),
         Command("HeartbeatExpire", TAKE1, RSRC_CONF,
                 "Seconds without a heartbeat after which a server leaves storage; httpd: 30 "
-                "(heartmonitor)", set_timing, extension=True),
+                "(heartmonitor)", set_timing,
+                forbidden=GLOBAL_ONLY, extension=True),
         Command("HeartbeatForget", TAKE1, RSRC_CONF,
                 "Seconds without a heartbeat after which a server leaves the table; default "
-                "3600 (heartmonitor)", set_timing, extension=True),
+                "3600 (heartmonitor)", set_timing,
+                forbidden=GLOBAL_ONLY, extension=True),
         Command("HeartbeatStorageInterval", TAKE1, RSRC_CONF,
                 "Seconds between two writes of the heartbeat storage; httpd: 5 (heartmonitor)",
-                set_timing, extension=True),
+                set_timing,
+                forbidden=GLOBAL_ONLY, extension=True),
         Command("HeartbeatShare", TAKE12, RSRC_CONF,
                 "etcd://HOST:PORT/PREFIX to share the heartbeat table through, and optionally "
-                "this monitor's name there (heartmonitor)", set_share, extension=True),
+                "this monitor's name there (heartmonitor)", set_share,
+                forbidden=GLOBAL_ONLY, extension=True),
         Command("HeartbeatOnStop", TAKE1, RSRC_CONF,
                 "keep (httpd) or expire: whether a stopping monitor leaves its hb.dat as it "
-                "is or empties it (heartmonitor)", set_on_stop, extension=True),
+                "is or empties it (heartmonitor)", set_on_stop,
+                forbidden=GLOBAL_ONLY, extension=True),
         Command("HeartbeatListenUnicast", FLAG, RSRC_CONF,
                 "On to bind a unicast HeartbeatListen address (IPv4 or IPv6) instead of "
                 "joining it as a multicast group; put it before HeartbeatListen (heartmonitor)",
-                set_listen_unicast, extension=True),
+                set_listen_unicast,
+                forbidden=GLOBAL_ONLY, extension=True),
         Command("HeartbeatWarmup", TAKE1, RSRC_CONF,
                 "Seconds over which the published ready of a server that appears ramps up "
-                "from 0; default 0, off (heartmonitor)", set_warmup, extension=True),
+                "from 0; default 0, off (heartmonitor)", set_warmup,
+                forbidden=GLOBAL_ONLY, extension=True),
         Command("HeartbeatHysteresis", TAKE12, RSRC_CONF,
                 "Missed heartbeats before a server is published stale and heartbeats heard "
                 "in a row before it is published up again (DOWN UP), or off; default off "
-                "(heartmonitor)", set_hysteresis, extension=True),
+                "(heartmonitor)", set_hysteresis,
+                forbidden=GLOBAL_ONLY, extension=True),
     ],
     hooks={"post_config": Hook(apply_settings, REALLY_FIRST),
            "handler": Hook(admin_handler, MIDDLE),

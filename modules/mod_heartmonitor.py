@@ -9,8 +9,6 @@ heartbeat storages this module registers, filestore ("file") and slotstore ("slo
 from __future__ import annotations
 
 from heartmonitor.apr.sockaddr import AddrParseError, parse_addr_port, resolve_ipv4, resolve_ipv6
-from heartmonitor.config.command import GLOBAL_ONLY, RSRC_CONF, TAKE1, Command
-from heartmonitor.config.walker import check_cmd_context
 from heartmonitor.cstr import atoi
 from heartmonitor.module import FIRST, MIDDLE, Hook, Module
 from heartmonitor.modules.cluster import post, status_view
@@ -55,9 +53,6 @@ def config_of(cmd) -> MonitorConfig:
 
 
 def set_listen(cmd, mconfig, address: str) -> str | None:
-    error = check_cmd_context(cmd, GLOBAL_ONLY)
-    if error:
-        return error
     ctx = config_of(cmd)
     if ctx.active:
         return "HeartbeatListen: May only be specified once."
@@ -86,17 +81,11 @@ def set_listen(cmd, mconfig, address: str) -> str | None:
 
 
 def set_storage(cmd, mconfig, path: str) -> str | None:
-    error = check_cmd_context(cmd, GLOBAL_ONLY)
-    if error:
-        return error
     config_of(cmd).storage_path = cmd.httpd.runtime_dir_relative(path)
     return None
 
 
 def set_maxworkers(cmd, mconfig, data: str) -> str | None:
-    error = check_cmd_context(cmd, GLOBAL_ONLY)
-    if error:
-        return error
     ctx = config_of(cmd)
     ctx.maxworkers = atoi(data)
     ctx.maxworkers_line = (cmd.directive.filename, cmd.directive.line_num)
@@ -161,15 +150,8 @@ def strict_check(httpd) -> list:
 MODULE = Module(
     "heartmonitor_module",
     "mod_heartmonitor.c",
-    commands=[
-        Command("HeartbeatListen", TAKE1, RSRC_CONF, "Address to listen for heartbeat requests",
-                set_listen),
-        Command("HeartbeatStorage", TAKE1, RSRC_CONF, "Path to store heartbeat data.",
-                set_storage),
-        Command("HeartbeatMaxServers", TAKE1, RSRC_CONF,
-                "Max number of servers when using slotmem (instead file) to store heartbeat "
-                "data.", set_maxworkers),
-    ],
+    handlers={"HeartbeatListen": set_listen, "HeartbeatStorage": set_storage,
+              "HeartbeatMaxServers": set_maxworkers},
     hooks={
         "post_config": Hook(post_config, MIDDLE),
         "handler": Hook(handler, FIRST, successors=("mod_proxy.c",)),

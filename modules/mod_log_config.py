@@ -9,8 +9,6 @@ No access log is written.
 from __future__ import annotations
 
 from heartmonitor.checkmodule import checks_module
-from heartmonitor.config.command import GLOBAL_ONLY
-from heartmonitor.config.walker import check_cmd_context
 from heartmonitor.cstr import ascii_lower
 
 _OWN = frozenset("haAlutfbBionLeVvpPHmqXCkrDTUsR") | {"^ti", "^to"}
@@ -89,9 +87,6 @@ def add_custom_log(cmd, mconfig, filename: str, fmt, clause) -> str | None:
 
 
 def add_global_log(cmd, mconfig, filename: str, fmt, clause) -> str | None:
-    error = check_cmd_context(cmd, GLOBAL_ONLY)
-    if error:
-        return error
     return add_custom_log(cmd, mconfig, filename, fmt, clause)
 
 

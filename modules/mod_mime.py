@@ -7,8 +7,6 @@ options and incompatible combinations. No type is ever assigned.
 from __future__ import annotations
 
 from heartmonitor.checkmodule import checks_module
-from heartmonitor.config.command import NOT_IN_LOCATION
-from heartmonitor.config.walker import check_cmd_context
 from heartmonitor.cstr import ascii_lower
 
 ANY, NEGOTIATED, FILTERS, HANDLERS = 1, 2, 4, 8
@@ -28,9 +26,6 @@ class MimeDirConfig:
 
 
 def multiviews_match(cmd, mconfig: MimeDirConfig, include: str) -> str | None:
-    error = check_cmd_context(cmd, NOT_IN_LOCATION)
-    if error:
-        return error
     option = _OPTIONS.get(ascii_lower(include))
     if option is None:
         return f"Unrecognized option '{include}'"

@@ -13,7 +13,7 @@ from heartmonitor.apr.fnmatch import fnmatch_test
 from heartmonitor.apr.uri import UriError, uri_parse
 from heartmonitor.checkmodule import checks_module, server_warning
 from heartmonitor.cnum import atof, atoi, atol
-from heartmonitor.config.command import NOT_IN_DIRECTORY, NOT_IN_FILES, NOT_IN_HTACCESS
+from heartmonitor.config.command import NOT_IN_DIRECTORY, NOT_IN_FILES
 from heartmonitor.config.values import UnparseableTimeout, timeout_parameter_parse
 from heartmonitor.config.walker import check_cmd_context
 from heartmonitor.config.words import getword_conf
@@ -348,9 +348,6 @@ def _parent_proxy(cmd) -> tuple[str | None, str]:
 
 
 def set_proxy_param(cmd, mconfig, arg: str) -> str | None:
-    error = check_cmd_context(cmd, NOT_IN_HTACCESS)
-    if error:
-        return error
     pos = 0
     name, kind = _parent_proxy(cmd)
     in_section = name is not None
@@ -379,9 +376,6 @@ def set_proxy_param(cmd, mconfig, arg: str) -> str | None:
 
 
 def add_member(cmd, mconfig, arg: str) -> str | None:
-    error = check_cmd_context(cmd, NOT_IN_HTACCESS)
-    if error:
-        return error
     path = cmd.path
     name = None
     params: list[tuple[str, str]] = []
@@ -440,6 +434,8 @@ _PASS_FLAGS = frozenset(("nocanon", "interpolate", "noquery"))
 def add_pass(cmd, mconfig, arg: str) -> str | None:
     """add_pass: ProxyPass and ProxyPassMatch."""
     is_regex = cmd.cmd.name == "ProxyPassMatch"
+    # httpd checks in add_pass, which the table's add_pass_noregex / add_pass_regex call:
+    # the catalogue records no mask for ProxyPass and ProxyPassMatch.
     error = check_cmd_context(cmd, NOT_IN_DIRECTORY | NOT_IN_FILES)
     if error:
         return error

@@ -15,8 +15,6 @@ from collections.abc import Callable
 from heartmonitor.apr.uri import UriError, uri_parse
 from heartmonitor.checkmodule import checks_module, server_warning
 from heartmonitor.cnum import atoi
-from heartmonitor.config.command import GLOBAL_ONLY
-from heartmonitor.config.walker import check_cmd_context
 from heartmonitor.config.words import getword_conf
 from heartmonitor.cstr import ascii_lower
 from heartmonitor.module import MIDDLE, Hook
@@ -160,9 +158,6 @@ def ocsp_enable(cmd, mconfig, arg: str) -> str | None:
 
 
 def session_cache(cmd, mconfig, arg: str) -> str | None:
-    error = check_cmd_context(cmd, GLOBAL_ONLY)
-    if error:
-        return error
     if ascii_lower(arg) in ("none", "nonenotnull"):
         return None
     name = arg.split(":", 1)[0]
@@ -210,9 +205,6 @@ def reneg_buffer_size(cmd, mconfig, arg: str) -> str | None:
 
 
 def pass_phrase_dialog(cmd, mconfig, arg: str) -> str | None:
-    error = check_cmd_context(cmd, GLOBAL_ONLY)
-    if error:
-        return error
     if ascii_lower(arg) == "builtin":
         return None
     if len(arg) > 5 and arg.startswith("exec:"):
@@ -228,9 +220,6 @@ def pass_phrase_dialog(cmd, mconfig, arg: str) -> str | None:
 
 
 def crypto_device(cmd, mconfig, arg: str) -> str | None:
-    error = check_cmd_context(cmd, GLOBAL_ONLY)
-    if error:
-        return error
     if ascii_lower(arg) in ("builtin", "dynamic"):
         return None
     return ("SSLCryptoDevice: Invalid argument; must be one of: 'builtin' (none), "
@@ -238,9 +227,6 @@ def crypto_device(cmd, mconfig, arg: str) -> str | None:
 
 
 def random_seed(cmd, mconfig, context: str, source: str, count) -> str | None:
-    error = check_cmd_context(cmd, GLOBAL_ONLY)
-    if error:
-        return error
     if ascii_lower(context) not in ("startup", "connect"):
         return f"SSLRandomSeed: invalid context: `{context}'"
     builtin = False

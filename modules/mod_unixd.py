@@ -9,8 +9,6 @@ import pwd
 import stat
 
 from heartmonitor.cnum import atoi, atol
-from heartmonitor.config.command import FLAG, GLOBAL_ONLY, RSRC_CONF, TAKE1, Command
-from heartmonitor.config.walker import check_cmd_context
 from heartmonitor.layout import SUEXEC_BIN
 from heartmonitor.module import FIRST, Hook, Module
 
@@ -71,9 +69,6 @@ def _name_to_id(cmd, name: str, lookup, what: str, code: str) -> int:
 
 
 def set_user(cmd, mconfig, arg: str) -> str | None:
-    error = check_cmd_context(cmd, GLOBAL_ONLY)
-    if error:
-        return error
     cmd.server.module_config[MODULE].user_name = arg
     if _name_to_id(cmd, arg, lambda n: pwd.getpwnam(n).pw_uid, "user", "00543") == 0:
         return ROOT_REFUSED
@@ -81,18 +76,12 @@ def set_user(cmd, mconfig, arg: str) -> str | None:
 
 
 def set_group(cmd, mconfig, arg: str) -> str | None:
-    error = check_cmd_context(cmd, GLOBAL_ONLY)
-    if error:
-        return error
     cmd.server.module_config[MODULE].group_name = arg
     _name_to_id(cmd, arg, lambda n: grp.getgrnam(n).gr_gid, "group", "00544")
     return None
 
 
 def set_chroot_dir(cmd, mconfig, arg: str) -> str | None:
-    error = check_cmd_context(cmd, GLOBAL_ONLY)
-    if error:
-        return error
     if not os.path.isdir(arg):
         return "ChrootDir must be a valid directory"
     return None
@@ -110,9 +99,6 @@ def suexec_disabled_reason(binary: str = SUEXEC_BIN) -> str | None:
 
 
 def set_suexec(cmd, mconfig, flag: bool) -> str | None:
-    error = check_cmd_context(cmd, GLOBAL_ONLY)
-    if error:
-        return error
     reason = suexec_disabled_reason()
     if flag and reason is not None:
         return f"suEXEC isn't supported: {reason}"
@@ -134,14 +120,8 @@ def dump_config(httpd) -> None:
 MODULE = Module(
     "unixd_module",
     "mod_unixd.c",
-    commands=[
-        Command("User", TAKE1, RSRC_CONF, "Effective user id for this server", set_user),
-        Command("Group", TAKE1, RSRC_CONF, "Effective group id for this server", set_group),
-        Command("ChrootDir", TAKE1, RSRC_CONF,
-                "The directory to chroot(2) into", set_chroot_dir),
-        Command("Suexec", FLAG, RSRC_CONF,
-                "Enable or disable suEXEC support", set_suexec),
-    ],
+    handlers={"User": set_user, "Group": set_group, "ChrootDir": set_chroot_dir,
+              "Suexec": set_suexec},
     hooks={"test_config": Hook(dump_config, FIRST)},
     create_server_config=UnixdConfig,
 )
