@@ -9,6 +9,7 @@ as heartmonitor.containers walks an inert module's.
 
 from __future__ import annotations
 
+from . import log
 from .catalogue import MODULES
 from .config.command import Command
 from .containers import handler_for
@@ -41,8 +42,20 @@ def checks_module(stem: str, handlers: dict, data: dict | None = None,
     return module
 
 
-def server_warning(cmd, module: str, level: int, message: str) -> None:
+def server_warning(cmd, module: str, level: int, message: str,
+                   source: str | None = None) -> None:
     """ap_log_error(..., cmd->server, ...) while the configuration is read: on standard
-    error for the main server; a virtual host's log is not open yet, so nothing shows."""
-    if not cmd.server.is_virtual:
-        cmd.httpd.log_startup_error(module, level, message)
+    error when the level passes that server's LogLevel as read so far (its module's level
+    first). A virtual host's level stays unset until the configuration is merged, so
+    without a LogLevel of its own nothing shows."""
+    server = cmd.server
+    configured = server.module_log_levels.get(module, server.log_level)
+    if configured is None:
+        if server.is_virtual:
+            return
+        configured = log.WARNING
+    if level > configured:
+        return
+    httpd = cmd.httpd
+    httpd.startup_log.target.write(log.format_line(module, level, message, source=source), level)
+    httpd.note(log.LEVEL_NAMES[level], message, *httpd.reading_position())

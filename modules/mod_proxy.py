@@ -1,18 +1,19 @@
 """mod_proxy's configuration checks (modules/proxy/mod_proxy.c, proxy_util.c).
 
 heartmonitor proxies nothing. It checks what `httpd -t` checks: <Proxy>/<ProxyMatch>
-sections (their contents are walked with the proxy override), the URLs of ProxyPass and
-BalancerMember, every worker and balancer parameter of ProxyPass, BalancerMember and
-ProxySet (ranges, On/Off values, lbmethods that no loaded module provides), and the
-worker sharing warnings (AH01146, AH01150).
+sections (their contents are walked with the proxy override), the URLs of ProxyPass,
+BalancerMember and ProxySet ("unix:" ones included), every worker and balancer parameter
+(ranges, On/Off values, lbmethods that no loaded module provides), ProxyRemote(Match),
+ProxyPassReverse, ProxySourceAddress, and the worker messages (AH01145-AH01150).
 """
 
 from __future__ import annotations
 
 from heartmonitor.apr.fnmatch import fnmatch_test
-from heartmonitor.apr.uri import UriError, uri_parse
+from heartmonitor.apr.sockaddr import sockaddr_info_get
+from heartmonitor.apr.uri import SCHEME_PORTS, UriError, uri_parse
 from heartmonitor.checkmodule import checks_module, server_warning
-from heartmonitor.cnum import atof, atoi, atol
+from heartmonitor.cnum import atof, atoi, atol, strtoul, to_int32
 from heartmonitor.config.command import NOT_IN_DIRECTORY, NOT_IN_FILES
 from heartmonitor.config.values import UnparseableTimeout, timeout_parameter_parse
 from heartmonitor.config.walker import check_cmd_context
@@ -24,10 +25,13 @@ from heartmonitor.regex import pregcomp
 PROXY_LBMETHOD = "proxylbmethod"
 BALANCER_PREFIX = "balancer://"
 WARN = 4
+INFO = 6
+DEBUG = 7
 # Sizes of the fixed buffers in proxy_worker_shared / proxy_balancer_shared.
 _ROUTE_SIZE = 64
-_NAMED_BUFFERS = {"flusher": ("flusher name", 16), "upgrade": ("upgrade protocol", 16),
-                  "secret": ("Secret", 64)}
+_FLUSHER_SIZE = 16
+_UPGRADE_SIZE = 16
+_SECRET_SIZE = 64
 _NONCE_SIZE = 37
 _LBPNAME_SIZE = 64
 _HOSTNAME_SIZE = 256
@@ -105,7 +109,11 @@ def define_worker(url: str, match: bool) -> tuple[str | None, str | None]:
     if len(uri.hostname) >= _HOSTNAME_SIZE:
         return None, f"worker hostname ({ascii_lower(uri.hostname)}) too long"
     scheme = ascii_lower(uri.scheme)
-    port = "" if not uri.port or uri.port == _DEFAULT_PORTS.get(scheme) else f":{uri.port}"
+    # apr_uri_unparse writes the port as it was written (port_str), unless it is the
+    # scheme's default, for mod_proxy or for APR.
+    port = ("" if not uri.port_str or uri.port in (0, _DEFAULT_PORTS.get(scheme),
+                                                   SCHEME_PORTS.get(scheme))
+            else f":{uri.port_str}")
     host = ascii_lower(uri.hostname)
     if ":" in host:
         host = f"[{host}]"
@@ -133,6 +141,27 @@ def _drop_port_reference(url: str) -> str:
     while end < len(url) and url[end] != "/":
         end += 1
     return url[:pos] + url[end:]
+
+
+def _c_length(value: str) -> int:
+    """strlen() of the value as httpd holds it (bytes, not characters)."""
+    return len(value.encode("utf-8", "surrogateescape"))
+
+
+def de_socketfy(url: str) -> str | None:
+    """ap_proxy_de_socketfy: the URL after a "unix:PATH|" prefix (None when what follows
+    has no scheme); "scheme:" and "scheme://" alone stand for scheme://localhost."""
+    if ascii_lower(url[:5]) != "unix:" or "|" not in url[5:]:
+        return url
+    rest = url[url.index("|", 5) + 1:]
+    colon = rest.find(":")
+    if colon < 0:
+        return None
+    if colon + 1 == len(rest):
+        return rest + "//localhost"
+    if rest[colon + 1:] == "//":
+        return rest + "localhost"
+    return rest
 
 
 def _timeout_ms(value: str, unit: str) -> int | None:
@@ -184,10 +213,12 @@ def set_worker_param(cmd, key: str, value: str) -> str | None:
             if ttl is None or ttl > (2**31 - 1) * 1_000_000 or ttl % 1_000_000:
                 return ("AddressTTL must be -1 or a number of seconds not exceeding "
                         "(2147483647)")
-    elif lower in ("route", "redirect"):
-        if len(value.encode("utf-8", "surrogateescape")) >= _ROUTE_SIZE:
-            label = "Route" if lower == "route" else "Redirect"
-            return f"{label} length must be < {_ROUTE_SIZE} characters"
+    elif lower == "route":
+        if _c_length(value) >= _ROUTE_SIZE:
+            return f"Route length must be < {_ROUTE_SIZE} characters"
+    elif lower == "redirect":
+        if _c_length(value) >= _ROUTE_SIZE:
+            return f"Redirect length must be < {_ROUTE_SIZE} characters"
     elif lower == "status":
         pos = 0
         while pos < len(value):
@@ -220,10 +251,15 @@ def set_worker_param(cmd, key: str, value: str) -> str | None:
             return "Connectiontimeout has wrong format"
         if timeout < 1000:
             return "Connectiontimeout must be at least one millisecond."
-    elif lower in _NAMED_BUFFERS:
-        label, size = _NAMED_BUFFERS[lower]
-        if len(value.encode("utf-8", "surrogateescape")) >= size:
-            return f"{label} length must be < {size} characters"
+    elif lower == "flusher":
+        if _c_length(value) >= _FLUSHER_SIZE:
+            return f"flusher name length must be < {_FLUSHER_SIZE} characters"
+    elif lower == "upgrade":
+        if _c_length(value) >= _UPGRADE_SIZE:
+            return f"upgrade protocol length must be < {_UPGRADE_SIZE} characters"
+    elif lower == "secret":
+        if _c_length(value) >= _SECRET_SIZE:
+            return f"Secret length must be < {_SECRET_SIZE} characters"
     elif lower == "responsefieldsize":
         if atol(value) < 0:
             return ("ResponseFieldSize must be greater than 0 bytes, or 0 for system "
@@ -312,22 +348,30 @@ def proxy_section_define(cmd, mconfig, arg: str) -> str | None:
             return f"{this.name} {error}"
         balancer = conf.balancers[_balancer_key(path)]
     else:
+        real = de_socketfy(path)
+        if real is None:
+            return '<Proxy/ProxyMatch > uses an invalid "unix:" URL'
         worker, error = define_worker(path, False)
         if worker is None:
             return f"{this.name} {error}"
         if _shared_worker(conf, worker) is None:
             conf.workers.append(worker)
-    return _set_params(cmd, balancer, rest, 0, "Proxy", this.name, path)
+    return _set_params(cmd, balancer, rest, 0, _INVALID_PROXY_PARAMETER, this.name, path)
 
 
-def _set_params(cmd, balancer, text: str, pos: int, what: str, prefix: str,
+_INVALID_PROXY_PARAMETER = "Invalid Proxy parameter. Parameter must be in the form 'key=value'"
+_INVALID_PROXYSET_PARAMETER = ("Invalid ProxySet parameter. Parameter must be in the form "
+                               "'key=value'")
+
+
+def _set_params(cmd, balancer, text: str, pos: int, invalid: str, prefix: str,
                 target: str) -> str | None:
     """The key=value words from pos on, set on the balancer (or else the worker) as
     proxysection and set_proxy_param both do, each with its own wording."""
     while pos < len(text):
         word, pos = getword_conf(text, pos)
         if "=" not in word:
-            return f"Invalid {what} parameter. Parameter must be in the form 'key=value'"
+            return invalid
         key, value = word.split("=", 1)
         if balancer is not None:
             error = set_balancer_param(cmd, balancer, key, value)
@@ -365,6 +409,8 @@ def set_proxy_param(cmd, mconfig, arg: str) -> str | None:
                 return f"ProxySet {error}"
             balancer = conf.balancers[_balancer_key(name)]
     else:
+        if de_socketfy(name) is None:
+            return 'ProxySet uses an invalid "unix:" URL'
         worker, error = define_worker(name, kind == _MATCH)
         if worker is None or _shared_worker(conf, worker) is None:
             if not in_section:
@@ -372,7 +418,7 @@ def set_proxy_param(cmd, mconfig, arg: str) -> str | None:
             if worker is None:
                 return f"ProxySet {error}"
             conf.workers.append(worker)
-    return _set_params(cmd, balancer, arg, pos, "ProxySet", "ProxySet:", name)
+    return _set_params(cmd, balancer, arg, pos, _INVALID_PROXYSET_PARAMETER, "ProxySet:", name)
 
 
 def add_member(cmd, mconfig, arg: str) -> str | None:
@@ -399,14 +445,26 @@ def add_member(cmd, mconfig, arg: str) -> str | None:
         return "BalancerMember must define balancer name when outside <Proxy > section"
     if name is None:
         return "BalancerMember must define remote proxy server"
+    if de_socketfy(name) is None:
+        return 'BalancerMember uses an invalid "unix:" URL'
     conf = _conf(cmd)
-    error = define_balancer(cmd, ascii_lower(path))
+    path = ascii_lower(path)
+    error = define_balancer(cmd, path)
     if error:
         return f"BalancerMember {error}"
+    balancer_name = _balancer_key(path)
     worker, error = define_worker(name, False)
-    if error:
-        return f"BalancerMember {error}"
-    shared = (path, worker) in _member_workers(conf)
+    shared = worker is not None and (path, worker) in _member_workers(conf)
+    if shared:
+        server_warning(cmd, "proxy", INFO, f"AH01149: Sharing worker '{worker}' instead of "
+                       f"creating new worker '{name}'")
+    else:
+        server_warning(cmd, "proxy", DEBUG, f"AH01147: Defining worker '{name}' for balancer "
+                       f"'{balancer_name}'", source="mod_proxy.c(2674)")
+        if error:
+            return f"BalancerMember {error}"
+        server_warning(cmd, "proxy", DEBUG, f"AH01148: Defined worker '{worker}' for balancer "
+                       f"'{balancer_name}'", source="mod_proxy.c(2679)")
     _member_workers(conf).add((path, worker))
     for key, value in params:
         if shared:
@@ -472,6 +530,8 @@ def add_pass(cmd, mconfig, arg: str) -> str | None:
                 params.append((key, value))
     if real is None:
         return "ProxyPass|ProxyPassMatch needs a path when not defined in a location"
+    if de_socketfy(real) is None:
+        return 'ProxyPass|ProxyPassMatch uses an invalid "unix:" URL'
     if cmd.path is not None and fnmatch_test(fake):
         kind = _MATCH
     if kind == _MATCH and pregcomp(fake) is None:
@@ -495,6 +555,9 @@ def add_pass(cmd, mconfig, arg: str) -> str | None:
         if worker is None:
             return f"ProxyPass {error}"
         conf.workers.append(worker)
+    else:
+        server_warning(cmd, "proxy", INFO, f"AH01145: Sharing worker '{shared}' instead of "
+                       f"creating new worker '{de_socketfy(real)}'")
     for key, value in params:
         if shared is not None:
             server_warning(
@@ -545,6 +608,45 @@ def set_proxy_error_override(cmd, mconfig: ProxyDirConfig, arg: str) -> str | No
     return None
 
 
+def add_proxy(cmd, mconfig, pattern: str, remote: str, creds: str | None = None) -> str | None:
+    """add_proxy: ProxyRemote and ProxyRemoteMatch (scheme://host[:port] of the proxy)."""
+    regex = cmd.cmd.name == "ProxyRemoteMatch"
+    colon = remote.find(":")
+    if colon < 0 or remote[colon + 1:colon + 3] != "//" or len(remote) == colon + 3:
+        if regex:
+            return "ProxyRemoteMatch: Bad syntax for a remote proxy server"
+        return "ProxyRemote: Bad syntax for a remote proxy server"
+    port_colon = remote.find(":", colon + 3)
+    if port_colon >= 0:
+        # sscanf("%u") into an int: a sign and leading white space pass, the value wraps.
+        value, end, _overflow = strtoul(remote[port_colon + 1:])
+        if end == 0 or to_int32(value) > 65535:
+            if regex:
+                return ("ProxyRemoteMatch: Bad syntax for a remote proxy server (bad port "
+                        "number)")
+            return "ProxyRemote: Bad syntax for a remote proxy server (bad port number)"
+    if regex and pregcomp(pattern) is None:
+        return "Regular expression for ProxyRemoteMatch could not be compiled."
+    return None
+
+
+def add_pass_reverse(cmd, mconfig, fake: str, real: str | None = None,
+                     interpolate: str | None = None) -> str | None:
+    if cmd.path is None:
+        if real is None or ascii_lower(real) == "interpolate":
+            return "ProxyPassReverse needs a path when not defined in a location"
+    elif real is not None and ascii_lower(real) != "interpolate":
+        return "ProxyPassReverse can not have a path when defined in a location"
+    return None
+
+
+def set_source_address(cmd, mconfig, arg: str) -> str | None:
+    """apr_sockaddr_info_get(arg, APR_UNSPEC): a name is looked up as httpd looks it up."""
+    if not sockaddr_info_get(arg):
+        return "ProxySourceAddress invalid value"
+    return None
+
+
 def set_proxy_domain(cmd, mconfig, arg: str) -> str | None:
     return None if arg.startswith(".") else "ProxyDomain: domain name must start with a dot."
 
@@ -572,7 +674,8 @@ MODULE = checks_module(
     "mod_proxy",
     {"<Proxy": proxy_section_define, "<ProxyMatch": proxy_section_define,
      "ProxyPass": add_pass, "ProxyPassMatch": add_pass, "BalancerMember": add_member,
-     "ProxySet": set_proxy_param,
+     "ProxySet": set_proxy_param, "ProxyRemote": add_proxy, "ProxyRemoteMatch": add_proxy,
+     "ProxyPassReverse": add_pass_reverse, "ProxySourceAddress": set_source_address,
      "ProxyVia": _keyword(("off", "on", "block", "full"),
                           "ProxyVia must be one of: off | on | full | block"),
      "ProxyTimeout": _at_least(1, "Proxy Timeout must be at least 1 second."),

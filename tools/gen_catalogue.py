@@ -748,6 +748,16 @@ def error_strings(root: str) -> dict[str, list[tuple[str, list[str]]]]:
     return result
 
 
+def said_as_fstring(message: str, ported: str) -> bool:
+    """A message with no literal piece long enough to search for (`%s %s %s=%s; %s`):
+    said when an f-string of the same shape, one {field} for each %s, appears."""
+    pieces = SPECIFIER.split(message)
+    if len(pieces) < 3:
+        return False
+    shape = r"\{[^{}\n]+\}".join(re.escape(piece) for piece in pieces)
+    return re.search(r'f"' + shape + '"', ported) is not None
+
+
 def ported_text(checkout: str) -> str:
     """heartmonitor's own sources, where a reproduced message must appear."""
     chunks = []
@@ -778,7 +788,10 @@ def coverage_report(root: str, checkout: str) -> str:
         hits = 0
         for message, directives in reached.items():
             fragment = key_fragment(message)
-            hit = len(fragment) >= 4 and fragment in ported
+            if len(fragment) >= 4:
+                hit = fragment in ported
+            else:
+                hit = said_as_fstring(message, ported)
             hits += hit
             rows.append(f"- [{'x' if hit else ' '}] `{message}` ({', '.join(directives)})")
         total += len(reached)

@@ -22,6 +22,21 @@ def getaddrinfo(host: str | None, port: int | None, family: int = 0, type: int =
         raise socket.gaierror(socket.EAI_NONAME, "Name or service not known") from None
 
 
+def sockaddr_info_get(host: str) -> bool:
+    """Whether apr_sockaddr_info_get(host, APR_UNSPEC, port 0) succeeds: getaddrinfo with
+    AI_ADDRCONFIG, retried without it on EAI_ADDRFAMILY as APR retries."""
+    try:
+        getaddrinfo(host, None, socket.AF_UNSPEC, socket.SOCK_STREAM, 0, socket.AI_ADDRCONFIG)
+    except socket.gaierror as error:
+        if error.errno != socket.EAI_ADDRFAMILY:
+            return False
+        try:
+            getaddrinfo(host, None, socket.AF_UNSPEC, socket.SOCK_STREAM)
+        except socket.gaierror:
+            return False
+    return True
+
+
 class AddrParseError(ValueError):
     """APR_EINVAL from apr_parse_addr_port."""
 

@@ -7,6 +7,15 @@ from ..cnum import strtol
 _SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-.")
 
 
+# apr_uri_port_of_scheme's table (uri/apr_uri.c).
+SCHEME_PORTS = {
+    "http": 80, "ftp": 21, "https": 443, "gopher": 70, "ldap": 389, "nntp": 119, "snews": 563,
+    "imap": 143, "pop": 110, "sip": 5060, "rtsp": 554, "wais": 210, "z39.50r": 210,
+    "z39.50s": 210, "prospero": 191, "nfs": 2049, "tip": 3372, "acap": 674, "telnet": 23,
+    "ssh": 22,
+}
+
+
 class UriError(ValueError):
     """APR_EGENERAL: the URI cannot be split."""
 

@@ -134,6 +134,36 @@ PROXY = block("proxy", [
     "<Proxy balancer://b>\nBalancerMember http://a:8080 loadfactor=25 lbset=1\nBalancerMember http://b:8080 status=+H\nProxySet lbmethod=byrequests stickysession=JSESSIONID|jsessionid nofailover=On timeout=5 maxattempts=2 failonstatus=500,503 nonce=None growth=5 scolonpathdelim=on forcerecovery=off failontimeout=on stickysessionsep=.\n</Proxy>\nProxyPass /app balancer://b/",
 ], prefix=BALANCER)
 
+PROXY_MORE = block("proxy_more", [
+    "ProxyRemote * http", "ProxyRemote * http:/x", "ProxyRemote * http://", "ProxyRemoteMatch * http://",
+    "ProxyRemote * http://h:99999", "ProxyRemote * http://h:-1", "ProxyRemote * http://h:4294967296",
+    "ProxyRemote * http://h:x", "ProxyRemoteMatch . http://h:", "ProxyRemoteMatch ( http://h:8",
+    "ProxyRemote http://a http://[::1]:8", "ProxyRemote ftp http://h:3128 user:secret",
+    "ProxyRemoteMatch ^http://(a|b)\\. https://h",
+    "ProxyPassReverse /a", "ProxyPassReverse /a interpolate", "ProxyPassReverse /a http://b/ interpolate",
+    "<Location /x>\nProxyPassReverse http://b/ http://c/\n</Location>",
+    "<Location /x>\nProxyPassReverse http://b/ Interpolate\n</Location>",
+    "<Directory /x>\nProxyPassReverse http://b/\n</Directory>",
+    "ProxyPassReverseCookiePath /a /b\nProxyPassReverseCookieDomain a b interpolate\nNoProxy .example.com 10.0.0.0/8 host 1.2.3.4 foo",
+    "ProxyPass /a unix:/x|foo", "ProxyPass /a unix:/x|http://\nProxyPass /b unix:/y|http:",
+    "<Proxy unix:/x|foo retry=1>\n</Proxy>", "<Proxy unix:/x|foo>\nProxySet retry=1\n</Proxy>",
+    "BalancerMember balancer://b unix:/x|foo", "ProxySet unix:/x|foo retry=1",
+    '<Proxy ~ "(">\n</Proxy>', '<Proxy ~ "(" retry=1>\n</Proxy>', '<Proxy "(">\n</Proxy>',
+    "<Proxy http://h/ retry=1 foo>\n</Proxy>", "<Proxy http://h/>\nProxySet retry=1 foo\n</Proxy>",
+    "ProxyPass /x http://h/ route=" + "a" * 64, "ProxyPass /x http://h/ upgrade=" + "a" * 16,
+    "LogLevel info\nProxyPass /a http://h/\nProxyPass /b http://h/x\nBalancerMember balancer://b http://m/\nBalancerMember balancer://b http://m/ retry=1",
+    "LogLevel debug\nBalancerMember balancer://B/x http://m/\nBalancerMember balancer://b http://m:99999/\nBalancerMember balancer://b http://m:065536/a\nBalancerMember balancer://b http://m:080/b\nBalancerMember balancer://b HTTP://[::1]:8080/b\nBalancerMember balancer://b gopher://h:70/b",
+    "LogLevel debug\nBalancerMember balancer://b http://h:8a/",
+    "LogLevel error\nProxyPass /a http://h/\nProxyPass /b http://h/x retry=1",
+    "LogLevel warn proxy:info\nProxyPass /a http://h/\nProxyPass /b http://h/x retry=1",
+    "<VirtualHost *:80>\nLogLevel info\nProxyPass /a http://h/\nProxyPass /b http://h/x retry=1\n</VirtualHost>",
+], prefix=BALANCER) + [
+    # A name is looked up as httpd looks it up: in a network namespace of its own, with no DNS.
+    Case(f"proxy_source_address_{index:02d}", BALANCER + f"ProxySourceAddress {value}\n", isolated=True)
+    for index, value in enumerate(("127.0.0.1", "::1", "localhost", "nonexistent.invalid", '""',
+                                   "300.1.1.1", "[::1]", "10.0.0.1:80", "fe80::1%lo", "0"))
+]
+
 _SSL_FILES = {"cert.pem": "not really a certificate\n", "empty.pem": "", "certs/.keep": ""}
 SSL = [Case(case.name, case.body, files=_SSL_FILES) for case in block("ssl", [
     "SSLProtocol +TLSv1.4", "SSLProtocol all -SSLv3", "SSLProtocol SSLv3",
@@ -317,5 +347,5 @@ AUTOINDEX = block("autoindex", [
 ])
 
 MODULE_CASES = (AUTOINDEX + LOG_CONFIG + ENV + NEGOTIATION + VHOST_WARNINGS + ACCESS_COMPAT + AUTHZ_EXPR + AUTH_BASIC + HEADERS + SETENVIF + REWRITE + REMOTEIP + PROXY + SSL + ALIAS + EXPIRES + MIME
-                + REQTIMEOUT + DEFLATE + DIR + FILTER)
+                + REQTIMEOUT + DEFLATE + DIR + FILTER + PROXY_MORE)
 MODULE_DIFFERENCES: dict = {}
