@@ -185,6 +185,20 @@ def test_slotmem_storage_writes_published_values(tmp_path):
         slotmem.remove()
 
 
+def test_share_puts_published_values_in_etcd():
+    from heartmonitor.modules.cluster.share import Share
+    from heartmonitor.modules.cluster.share_url import parse_share
+
+    table, publish = publisher(drained={"10.0.0.1"})
+    beat(table, "10.0.0.1", T0)
+    target = parse_share("etcd://127.0.0.1:2379/lab", None)
+    assert not isinstance(target, str)
+    share = Share(FakeHttpd(), target, "m1", publish.settings)
+    share.publish(table, T0 + 2, publish)
+    assert share._snapshot is not None
+    assert share._snapshot[1] == [("10.0.0.1", 80, 2, 0, 2.0)]  # ip, port, busy, ready, age
+
+
 def test_status_views_show_published_values_and_state(monkeypatch):
     now = T0 + 4
     monkeypatch.setattr(status_view.time, "time", lambda: now)
@@ -489,3 +503,55 @@ def test_a_real_balancer_sends_nothing_to_a_drained_server(tmp_path):
     assert before[(200, "127.0.0.2")] > 0 and before[(200, "127.0.0.3")] > 0, before
     assert during == {(200, "127.0.0.3"): 100}, during
     assert after[(200, "127.0.0.2")] > 10 and sum(after.values()) == 100, after
+
+
+def test_warmup_and_hysteresis_on_heard_datagrams(tmp_path):
+    """The listener's side: a new server warms up in hb.dat, then a silence of DOWN 2 s
+    publishes it stale (lastseen >= 10) until UP 2 heartbeats are heard in a row."""
+    import time
+
+    from tests.live import PrivateNetwork, heartmonitor_server, request, send, wait_for
+    from tests.test_monitor import PORT, entries, monitor_conf
+
+    directory = str(tmp_path)
+    hb = f"{directory}/hb.dat"
+    conf = monitor_conf(directory, extra="HeartbeatStorageInterval 1\nHeartbeatWarmup 3\n"
+                        "HeartbeatHysteresis 2 2\n")
+
+    def beat() -> None:
+        send(b"v=1&ready=40&busy=1", "127.0.0.5")
+
+    def beat_for(seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            beat()
+            time.sleep(0.4)
+
+    def status() -> str:  # what server-status publishes now
+        auto = request(PORT, path="/server-status?auto")[2].decode()
+        return auto[auto.index("HeartbeatServer[0]Ready"):]
+
+    def written_after(moment: float) -> tuple:
+        assert wait_for(lambda: os.stat(hb).st_mtime > moment, timeout=5)
+        return entries(hb)["127.0.0.5"]
+
+    with PrivateNetwork(), heartmonitor_server(conf, directory):
+        appeared = time.time()
+        beat()
+        first = wait_for(lambda: entries(hb).get("127.0.0.5"))
+        beat_for(4)
+        warm = written_after(appeared + 3.1)  # warmed up (3 s)
+        silent = written_after(time.time() + 2.1)  # a pass after 2 s of silence (DOWN)
+        beat()
+        one = status()  # one heartbeat: still stale
+        time.sleep(0.3)
+        beat()
+        two = status()  # the second in a row: up
+        back = written_after(time.time())
+    assert first[0] < 40 and warm[:2] == (40, 1), (first, warm)
+    assert silent[:2] == (40, 1) and silent[2] >= 10, silent
+    assert one == ("HeartbeatServer[0]Ready: 40\nHeartbeatServer[0]Busy: 1\n"
+                   "HeartbeatServer[0]LastSeen: 10\nHeartbeatServer[0]State: down\n")
+    assert two == ("HeartbeatServer[0]Ready: 40\nHeartbeatServer[0]Busy: 1\n"
+                   "HeartbeatServer[0]LastSeen: 0\n")
+    assert back[:2] == (40, 1) and back[2] <= 1, back
