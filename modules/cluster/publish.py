@@ -55,35 +55,39 @@ def hold_seconds(storage_interval: float) -> int:
 
 class Publisher:
     """Turns a table entry into what is published, under the knobs of the settings and
-    the drained set (shared with the DrainList, so a drain takes effect at once)."""
+    the drained set (shared with the DrainList, so a drain takes effect at once).
+
+    The settings are read once: a configuration generation builds its own Publisher.
+    """
 
     def __init__(self, settings: MonitorSettings, drained: set[str] | None = None) -> None:
         self.settings = settings
         self.drained: set[str] = drained if drained is not None else set()
+        self.warmup = settings.warmup
+        self.hysteresis = settings.hysteresis
+        self.hold = hold_seconds(settings.storage_interval)
 
     @property
     def active(self) -> bool:
         """False when every published value is the heard one."""
-        settings = self.settings
-        return bool(self.drained) or settings.warmup > 0 or settings.hysteresis is not None
+        return bool(self.drained) or self.warmup > 0 or self.hysteresis is not None
 
     def is_down(self, server: Server, now: float) -> bool:
         """Reported stale by the hysteresis (False when it is off)."""
-        hysteresis = self.settings.hysteresis
+        hysteresis = self.hysteresis
         if hysteresis is None:
             return False
         down, up = hysteresis
         return server.age(now) >= down or (server.down and server.row < up)
 
     def __call__(self, server: Server, now: float) -> Published:
-        settings = self.settings
         ready, seen, state = server.ready, server.seen, UP
-        if settings.hysteresis is not None:
+        if self.hysteresis is not None:
             if self.is_down(server, now):
                 seen, state = min(seen, now - BALANCER_STALE), DOWN
             else:
-                seen = max(seen, now - hold_seconds(settings.storage_interval))
-        warmup = settings.warmup
+                seen = max(seen, now - self.hold)
+        warmup = self.warmup
         if warmup > 0 and server.since > 0:
             elapsed = now - server.since
             if elapsed < warmup:
