@@ -367,7 +367,7 @@ def test_drain_over_http_obeys_require_and_survives_restarts(tmp_path):
 
     directory = str(tmp_path)
     hb, kept = f"{directory}/hb.dat", f"{directory}/hb.dat.drained"
-    conf = monitor_conf(directory, extra=ADMIN)
+    conf = monitor_conf(directory, extra=ADMIN + "HeartbeatStorageInterval 1\n")
     url = f"http://127.0.0.1:{PORT}/admin"
     with PrivateNetwork():
         with heartmonitor_server(conf, directory) as server:
@@ -401,17 +401,15 @@ def test_drain_over_http_obeys_require_and_survives_restarts(tmp_path):
             server.signal(signal.SIGUSR1)  # graceful restart: the set is kept in memory
             assert wait_for(lambda: read(server.error_log).count("AH00489") == 2)
             assert request(PORT, path="/admin")[2] == b"127.0.0.5\n"
+        os.chmod(kept, 0o644)
+        with open(kept, "a") as handle:
+            handle.write("not an address\n")  # reported, the rest still drained
         with heartmonitor_server(conf, directory):  # stopped and started: read from its file
             assert request(PORT, path="/admin")[2] == b"127.0.0.5\n"
             auto = request(PORT, path="/server-status?auto")[2].decode()
             assert ("HeartbeatServer[0]IP: 127.0.0.5\nHeartbeatServer[0]Port: 80\n"
                     "HeartbeatServer[0]Ready: 0\nHeartbeatServer[0]Busy: 3\n") in auto
             assert "HeartbeatServer[0]State: draining\n" in auto
-        os.chmod(kept, 0o644)
-        with open(kept, "a") as handle:
-            handle.write("not an address\n")
-        with heartmonitor_server(conf, directory):
-            assert request(PORT, path="/admin")[2] == b"127.0.0.5\n"
         unreachable = ctl("drain", "--list", "-f", conf)
     assert (unreachable.returncode, unreachable.stdout, unreachable.stderr) == (1, "", (
         f"heartmonitorctl drain: cannot reach the monitor at {url}: Connection refused\n"))
@@ -458,7 +456,7 @@ def test_a_real_balancer_sends_nothing_to_a_drained_server(tmp_path):
     os.chmod(monitor_dir, 0o755)
     hb = f"{monitor_dir}/hb.dat"
     members = ["127.0.0.2", "127.0.0.3"]
-    conf = monitor_conf(str(monitor_dir), extra=ADMIN)
+    conf = monitor_conf(str(monitor_dir), extra=ADMIN + "HeartbeatStorageInterval 1\n")
     balancer = balancer_conf(str(balancer_dir), [f"http://{ip}:8201" for ip in members],
                              port=8186)
     with open(balancer) as handle:
