@@ -110,6 +110,10 @@ class ConfigRead:
         self.position: tuple[str | None, int | None] = (None, None)
         self.thread: threading.Thread | None = None
         self.done: asyncio.Future | None = None
+        # While set, abandon() may interrupt the thread; cleared (under the lock) when the
+        # read has ended, so that an interruption never lands outside it.
+        self.reading = True
+        self.lock = threading.Lock()
 
     def start(self, loop: asyncio.AbstractEventLoop) -> asyncio.Future:
         self.done = loop.create_future()
@@ -127,6 +131,27 @@ class ConfigRead:
         return self.done
 
     def _run(self, loop: asyncio.AbstractEventLoop) -> None:
+        started = False
+        while True:
+            try:
+                if not started:
+                    started = True
+                    self._read()
+                # From here on no interruption, and none pending: one that abandon() asked
+                # for just as the read ended would otherwise surface in the thread's exit.
+                with self.lock:
+                    self.reading = False
+                    ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                        ctypes.c_ulong(threading.get_ident()), None)
+                break
+            except ReadAbandoned as error:  # it came between two steps of the read
+                self.error = self.error or error
+        try:
+            loop.call_soon_threadsafe(self._finish)
+        except RuntimeError:
+            pass  # the loop is gone: the server has stopped
+
+    def _read(self) -> None:
         new_httpd, read_and_check = self.reader
         httpd = None
         try:
@@ -140,10 +165,6 @@ class ConfigRead:
             self.position = failure_position(error.__traceback__)
             if self.position == (None, None) and httpd is not None:
                 self.position = httpd.reading_position()
-        try:
-            loop.call_soon_threadsafe(self._finish)
-        except RuntimeError:
-            pass  # the loop is gone: the server has stopped
 
     def _finish(self) -> None:
         if self.done is not None and not self.done.done():
@@ -155,9 +176,10 @@ class ConfigRead:
         thread = self.thread
         if thread is None or not thread.is_alive() or thread.ident is None:
             return
-
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident),
-                                                   ctypes.py_object(ReadAbandoned))
+        with self.lock:
+            if self.reading:
+                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident),
+                                                           ctypes.py_object(ReadAbandoned))
 
     def report_failure(self, httpd) -> None:
         """Log why this read gave no configuration (its own messages are logged already)."""
