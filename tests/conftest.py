@@ -1,4 +1,5 @@
-"""Shared test set-up: where the real apache2 is, and whether a test may skip without it."""
+"""Shared test set-up: where the real apache2 is, whether a test may skip without it, and
+how the suite runs in parallel (pytest-xdist workers)."""
 
 from __future__ import annotations
 
@@ -50,3 +51,28 @@ def pytest_collection_modifyitems(config, items):
         for mark, fixtures, names in _MARKS:
             if any(f in item.fixturenames for f in fixtures) or any(n in source for n in names):
                 item.add_marker(mark)
+    if hasattr(config, "workerinput"):
+        # Workers take tests in this order (every worker sorts alike, as xdist requires):
+        # those that run servers in a namespace mostly wait and last longest, so they go
+        # first and the short ones fill the gaps at the end.
+        items.sort(key=lambda item: item.get_closest_marker("needs_root") is None)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """The default distribution (load), except that a class's tests stay together."""
+    if config.getvalue("dist") != "load":
+        return None
+    from tests.scheduling import TestOrClassScheduling
+
+    return TestOrClassScheduling(config, log)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config) -> int | None:
+    """`-n auto`: one worker per CPU, but at least 4, since most tests wait on servers,
+    storage intervals and timeouts rather than compute (PYTEST_XDIST_AUTO_NUM_WORKERS
+    still decides when it is set)."""
+    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS"):
+        return None
+    return max(4, os.cpu_count() or 1)

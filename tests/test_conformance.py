@@ -3,12 +3,14 @@
 Where apache2 is not installed (and CI is not set), each case is compared with apache2's
 answer recorded in tests/conformance/golden.json by tools/gen_goldens.py.
 
-Each case runs in its own directory, so the cases run a few at a time on a thread pool
-started by the first test; each test then waits for its own case.
+Each case runs in its own directory, so in a single process the cases run a few at a time
+on a thread pool started by the first test, and each test waits for its own case; under
+pytest-xdist each worker runs its own cases one after the other.
 """
 
 from __future__ import annotations
 
+import os
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
@@ -40,6 +42,10 @@ def _selected_cases(session) -> list:
 
 
 def _result(case, session):
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        # A worker runs only the cases it is sent, not the session's whole list; the
+        # other workers are the parallelism.
+        return run_case(case)
     if case.name not in _results:
         pool = ThreadPoolExecutor(max_workers=_PARALLEL)
         for each in _selected_cases(session) or [case]:
