@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
+import pathlib
 import subprocess
 import sys
+from collections.abc import Iterator
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -26,3 +30,17 @@ def write(path: str, text: str | bytes) -> str:
     with open(path, "wb") as handle:
         handle.write(text.encode() if isinstance(text, str) else text)
     return path
+
+
+@contextlib.contextmanager
+def shared_directory(tmp_path_factory, name: str) -> Iterator[pathlib.Path]:
+    """A directory of this test run that all its pytest-xdist workers share, held by one
+    worker at a time: what one worker made there, the next one finds."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the run's directory, above each worker's own
+    directory = base / name
+    directory.mkdir(exist_ok=True)
+    with open(base / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield directory

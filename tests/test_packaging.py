@@ -13,7 +13,7 @@ import zipfile
 
 import pytest
 
-from tests.helpers import ROOT
+from tests.helpers import ROOT, shared_directory
 
 EMULATED = sorted(n for n in os.listdir(os.path.join(ROOT, "modules"))
                   if n.startswith("mod_") and n.endswith(".py"))
@@ -26,9 +26,22 @@ def build(*args: str) -> None:
 
 @pytest.fixture(scope="module", params=["in-tree", "from-sdist"])
 def wheel(request, tmp_path_factory):
-    out = tmp_path_factory.mktemp("dist")
+    # Built once per run, by whichever worker asks first, and never two at a time: both
+    # builds write build/ and the egg-info in the tree.
+    with shared_directory(tmp_path_factory, "dist") as shared:
+        out = shared / request.param
+        built = sorted(out.glob("heartmonitor-*.whl"))
+        if not built:
+            out.mkdir(exist_ok=True)
+            build_wheel(request.param, out)
+            built = sorted(out.glob("heartmonitor-*.whl"))
+    (path,) = built
+    return path
+
+
+def build_wheel(how: str, out) -> None:
     source = ROOT
-    if request.param == "from-sdist":
+    if how == "from-sdist":
         # The sdist unpacked elsewhere: what `python -m build` and a packager build from.
         subprocess.run([sys.executable, "-c", "import sys; from setuptools import build_meta;"
                         " build_meta.build_sdist(sys.argv[1])", str(out)],
@@ -38,8 +51,6 @@ def wheel(request, tmp_path_factory):
             archive.extractall(out / "src", filter="data")
         (source,) = (out / "src").iterdir()
     build("wheel", "-w", str(out), str(source))
-    (path,) = out.glob("heartmonitor-*.whl")
-    return path
 
 
 def source_files() -> set[str]:
