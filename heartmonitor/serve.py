@@ -27,6 +27,7 @@ import threading
 import time
 
 from . import SERVER_BANNER, SERVER_BUILT, log
+from .collector import freeze_long_lived
 from .errorlog import LogOpenError, open_error_log
 from .http.scoreboard import Scoreboard
 from .http.server import BindError, HttpServer, open_listeners, run
@@ -523,6 +524,7 @@ def serve(httpd, options, reader) -> int:
     for lock in locks:
         lock.note_pid()
     runner.pid_file = pid_file
+    freeze_long_lived()  # the restored table and the configuration
     started = time.time()
     runner.scoreboard.restart_time = started
     try:

@@ -513,7 +513,8 @@ async def render_metrics(httpd, request, f: Figures) -> list[str]:
         lines.append(f'apache_scoreboard{{state="{state}"}} {flags.count(flag)}')
     for hook in httpd.hooks("status_metrics"):
         lines.extend(await _hook_result(hook.function(httpd, request, f.now)) or [])
-    return [line + "\n" for line in lines]
+    # A hook's item of many lines ends with its newline already: it is not copied again.
+    return [line if line.endswith("\n") else line + "\n" for line in lines]
 
 
 def pre_config(httpd) -> None:

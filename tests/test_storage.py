@@ -408,13 +408,13 @@ def test_status_lists_fresh_servers_unless_all(monkeypatch):
         "# TYPE heartmonitor_servers gauge", 'heartmonitor_servers{state="fresh"} 2',
         'heartmonitor_servers{state="stale"} 1', "# TYPE heartmonitor_server_ready gauge",
         'heartmonitor_server_ready{ip="10.0.0.1",port="81"} 5\n'
-        'heartmonitor_server_ready{ip="10.0.0.2",port="80"} 7',
+        'heartmonitor_server_ready{ip="10.0.0.2",port="80"} 7\n',
         "# TYPE heartmonitor_server_busy gauge",
         'heartmonitor_server_busy{ip="10.0.0.1",port="81"} 2\n'
-        'heartmonitor_server_busy{ip="10.0.0.2",port="80"} 1',
+        'heartmonitor_server_busy{ip="10.0.0.2",port="80"} 1\n',
         "# TYPE heartmonitor_server_last_seen_seconds gauge",
         'heartmonitor_server_last_seen_seconds{ip="10.0.0.1",port="81"} 0\n'
-        'heartmonitor_server_last_seen_seconds{ip="10.0.0.2",port="80"} 3']
+        'heartmonitor_server_last_seen_seconds{ip="10.0.0.2",port="80"} 3\n']
 
 
 @pytest.mark.parametrize("args, listed", [

@@ -757,15 +757,17 @@ class HttpConnection(asyncio.Protocol):
 
     async def _write_body(self, pieces: list[bytes]) -> None:
         """The body onto the transport as it was produced, in pieces: a large status page
-        is neither copied whole nor written in one turn of the loop."""
+        is neither copied whole nor written in one turn of the loop, and each piece is let
+        go once the transport has it (freeing 40 MB at the end would hold the loop)."""
         written = 0
-        for piece in pieces:
+        for index, piece in enumerate(pieces):
             if written >= WRITE_PER_TURN:
                 await asyncio.sleep(0)
                 written = 0
             if self.transport is None or self.transport.is_closing():
                 return
             self.transport.write(piece)
+            pieces[index] = b""
             written += len(piece)
 
     def _send_simple(self, status: int) -> None:

@@ -1,0 +1,141 @@
+"""Status pages of a large table: bounded work per turn of the loop, and the collector.
+
+The renderers are driven by hand, one turn of the loop per send(), so that the rows
+handled in each turn can be counted and the table changed between turns, as datagrams
+change it while a page is being written.
+"""
+
+from __future__ import annotations
+
+import gc
+import itertools
+import types
+
+import pytest
+
+from heartmonitor import collector
+from heartmonitor.modules.cluster import status_view
+from heartmonitor.modules.cluster.table import ServerTable
+
+from .test_storage import StatusRequest, status_httpd
+
+NOW = 5000.0
+
+
+def ip(index: int) -> str:
+    return f"10.{index >> 16 & 255}.{index >> 8 & 255}.{index & 255}"
+
+
+def drive(coroutine, between=None):
+    """Run a coroutine to its end, one send() per turn; between(turn) runs after each."""
+    turn = 0
+    while True:
+        try:
+            coroutine.send(None)
+        except StopIteration as stop:
+            return stop.value, turn
+        turn += 1
+        if between is not None:
+            between(turn)
+
+
+def table_of(count: int) -> ServerTable:
+    table = ServerTable()
+    for index in range(count):
+        table.update(ip(index), 80 + index % 3, index % 7, index % 11, now=NOW - index % 40)
+    return table
+
+
+def expected_auto(table: ServerTable) -> str:
+    """The ?auto rows written the simple way: fresh servers in IP text order."""
+    rows = sorted((s.ip, s.port, s.ready, s.busy, int(NOW - s.seen))
+                  for s in table.servers.values() if NOW - s.seen <= table.expire)
+    out = []
+    for index, (address, port, ready, busy, age) in enumerate(rows):
+        out.append(f"HeartbeatServer[{index}]IP: {address}\nHeartbeatServer[{index}]Port: "
+                   f"{port}\nHeartbeatServer[{index}]Ready: {ready}\n"
+                   f"HeartbeatServer[{index}]Busy: {busy}\n"
+                   f"HeartbeatServer[{index}]LastSeen: {age}\n")
+    return "".join(out)
+
+
+def test_a_large_page_is_the_same_text_written_over_many_turns(monkeypatch):
+    monkeypatch.setattr(status_view, "ROWS_PER_TURN", 100)
+    monkeypatch.setattr(status_view.time, "time", lambda: NOW)
+    httpd = status_httpd(NOW)
+    table = table_of(2500)
+    httpd.extensions["heartmonitor"].table = table
+    seen: list[int] = []
+    original = status_view._auto_line
+
+    def counted(index, row):
+        seen.append(index)
+        return original(index, row)
+
+    monkeypatch.setattr(status_view, "_auto_line", counted)
+    rows_per_turn: list[int] = []
+    pieces, turns = drive(status_view.status_hook(httpd, StatusRequest("auto"), 1),
+                          lambda turn: rows_per_turn.append(len(seen)))
+    fresh = sum(1 for s in table.servers.values() if NOW - s.seen <= table.expire)
+    assert pieces[0] == (f"HeartbeatServers: {fresh}\nHeartbeatServersFresh: {fresh}\n"
+                         f"HeartbeatServersStale: {2500 - fresh}\n")
+    assert "".join(pieces[1:]) == expected_auto(table)
+    # 25 turns to read the table, 20 to merge, 20 to format: never more than 100 rows.
+    assert turns == 25 + 21 + 20
+    formatted = [after - before for before, after in itertools.pairwise([0, *rows_per_turn])]
+    assert max(formatted) == 100
+
+
+def test_servers_that_come_and_go_while_a_page_is_written(monkeypatch):
+    monkeypatch.setattr(status_view, "ROWS_PER_TURN", 100)
+    httpd = status_httpd(NOW)
+    table = table_of(1000)
+    httpd.extensions["heartmonitor"].table = table
+
+    def churn(turn: int) -> None:
+        if turn == 3:
+            del table.servers[ip(999)]  # not read yet: not listed
+            del table.servers[ip(5)]  # read already: listed as it was
+            for index in range(2000, 2100):  # new ones are left for the next page
+                table.update(ip(index), 80, 1, 1, now=NOW)
+
+    report, _turns = drive(status_view.status_json(httpd, StatusRequest("json&all"), NOW),
+                           churn)
+    listed = "".join(report["Heartbeat"]["Servers"].pieces)
+    assert listed.count('"IP"') == 999
+    assert f'"IP": "{ip(5)}"' in listed
+    assert f'"IP": "{ip(999)}"' not in listed and f'"IP": "{ip(2000)}"' not in listed
+    assert report["Heartbeat"]["Fresh"] + report["Heartbeat"]["Stale"] == 999
+
+
+def test_ip_slices_cut_the_table_without_losing_an_address(monkeypatch):
+    monkeypatch.setattr(status_view, "ROWS_PER_TURN", 3)
+    servers = {ip(index): None for index in range(7)}
+    assert list(status_view.ip_slices(servers)) == [
+        [ip(0), ip(1), ip(2)], [ip(3), ip(4), ip(5)], [ip(6)]]
+    assert list(status_view.ip_slices({})) == []
+    assert list(status_view.ip_slices({ip(index): None for index in range(6)})) == [
+        [ip(0), ip(1), ip(2)], [ip(3), ip(4), ip(5)]]
+
+
+@pytest.fixture
+def clean_collector():
+    yield
+    if collector._after_collection in gc.callbacks:
+        gc.callbacks.remove(collector._after_collection)
+    gc.unfreeze()
+
+
+def test_long_lived_objects_leave_the_collectors_sight(monkeypatch, clean_collector):
+    monkeypatch.setattr(collector, "FREEZE_AT", 5000)
+    collector.freeze_long_lived()
+    frozen = gc.get_freeze_count()
+    assert frozen > 0 and collector._after_collection in gc.callbacks
+    kept = [types.SimpleNamespace(n=n) for n in range(6000)]  # a table grows
+    gc.collect()
+    assert gc.get_freeze_count() >= frozen + 6000
+    assert len(gc.get_objects(2)) == 0
+    small = [types.SimpleNamespace(n=n) for n in range(100)]
+    gc.collect()  # a full collection that leaves few objects: nothing more is frozen
+    assert len(gc.get_objects(2)) >= 100
+    del kept, small
