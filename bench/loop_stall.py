@@ -4,7 +4,9 @@ Inside a private network namespace, heartmonitor starts on an hb.dat of N server
 fresh: restored at start-up), so its periodic storage pass (write and sweep, every 5 s)
 works on the whole table. A probe on a keep-alive connection asks for a missing page every
 5 ms; each answer's round trip, less the quietest one, is how long the event loop kept
-that request waiting. Two phases per size, about 10 s each (two storage passes):
+that request waiting; the machine's other load counts in it too, so the server also
+reports the CPU time of its own longest turns of the loop (bench/loop_turns.py). Two
+phases per size, about 10 s each (two storage passes):
 
 - write+sweep: the probe alone;
 - scraping: a second process fetches /server-status?auto, ?json and the HTML page in turn.
@@ -33,6 +35,7 @@ sys.path[:] = [ROOT] + [p for p in sys.path if os.path.abspath(p or ".") != HERE
 
 import http.client  # noqa: E402
 
+from bench.loop_turns import cpu_stalls  # noqa: E402
 from tests.live import PrivateNetwork, read, wait_for  # noqa: E402
 
 PORT = 8097
@@ -102,8 +105,9 @@ class Probe(threading.Thread):
         return self.samples
 
 
-def phase(seconds: float, scrape: bool) -> tuple[float, float, int, str]:
-    """(longest stall ms, p99 ms, samples, scraper summary)."""
+def phase(seconds: float, scrape: bool) -> tuple[float, float, int, str, float, float]:
+    """(longest stall ms, p99 ms, samples, scraper summary, start, end)."""
+    started = time.monotonic()
     probe = Probe()
     probe.start()
     summary = ""
@@ -117,15 +121,18 @@ def phase(seconds: float, scrape: bool) -> tuple[float, float, int, str]:
     samples = sorted(probe.stop())
     base = samples[0]
     p99 = samples[int(len(samples) * 0.99)] - base
-    return (samples[-1] - base) * 1000, p99 * 1000, len(samples), summary
+    return (samples[-1] - base) * 1000, p99 * 1000, len(samples), summary, started, \
+        time.monotonic()
 
 
 def measure(python: str, count: int, seconds: float) -> None:
     with tempfile.TemporaryDirectory() as directory:
         write_table(os.path.join(directory, "hb.dat"), count)
         conf = config(directory)
-        env = dict(os.environ, PYTHONPATH="")
-        process = subprocess.Popen([python, "-m", "heartmonitor", "-f", conf, "-DFOREGROUND"],
+        turns = os.path.join(directory, "turns")
+        env = dict(os.environ, PYTHONPATH="", HEARTMONITOR_TURNS_OUT=turns)
+        process = subprocess.Popen([python, os.path.join(HERE, "loop_turns.py"), "-f", conf,
+                                    "-DFOREGROUND"],
                                    cwd=directory, env=env, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.PIPE)
         log = os.path.join(directory, "error_log")
@@ -134,10 +141,8 @@ def measure(python: str, count: int, seconds: float) -> None:
                 raise SystemExit(f"not ready: {read(log)}")
             if process.poll() is not None:
                 raise SystemExit(f"exited: {process.stderr.read().decode()} {read(log)}")
-            for name, scrape in (("write+sweep", False), ("scraping", True)):
-                longest, p99, samples, summary = phase(seconds, scrape)
-                print(f"{count:>8}  {name:<12}{longest:>10.1f}{p99:>9.1f}"
-                      f"{samples:>9}  {summary}", flush=True)
+            phases = [(name, *phase(seconds, scrape))
+                      for name, scrape in (("write+sweep", False), ("scraping", True))]
         finally:
             process.terminate()
             try:
@@ -145,6 +150,10 @@ def measure(python: str, count: int, seconds: float) -> None:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        for name, longest, p99, samples, summary, start, end in phases:
+            cpu_longest, cpu_p99 = cpu_stalls(turns, start, end)
+            print(f"{count:>8}  {name:<12}{longest:>10.1f}{p99:>9.1f}{cpu_longest:>10.1f}"
+                  f"{cpu_p99:>9.1f}{samples:>9}  {summary}", flush=True)
         errors = [line for line in read(log).splitlines()
                   if ":error]" in line or ":crit]" in line or "Traceback" in line]
         for line in errors[:5]:
@@ -158,8 +167,9 @@ def main() -> None:
     parser.add_argument("--python", default=sys.executable,
                         help="interpreter whose heartmonitor is measured")
     args = parser.parse_args()
-    print(f"{'servers':>8}  {'phase':<12}{'max ms':>10}{'p99 ms':>9}"
-          f"{'probes':>9}")
+    print(f"{'servers':>8}  {'phase':<12}{'max ms':>10}{'p99 ms':>9}{'cpu max':>10}"
+          f"{'cpu p99':>9}{'probes':>9}   (max, p99: probe round trips; cpu: the "
+          "server's own turns)")
     with PrivateNetwork():
         for count in (int(n) for n in args.servers.split(",")):
             measure(args.python, count, args.seconds)

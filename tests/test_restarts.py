@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import time
 
 import pytest
@@ -282,3 +283,32 @@ def test_no_traceback_when_a_hook_raises_at_start(tmp_path, monkeypatch, hook):
     assert [PREFIX.sub(lambda m: m.group(1) + " ", line)
             for line in result.stderr.splitlines()] == expected
     assert lines_from(os.path.join(directory, "error_log"), 0) == expected
+
+
+def test_a_handler_that_outlives_its_connection_writes_nothing(tmp_path, monkeypatch):
+    """SIGHUP closes every connection at once; a handler still working then has nowhere to
+    write its page: nothing is written and nothing is logged (uvloop used to raise
+    "RuntimeError: ... the handler is closed", printed as a traceback on stderr)."""
+    _faulty_env(monkeypatch, 5)
+    directory = str(tmp_path)
+    conf = monitor_conf(directory, extra="Define SLOW_STATUS_FAULT\n")
+    log = os.path.join(directory, "error_log")
+    with PrivateNetwork():
+        server = heartmonitor_server(conf, directory).start()
+        client = socket.create_connection(("127.0.0.1", PORT), timeout=10)
+        client.sendall(b"GET /server-status?auto HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        time.sleep(0.3)  # the handler waits
+        server.signal(signal.SIGHUP)
+        assert client.recv(100) == b""  # closed by the restart, nothing written
+        client.close()
+        assert wait_for(lambda: read(log).count(RESUMED) == 2)
+        time.sleep(1.5)  # the handler has finished its page meanwhile
+        assert request(PORT, path="/missing")[0] == 404
+        code, _out, err = server.stop()
+    assert (code, err) == (0, "")
+    command = RESUMED_LINES[1].format(conf=conf)
+    assert lines_from(log, 0) == [
+        RESUMED_LINES[0], command,
+        "[mpm_event:notice] AH00494: SIGHUP received.  Attempting to restart",
+        RESUMED_LINES[0], command,
+        "[mpm_event:notice] AH00491: caught SIGTERM, shutting down"]

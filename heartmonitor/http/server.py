@@ -657,7 +657,8 @@ class HttpConnection(asyncio.Protocol):
         """Body bytes up to limit; each wait bounded by the body timeout."""
         if self.expect_100:
             self.expect_100 = False
-            self.live_transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            if not self._write(b"HTTP/1.1 100 Continue\r\n\r\n"):
+                raise ConnectionResetError()
         chunks = []
         have = 0
         while have < limit and not self.body_done:
@@ -740,12 +741,15 @@ class HttpConnection(asyncio.Protocol):
         self.sent = length
         head = "".join(out).encode("latin-1", "replace")
         if header_only:
-            self.live_transport.write(head)
+            written = self._write(head)
         elif length <= WRITE_PER_TURN:
-            self.live_transport.write(b"".join((head, *pieces)))  # one write, one segment
+            written = self._write(b"".join((head, *pieces)))  # one write, one segment
         else:
-            self.live_transport.write(head)
-            await self._write_body(pieces)
+            written = self._write(head)
+            if written:
+                await self._write_body(pieces)
+        if not written:
+            return False
         if self.write_paused:
             self._arm(self.server.timeout)
             self.drain_waiter = self.loop.create_future()
@@ -770,10 +774,19 @@ class HttpConnection(asyncio.Protocol):
             pieces[index] = b""
             written += len(piece)
 
+    def _write(self, data: bytes) -> bool:
+        """data onto the transport; False, and nothing written, once the connection is
+        closing: a restart or the client ended it while a handler was still working."""
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            return False
+        transport.write(data)
+        return True
+
     def _send_simple(self, status: int) -> None:
         """An error with no request to answer (a head that timed out): then close."""
         body = error_page(status, "GET")
-        self.live_transport.write(
+        self._write(
             (f"HTTP/1.1 {status} {REASONS.get(status, '')}\r\nDate: {http_date()}\r\n"
              f"Server: {SERVER_BANNER}\r\nContent-Length: {len(body)}\r\nConnection: close\r\n"
              "Content-Type: text/html; charset=iso-8859-1\r\n\r\n").encode() + body)

@@ -4,11 +4,14 @@ directory on PYTHONPATH (Python imports sitecustomize at start-up).
 - `ServerAlias fault.raise`: the ServerAlias handler raises RuntimeError;
 - `ServerAlias fault.sleep`: the handler sleeps for an hour;
 - `Define POST_CONFIG_FAULT`: mod_heartmonitor's post_config raises RuntimeError;
-- `Define CHILD_INIT_FAULT`: mod_watchdog's child_init raises RuntimeError.
+- `Define CHILD_INIT_FAULT`: mod_watchdog's child_init raises RuntimeError;
+- `Define SLOW_STATUS_FAULT`: the server-status handler waits 1.5 s before its page.
 """
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import time
 
 
@@ -46,6 +49,21 @@ def _install() -> None:
         return _original(httpd, *args)
 
     hook.function = child_init
+    hook = registry.find("mod_status").hooks["handler"]
+    original_handler = hook.function
+
+    def status_handler(httpd, request, _original=original_handler):
+        page = _original(httpd, request)
+        if not (inspect.isawaitable(page) and httpd.exists_config_define("SLOW_STATUS_FAULT")):
+            return page
+
+        async def slow():
+            await asyncio.sleep(1.5)
+            return await page
+
+        return slow()
+
+    hook.function = status_handler
 
 
 _install()
