@@ -10,7 +10,7 @@ import os
 
 from . import log
 from .catalogue import MODULES
-from .cnum import atoi, atol, strtol
+from .cnum import atoi, atol, strtol, to_int32
 from .config.command import (
     ACCESS_CONF,
     NOT_IN_FILES,
@@ -305,6 +305,94 @@ def parse_string_expression(cmd, text: str) -> str | None:
     return parse_cmd(cmd, text, STRING_RESULT)
 
 
+# -- ErrorLogFormat ------------------------------------------------------------------------
+
+# The tags log.c registers with ap_register_errorlog_handler (no other module adds any).
+_ERRORLOG_TAGS = frozenset("aAeEFiklLmnPtTvV")
+APLOG_TRACE8 = 15
+
+
+def _misc_string_end(text: str, pos: int) -> int:
+    """parse_errorlog_misc_string: literal text up to a '%' or a space after non-space;
+    a backslash takes the next character with it."""
+    at_start = True
+    while pos < len(text) and text[pos] != "%" and (text[pos] != " " or at_start):
+        if text[pos] == "\\":
+            pos += 1 if pos + 1 == len(text) else 2
+            continue
+        if text[pos] != " ":
+            at_start = False
+        pos += 1
+    return pos
+
+
+def _errorlog_item(text: str, pos: int) -> tuple[str | None, int, bool, bool, int]:
+    """parse_errorlog_item: (error, end, %M, '+' flag, loglevel condition)."""
+    while pos < len(text) and text[pos] == "%" and text[pos + 1:pos + 2] == " ":
+        pos += 2  # "% " is a field separator: the item goes on after it
+    if pos >= len(text) or text[pos] != "%":
+        return None, _misc_string_end(text, pos), False, False, 0
+    pos += 1
+    if text[pos:pos + 1] == "%":
+        return None, pos + 1, False, False, 0
+    required, level = False, 0
+    while pos < len(text):
+        ch = text[pos]
+        if ch == "{":
+            end = text.find("}", pos + 1)
+            pos = len(text) if end < 0 else end + 1
+        elif ch == "+":
+            required = True
+            pos += 1
+        elif ch == "-":
+            pos += 1
+        elif ch in "0123456789":
+            level = 0
+            while pos < len(text) and text[pos] in "0123456789":
+                level = to_int32(level * 10 + ord(text[pos]) - ord("0"))
+                pos += 1
+        elif ch == "M":
+            return None, pos + 1, True, required, level
+        elif ch in _ERRORLOG_TAGS:
+            return None, pos + 1, False, required, level
+        else:
+            return f"Unrecognized error log format directive %{ch}", pos, False, False, 0
+    return ("Ran off end of error log format parsing args to some directive", pos, False,
+            False, 0)
+
+
+def errorlog_format_error(text: str, main: bool) -> str | None:
+    """parse_errorlog_string: None, or httpd's message for a bad format."""
+    pos = 0
+    seen_message = False
+    while pos < len(text):
+        error, pos, message, required, level = _errorlog_item(text, pos)
+        if error:
+            return error
+        if message:
+            if not main:
+                return "%M cannot be used in once-per-request or once-per-connection formats"
+            seen_message = True
+        if main and required:
+            return "The '+' flag cannot be used in the main error log format"
+        if not main and level:
+            return ("The loglevel cannot be used as a condition in once-per-request or "
+                    "once-per-connection formats")
+        if level > APLOG_TRACE8:
+            return "The specified loglevel modifier is out of range"
+    if main and not seen_message:
+        return "main ErrorLogFormat must contain message format string '%M'"
+    return None
+
+
+def set_errorlog_format(cmd, mconfig, first: str, second: str | None = None) -> str | None:
+    if second is None:
+        return errorlog_format_error(first, True)
+    if ascii_lower(first) in ("connection", "request"):
+        return errorlog_format_error(second, False) if second else None
+    return "ErrorLogFormat type must be one of request, connection"
+
+
 # -- server-wide keywords -----------------------------------------------------------------
 
 _SERVER_TOKENS = ("os", "min", "minimal", "major", "minor", "prod", "productonly", "full")
@@ -396,6 +484,7 @@ COMMANDS = [
     _declared("DefaultType", set_default_type),
     _declared("CGIVar", set_cgi_var),
     _declared("ErrorDocument", set_error_document),
+    _declared("ErrorLogFormat", set_errorlog_format),
     _declared("ServerTokens", set_serv_tokens),
     _declared("ServerSignature", choice("ServerSignature: use one of: off | on | email",
                                         "on", "off", "email")),

@@ -162,6 +162,24 @@ CORE_CASES = [
     Case("error_document_expr_ok", "ErrorDocument 404 /x/%{REQUEST_URI}\nErrorDocument 403 \"Go away %{REMOTE_ADDR}\"\nErrorDocument 500 default\n"),
     Case("sethandler_expr_bad", loc("SetHandler %{FOO\n")),
     Case("sethandler_expr_ok", loc("SetHandler server-%{tolower:STATUS}\n")),
+] + [
+    Case(f"errorlog_format_{index:02d}", f"ErrorLogFormat {args}\n") for index, args in enumerate((
+        '"%Z"', '"x %"', '"%{foo"', '"%t"', '"%M"', '"%+M"', 'connection "%M"', 'request "%7a"',
+        'request "%+a %-{x}e"', '"%16M"', '"%15M"', '"%4294967297M"', 'foo "%a"', 'Request ""',
+        '"\\\\%M"', '"a\\\\"', '"%% %M"', '"% % %M"', '"% "', '"%{x}"',
+        'connection "[%{uc}L] %a"',
+        '"[%{u}t] [%-m:%l] [pid %P:tid %T] %7F: %E: [client\\ %a] %M% ,\\ referer\\ %{Referer}i"',
+    ))
+] + [
+    Case("errorlog_format_applied", "ErrorLogFormat \"[%l] %M\"\n"
+         "LoadModule env_module {moddir}/mod_env.so\nPassEnv NOPE_NOT_SET_X\n"),
 ]
 
-CORE_DIFFERENCES: dict = {}
+CORE_DIFFERENCES: dict = {
+    "errorlog_format_applied": (
+        "ErrorLogFormat is checked as httpd checks it but not applied: heartmonitor writes "
+        "every error log line in httpd's default format.",
+        (0, "", "[TIME] [env:warn] [pid N:tid N] AH01506: PassEnv variable NOPE_NOT_SET_X was "
+                "undefined\nSyntax OK\n"),
+    ),
+}
