@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
+from heartmonitor import socache
 from heartmonitor.apr.uri import UriError, uri_parse
 from heartmonitor.checkmodule import checks_module, server_warning
 from heartmonitor.cnum import atoi
@@ -21,7 +22,6 @@ from heartmonitor.module import MIDDLE, Hook
 
 WARN = 4
 NOTICE = 5
-SOCACHE_GROUP = "socache"
 # ssl_proto_t bits; Debian's OpenSSL is built without SSLv3, so "all" leaves it out.
 _PROTOCOLS = {"tlsv1": 4, "tlsv1.1": 8, "tlsv1.2": 16, "tlsv1.3": 32, "all": 60}
 _OPTIONS = frozenset(("stdenvvars", "exportcertdata", "fakebasicauth", "strictrequire",
@@ -157,18 +157,62 @@ def ocsp_enable(cmd, mconfig, arg: str) -> str | None:
     return None
 
 
+def _socache(cmd, arg: str, what: str) -> str | None:
+    """SSLSessionCache/SSLStaplingCache's provider: 'name:args' or 'name', then its create()."""
+    name, colon, rest = arg.partition(":")
+    if socache.lookup(cmd.httpd, name):
+        error = socache.create_error(cmd.httpd, name, rest if colon else None)
+        return f"{cmd.cmd.name}: {error}" if error else None
+    known = socache.provider_names(cmd.httpd)
+    if what == "session":
+        return (f"{cmd.cmd.name}: '{name}' session cache not supported (known names: {known}). "
+                f"Maybe you need to load the appropriate socache module (mod_socache_{name}?).")
+    return (f"SSLStaplingCache: '{name}' stapling cache not supported (known names: {known}) "
+            f"Maybe you need to load the appropriate socache module (mod_socache_{name}?)")
+
+
 def session_cache(cmd, mconfig, arg: str) -> str | None:
     if ascii_lower(arg) in ("none", "nonenotnull"):
         return None
-    name = arg.split(":", 1)[0]
-    if cmd.httpd.lookup_provider(SOCACHE_GROUP, name, "0") is not None:
+    return _socache(cmd, arg, "session")
+
+
+def stapling_cache(cmd, mconfig, arg: str) -> str | None:
+    return _socache(cmd, arg, "stapling")
+
+
+def openssl_conf_cmd(cmd, mconfig, name: str, value: str) -> str | None:
+    """ssl_cmd_SSLOpenSSLConfCmd: a command OpenSSL knows; a file or directory must exist."""
+    # Imported here: libssl is opened only for configurations that use the directive.
+    from heartmonitor import libssl
+
+    kind = libssl.conf_value_type(name)
+    if kind == libssl.SSL_CONF_TYPE_UNKNOWN:
+        return f"'{name}': invalid OpenSSL configuration command"
+    if kind == libssl.SSL_CONF_TYPE_FILE:
+        return check_file(cmd, mconfig, value)
+    if kind == libssl.SSL_CONF_TYPE_DIR:
+        return check_dir(cmd, mconfig, value)
+    return None
+
+
+def compression(cmd, mconfig, flag: bool) -> str | None:
+    if not flag:
         return None
-    names = {name for group, name, _version in cmd.httpd.providers if group == SOCACHE_GROUP}
-    if "shmcb" in names:
-        names.add("default")  # mod_socache_shmcb registers itself under both names
-    known = ",".join(sorted(names))
-    return (f"{cmd.cmd.name}: '{name}' session cache not supported (known names: {known}). "
-            f"Maybe you need to load the appropriate socache module (mod_socache_{name}?).")
+    from heartmonitor import libssl  # only when a configuration turns compression on
+
+    if not libssl.has_compression_methods():
+        return ("This version of OpenSSL does not have any compression methods available, "
+                "cannot enable SSLCompression.")
+    return None
+
+
+def fips(cmd, mconfig, flag: bool) -> str | None:
+    config = cmd.server.module_config[MODULE]
+    if config.fips is not None and config.fips != flag:
+        return "Conflicting SSLFIPS options, cannot be both On and Off"
+    config.fips = flag
+    return None
 
 
 def session_cache_timeout(cmd, mconfig, arg: str) -> str | None:
@@ -284,6 +328,7 @@ CERTKEYS_IDX_MAX = 2
 class SslServerConfig:
     def __init__(self, httpd, server) -> None:
         self.cert_files: list[str] = []
+        self.fips: bool | None = None  # SSLModConfigRec's, set in the main server only
 
 
 def certificate_file(cmd, mconfig, arg: str) -> str | None:
@@ -334,6 +379,8 @@ _HANDLERS.update({
     "SSLProxyVerifyDepth": verify_depth, "SSLCARevocationCheck": crl_check,
     "SSLProxyCARevocationCheck": crl_check, "SSLOCSPEnable": ocsp_enable,
     "SSLSessionCache": session_cache, "SSLSessionCacheTimeout": session_cache_timeout,
+    "SSLStaplingCache": stapling_cache, "SSLOpenSSLConfCmd": openssl_conf_cmd,
+    "SSLCompression": compression, "SSLFIPS": fips,
     "SSLOptions": ssl_options, "SSLRequire": ssl_require,
     "SSLRenegBufferSize": reneg_buffer_size, "SSLPassPhraseDialog": pass_phrase_dialog,
     "SSLCryptoDevice": crypto_device, "SSLRandomSeed": random_seed,

@@ -199,6 +199,28 @@ SSL = [Case(case.name, case.body, files=_SSL_FILES) for case in block("ssl", [
     "Define APACHE_LOG_DIR {root}\n<VirtualHost *:443>\nServerAdmin webmaster@localhost\nDocumentRoot /var/www/html\nErrorLog ${APACHE_LOG_DIR}/error.log\nSSLEngine on\nSSLCertificateFile /etc/ssl/certs/ssl-cert-snakeoil.pem\nSSLCertificateKeyFile /etc/ssl/private/ssl-cert-snakeoil.key\n<FilesMatch \"\\.(?:cgi|shtml|phtml|php)$\">\nSSLOptions +StdEnvVars\n</FilesMatch>\n</VirtualHost>",
 ])]
 
+SSL_MORE = [Case(case.name, case.body, files=_SSL_FILES) for case in block("ssl_more", [
+    "SSLStaplingCache shmcb:{root}/x(512000)", "SSLStaplingCache shmcb:{root}/x(abc)",
+    "SSLStaplingCache shmcb", "SSLStaplingCache default",
+    "SSLSessionCache shmcb:{root}/x(abc)", "SSLSessionCache shmcb:{root}/x(100)", "SSLSessionCache shmcb:{root}/x()",
+    "SSLSessionCache shmcb:{root}/x(-1)", "SSLSessionCache default:{root}/x(99999999999)",
+    "SSLSessionCache shmcb:{root}/x(8192", "SSLSessionCache shmcb:{root}/x)", "SSLSessionCache shmcb:",
+    "SSLSessionCache default:{root}/x(8192)", "<VirtualHost *:80>\nSSLStaplingCache nope\n</VirtualHost>",
+    "SSLOpenSSLConfCmd Foo bar", "SSLOpenSSLConfCmd Protocol -TLSv1", "SSLOpenSSLConfCmd Certificate {root}/nope.pem",
+    "SSLOpenSSLConfCmd Certificate {root}/empty.pem", "SSLOpenSSLConfCmd ChainCAPath {root}/nope",
+    "SSLOpenSSLConfCmd ChainCAPath {root}/certs", "SSLOpenSSLConfCmd cipherstring x", "SSLOpenSSLConfCmd -cipher x",
+    "SSLOpenSSLConfCmd RequestCAStore x", "SSLOpenSSLConfCmd ClientCAFile {root}/cert.pem",
+    "SSLOpenSSLConfCmd Curves X25519:prime256v1\nSSLOpenSSLConfCmd Options -SessionTicket,ServerPreference",
+    "SSLOpenSSLConfCmd VerifyMode Peer", "<VirtualHost *:80>\nSSLOpenSSLConfCmd Nope x\n</VirtualHost>",
+    "SSLFIPS on\nSSLFIPS off", "SSLFIPS on\nSSLFIPS on", "SSLFIPS off\nSSLFIPS on", "SSLCompression on",
+    "SSLCompression off", "<VirtualHost *:80>\nSSLCompression on\n</VirtualHost>",
+], prefix=load("ssl", "socache_shmcb"))] + [
+    Case("ssl_more_dbm", load("ssl", "socache_dbm") + "SSLStaplingCache dbm:{root}/x\nSSLSessionCache dbm:\n"),
+    # With one name known, httpd's list of names does not depend on its hash order.
+    Case("ssl_more_stapling_unknown", load("ssl") + "SSLStaplingCache nope\n"),
+    Case("ssl_more_stapling_unknown_dbm", load("ssl", "socache_dbm") + "SSLStaplingCache nope:x\n"),
+]
+
 ALIAS = block("alias", [
     "Alias /x", '<Location /x>\nAlias "%{FOO}"\n</Location>', '<Location /x>\nAlias "/y"\n</Location>',
     "<Directory /x>\nAlias /y\n</Directory>", "<Location /x>\nAlias /a /b\n</Location>", "AliasMatch ^/(a /b",
@@ -347,5 +369,5 @@ AUTOINDEX = block("autoindex", [
 ])
 
 MODULE_CASES = (AUTOINDEX + LOG_CONFIG + ENV + NEGOTIATION + VHOST_WARNINGS + ACCESS_COMPAT + AUTHZ_EXPR + AUTH_BASIC + HEADERS + SETENVIF + REWRITE + REMOTEIP + PROXY + SSL + ALIAS + EXPIRES + MIME
-                + REQTIMEOUT + DEFLATE + DIR + FILTER + PROXY_MORE)
+                + REQTIMEOUT + DEFLATE + DIR + FILTER + PROXY_MORE + SSL_MORE)
 MODULE_DIFFERENCES: dict = {}
