@@ -19,6 +19,7 @@ from .diagnostics import report_json
 from .layout import Layout, choose_configuration
 from .lifecycle import configure, new_httpd
 from .options import Options, Usage, parse_options, usage
+from .readconfig import read_config, setup_prelinked_modules
 
 
 def show_version(stdout: TextIO) -> None:
@@ -153,8 +154,8 @@ def compile_settings_after_reading(options: Options, layout: Layout, bin_name: s
     options.bin_name = bin_name
     options.layout = layout
     httpd = new_httpd(options, stderr=sys.stderr, stdout=sys.stdout)
-    httpd.setup_prelinked_modules()
-    read = httpd.read_config(options.confname or layout.server_config_file)
+    setup_prelinked_modules(httpd)
+    read = read_config(httpd, options.confname or layout.server_config_file)
     mpm = httpd.mpms[0].identifier[len("mpm_"):-len("_module")] if httpd.mpms else ""
     show_compile_settings(sys.stdout, layout, mpm)
     return 0 if read else 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .directives import show_directives
+from .readconfig import process_config_tree, read_config, setup_prelinked_modules
 from .server import RUN_NORMAL, Httpd
 from .strict import explain_failure, strict_checks
 from .vhost import fini_vhost_config
@@ -29,13 +30,13 @@ def new_httpd(options, stderr=None, stdout=None) -> Httpd:
 
 def read_and_check(httpd, confname: str) -> bool:
     """Read, pre_config, walk, fix up hosts, check_config; False once a step failed."""
-    httpd.setup_prelinked_modules()
-    if not httpd.read_config(confname):
+    setup_prelinked_modules(httpd)
+    if not read_config(httpd, confname):
         return False
     if not httpd.run_hook_all("pre_config"):
         httpd.startup("AH00013: Pre-configuration failed")
         return False
-    if not httpd.process_config_tree():
+    if not process_config_tree(httpd):
         return False
     fini_vhost_config(httpd)
     if not httpd.run_hook_all("check_config"):

@@ -25,6 +25,8 @@ LEVEL_NAMES = [
     "trace1", "trace2", "trace3", "trace4", "trace5", "trace6", "trace7", "trace8",
 ]
 MAX_STRING_LEN = 8192
+# The OS error shown before a message: an errno, or (code, text) as for a resolver's EAI_*.
+Status = int | tuple[int | str, str] | None
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -100,7 +102,7 @@ def format_line(
     module: str,
     level: int,
     message: str,
-    status: int | tuple[int, str] | None = None,
+    status: Status = None,
     source: str | None = None,
     client: str | None = None,
     startup: bool = False,
@@ -187,7 +189,7 @@ class ErrorLog:
         module: str,
         level: int,
         message: str,
-        status: int | None = None,
+        status: Status = None,
         source: str | None = None,
         client: str | None = None,
     ) -> None:
@@ -196,6 +198,6 @@ class ErrorLog:
         self.target.write(format_line(module, level, message, status, source, client,
                                       timestamp=self.target.timestamps), level)
 
-    def startup(self, message: str, status=None, level: int = NOTICE) -> None:
+    def startup(self, message: str, status: Status = None, level: int = NOTICE) -> None:
         """An APLOG_STARTUP line: the message alone, after the OS error if there is one."""
         self.target.write(format_line("", level, message, status, startup=True), level)

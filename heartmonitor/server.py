@@ -1,9 +1,11 @@
-"""One httpd instance: its modules, command table, defines and configuration pipeline.
+"""One httpd instance (its process-wide state): modules, command table, hooks, defines,
+paths and the start-up log.
 
-The pipeline is httpd's main(): read the configuration (the -C directives, the main file,
-the -c directives), check the MPM, run pre_config, walk the tree through the command
-table, fix up virtual hosts, run check_config, then either report (-t, -M, -S, -L) or
-open logs, run post_config and serve.
+The pipeline that fills it is httpd's main() (heartmonitor.lifecycle): read the
+configuration (heartmonitor.readconfig), run pre_config, walk the tree through the
+command table, fix up virtual hosts, run check_config, then either report (-t, -M, -S,
+-L) or open logs, run post_config and serve. This module imports none of those steps, so
+that everything they use (cmd_parms, handlers) can name the Httpd it works on.
 """
 
 from __future__ import annotations
@@ -11,16 +13,15 @@ from __future__ import annotations
 import inspect
 import os
 import sys
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
-from . import log, mutex, registry
+from . import log, mutex
 from .apr.filepath import server_root_relative
 from .clock import SYSTEM_CLOCK, Clock
-from .config.builder import build_config
-from .config.command import CmdParms
-from .config.includes import process_resource_config
-from .config.reader import ArgvConfig
-from .config.walker import walk_config
+from .config.command import Command
+from .config.reader import ConfigFile
+from .config.tree import Directive
 from .config.words import resolve_env
 from .constants import DECLINED
 from .cstr import ascii_lower
@@ -29,14 +30,26 @@ from .hooks import Combine, concatenate, declaration, declined, failed
 from .layout import Layout
 from .module import Hook, Module, sort_hooks
 from .server_rec import ServerRec
+from .vhost import VhostTables
+
+if TYPE_CHECKING:  # -t never imports asyncio; only serving sets these
+    import asyncio
 
 RUN_NORMAL = "normal"
 RUN_CONFIG_TEST = "config-test"
 RUN_CONFIG_DUMP = "config-dump"
 
 
+class BeingRead(Protocol):
+    """A cmd_parms while its file is read: where the line being read comes from (a Use
+    puts its expansion in front of the file, so this changes as reading goes)."""
+
+    @property
+    def config_file(self) -> ConfigFile | None: ...
+
+
 class Httpd:
-    """Process-wide state of an httpd (its globals), and the configuration pipeline."""
+    """Process-wide state of an httpd (its globals)."""
 
     def __init__(
         self,
@@ -48,8 +61,8 @@ class Httpd:
         post_read_config: list[str] | None = None,
         run_mode: str = RUN_NORMAL,
         default_loglevel: int = log.WARNING,
-        stderr=None,
-        stdout=None,
+        stderr: TextIO | None = None,
+        stdout: TextIO | None = None,
     ) -> None:
         self.argv0 = argv0
         self.layout = layout or Layout()
@@ -66,7 +79,7 @@ class Httpd:
         self.stderr = stderr or sys.stderr
         self.stdout = stdout or sys.stdout
         self.startup_log = log.ErrorLog(log.LogTarget(self.stderr), default_loglevel)
-        self.commands: dict[str, list] = {}
+        self.commands: dict[str, list[Command]] = {}  # lowercase name: most recent first
         self.top_modules: list[Module] = []  # most recently added first (ap_top_module)
         self.loaded_modules: list[tuple[Module, bool]] = []  # (module, static), load order
         self._sorted_hooks: dict[str, list[Hook]] = {}
@@ -74,24 +87,26 @@ class Httpd:
         self.mpms: list[Module] = []
         self.server_conf = ServerRec()
         self.vhosts: list[ServerRec] = []
-        self.conftree: list = []
+        self.conftree: list[Directive] = []
+        self.confname: str | None = None  # the main configuration file, once read
+        self.implicit_mpm: Module | None = None  # the MPM standing in when none is loaded
         self.include_depth = 0
         self.include_lineno = 0
         self.files_read: list[str] = []
         self.config_generation = 1
         self.diagnostics: list[dict] = []
         self.extensions: dict[str, object] = {}
-        self.providers: dict[tuple, object] = {}
-        self.optional_functions: dict[str, object] = {}
+        self.providers: dict[tuple[str, str, str], object] = {}  # (group, name, version)
+        self.optional_functions: dict[str, Callable[..., Any]] = {}
         self.pid_fname: str | None = None
         self.strict = False
         self.error_log: log.ErrorLog | None = None
-        self.reading: list = []  # CmdParms of the files being read, innermost last
-        self.vhost_tables = None
+        self.reading: list[BeingRead] = []  # cmd_parms of the files being read, innermost last
+        self.vhost_tables: VhostTables | None = None
         # Run time: what modules keep across restarts, the event loop, its tasks.
-        self.retained: dict = {}
-        self.loop = None
-        self.background_tasks: set = set()
+        self.retained: dict[str, Any] = {}  # each module's own kind of state
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.background_tasks: set[asyncio.Task[Any]] = set()
         self.stopping = False
         self.clock: Clock = SYSTEM_CLOCK  # tests put a clock they move by hand here
         # ap_state_query(AP_SQ_MAIN_STATE) while post_config runs: the preflight pass
@@ -118,12 +133,6 @@ class Httpd:
             )
         if module.create_dir_config is not None:
             self.server_conf.lookup_defaults[module] = module.create_dir_config(self, None)
-
-    def setup_prelinked_modules(self) -> None:
-        for stem in self.layout.static_modules:
-            module = registry.find(stem)
-            if module is not None:
-                self.add_module(module, static=True)
 
     def find_linked_module(self, name: str) -> Module | None:
         """<IfModule> lookup: by source file name, static identifier or loaded identifier."""
@@ -249,7 +258,8 @@ class Httpd:
 
     # -- logging during start-up ------------------------------------------------------
 
-    def log_startup_error(self, module: str, level: int, message: str, status=None) -> None:
+    def log_startup_error(self, module: str, level: int, message: str,
+                          status: log.Status = None) -> None:
         """ap_log_error with no server: stderr, filtered by the -e level (notice passes)."""
         if level != log.NOTICE and level > self.default_loglevel:
             return
@@ -261,13 +271,16 @@ class Httpd:
         if not self.reading:
             return None, None
         config_file = self.reading[-1].config_file
+        if config_file is None:
+            return None, None
         return config_file.name, config_file.line_number
 
-    def note(self, severity: str, message: str, file_name=None, line=None) -> None:
+    def note(self, severity: str, message: str, file_name: str | None = None,
+             line: int | None = None) -> None:
         self.diagnostics.append(entry(severity, message, file_name, line))
 
-    def log_error(self, module: str, level: int, message: str, status=None, source=None,
-                  client=None) -> None:
+    def log_error(self, module: str, level: int, message: str, status: log.Status = None,
+                  source: str | None = None, client: str | None = None) -> None:
         """ap_log_error for the main server: its error log once open, else stderr."""
         target = self.error_log
         if target is None:
@@ -291,7 +304,7 @@ class Httpd:
         configured = server.module_log_levels.get(module, server.log_level)
         return level <= (log.WARNING if configured is None else configured)
 
-    def startup(self, message: str, status=None, level: int = log.NOTICE) -> None:
+    def startup(self, message: str, status: log.Status = None, level: int = log.NOTICE) -> None:
         """An APLOG_STARTUP message: the bare text on stderr (after the OS error, if any)."""
         self.startup_log.startup(message, status, level)
 
@@ -302,64 +315,9 @@ class Httpd:
         where = f"({self.include_lineno})" if self.include_lineno > 0 else "(*)"
         self.stdout.write(f"{indent}{where} {fname}\n")
 
-    # -- the pipeline ----------------------------------------------------------------
+    # -- errors while reading ----------------------------------------------------------
 
-    def _process_command_config(self, items: list[str]) -> str | None:
-        if not items:
-            return None
-        parms = CmdParms(self, self.server_conf, ArgvConfig("-c/-C directives", items))
-        error = build_config(self, parms, self.conftree)
-        if error is not None:
-            return f"Syntax error in -C/-c directive: {error}"
-        return None
-
-    def read_config(self, confname: str) -> bool:
-        """ap_read_config: build the whole tree; False after printing httpd's message."""
-        if self.exists_config_define("DUMP_INCLUDES"):
-            self.stdout.write("Included configuration files:\n")
-        error = self._process_command_config(self.pre_read_config)
-        if error is None:
-            self.confname = self.server_root_relative(confname)
-            if self.confname is None:
-                self.startup(f"AH00532: Invalid config file path {confname}")
-                return False
-            error = process_resource_config(self, self.confname, self.conftree)
-        if error is None:
-            error = self.check_mpm()
-            if error is not None:
-                self.startup(f"AH00534: {self.argv0}: Configuration error: {error}")
-                return False
-            error = self._process_command_config(self.post_read_config)
-        if error is not None:
-            self.startup(f"{self.argv0}: {error}")
-            self.record_error(error)
-            return False
-        return True
-
-    def check_mpm(self) -> str | None:
-        """ap_check_mpm; with no MPM loaded, heartmonitor's own (event) stands in."""
-        if not self.mpms:
-            module = registry.find(self.layout.default_mpm)
-            if module is not None:
-                self.add_module(module)
-                self.implicit_mpm = module
-        if len(self.mpms) > 1:
-            return "More than one MPM loaded."
-        return None
-
-    def process_config_tree(self) -> bool:
-        parms = CmdParms(self, self.server_conf)
-        error = walk_config(self, self.conftree, parms, self.server_conf.lookup_defaults)
-        if error is not None:
-            where = parms.err_directive
-            if where is not None:
-                self.startup(f"AH00526: Syntax error on line {where.line_num} of {where.filename}:")
-            self.startup(error)
-            self.record_error(error, where)
-            return False
-        return True
-
-    def record_error(self, message: str, where=None) -> None:
+    def record_error(self, message: str, where: Directive | None = None) -> None:
         if where is not None:
             self.note("error", message, where.filename, where.line_num)
         else:
@@ -373,6 +331,6 @@ class Httpd:
         """ap_dump_mutexes: the Mutex lines of -S."""
         return mutex.dump_lines(self)
 
-    def lookup_provider(self, group: str, name: str, version: str):
-        """ap_lookup_provider."""
+    def lookup_provider(self, group: str, name: str, version: str) -> Any:
+        """ap_lookup_provider (each group's providers have their own interface: void *)."""
         return self.providers.get((group, name, version))

@@ -90,7 +90,7 @@ def dump_loaded_modules(httpd) -> None:
         return
     out = httpd.stdout
     out.write("Loaded Modules:\n")
-    implicit = getattr(httpd, "implicit_mpm", None)
+    implicit = httpd.implicit_mpm
     for module, static in httpd.loaded_modules:
         if static or module is implicit:
             out.write(f" {module.identifier} (static)\n")

@@ -10,8 +10,10 @@ code does, so messages compose exactly like httpd's.
 from __future__ import annotations
 
 from ..cstr import ascii_lower
+from ..server import Httpd
 from .command import EXEC_ON_READ
-from .reader import VARBUF_MAX_LEN, LineBuffer, LineTooLong
+from .parms import CmdParms
+from .reader import VARBUF_MAX_LEN, ConfigFile, LineBuffer, LineTooLong
 from .tree import Directive
 from .walker import invoke_cmd
 from .words import first_word, getword_conf
@@ -59,11 +61,11 @@ class Level:
 NESTED_TOO_DEEPLY = "Configuration sections are nested too deeply"
 
 
-def too_long(config_file) -> str:
+def too_long(config_file: ConfigFile) -> str:
     return f"Error reading {config_file.name} at line {config_file.line_number}: Line too long"
 
 
-def build_config_sub(httpd, line: str, parms, level: Level) -> str | None:
+def build_config_sub(httpd: Httpd, line: str, parms: CmdParms, level: Level) -> str | None:
     """ap_build_config_sub: one logical line into the tree."""
     if not line or line[0] == "#":
         return None
@@ -76,7 +78,7 @@ def build_config_sub(httpd, line: str, parms, level: Level) -> str | None:
         if cmd_name.startswith("<") and not args:
             args = ">"
 
-    config_file = parms.config_file
+    config_file = parms.file_being_read()
     node = Directive(cmd_name, args, config_file.name, config_file.line_number)
     commands = httpd.commands.get(
         cmd_name.lower() if cmd_name.isascii() else ascii_lower(cmd_name)
@@ -113,7 +115,8 @@ def build_config_sub(httpd, line: str, parms, level: Level) -> str | None:
     return None
 
 
-def execute_now(httpd, cmd_line: str, args: str, parms, sub_tree: SubTree) -> str | None:
+def execute_now(httpd: Httpd, cmd_line: str, args: str, parms: CmdParms,
+                sub_tree: SubTree) -> str | None:
     """Run an EXEC_ON_READ directive for every module that declares it."""
     commands = httpd.commands.get(ascii_lower(cmd_line))
     if commands is None:
@@ -129,15 +132,17 @@ def execute_now(httpd, cmd_line: str, args: str, parms, sub_tree: SubTree) -> st
     return None
 
 
-def build_config(httpd, parms, nodes: list[Directive], max_len: int = VARBUF_MAX_LEN) -> str | None:
+def build_config(httpd: Httpd, parms: CmdParms, nodes: list[Directive],
+                 max_len: int = VARBUF_MAX_LEN) -> str | None:
     """ap_build_config: read a whole file (parms.config_file), appending to nodes."""
     level = Level(nodes)
     buffer = LineBuffer()
     while True:
+        config_file = parms.file_being_read()  # a Use may have put its expansion first
         try:
-            line = parms.config_file.getline(buffer, max_len)
+            line = config_file.getline(buffer, max_len)
         except LineTooLong:
-            return too_long(parms.config_file)
+            return too_long(config_file)
         if line is None:
             break
         try:
@@ -161,7 +166,8 @@ def build_config(httpd, parms, nodes: list[Directive], max_len: int = VARBUF_MAX
     return None
 
 
-def build_cont_config(httpd, parms, section_name: str, sub_tree: SubTree) -> str | None:
+def build_cont_config(httpd: Httpd, parms: CmdParms, section_name: str,
+                      sub_tree: SubTree) -> str | None:
     """ap_build_cont_config: read the body of a true conditional section.
 
     Reading stops at the matching closer written exactly '</Name>' (any case) at this
@@ -172,10 +178,11 @@ def build_cont_config(httpd, parms, section_name: str, sub_tree: SubTree) -> str
     level = Level(nodes)
     buffer = LineBuffer()
     while True:
+        config_file = parms.file_being_read()  # a Use may have put its expansion first
         try:
-            line = parms.config_file.getline(buffer)
+            line = config_file.getline(buffer)
         except LineTooLong:
-            return too_long(parms.config_file)
+            return too_long(config_file)
         if line is None:
             break
         if line.startswith("</") and level.parent is None and ascii_lower(line[2:]) == closer:
@@ -187,14 +194,15 @@ def build_cont_config(httpd, parms, section_name: str, sub_tree: SubTree) -> str
     return None
 
 
-def soak_end_container(httpd, parms, directive: str) -> str | None:
+def soak_end_container(httpd: Httpd, parms: CmdParms, directive: str) -> str | None:
     """ap_soak_end_container: skip a false section, nested sections included."""
     buffer = LineBuffer()
     while True:
+        config_file = parms.file_being_read()  # a Use may have put its expansion first
         try:
-            line = parms.config_file.getline(buffer)
+            line = config_file.getline(buffer)
         except LineTooLong:
-            return too_long(parms.config_file)
+            return too_long(config_file)
         if line is None:
             break
         if line:

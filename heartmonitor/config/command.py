@@ -101,32 +101,3 @@ class Command:
 
     def __repr__(self) -> str:
         return f"<Command {self.name} {HOW_NAMES.get(self.how, self.how)}>"
-
-
-class CmdParms:
-    """What a directive handler learns about where it runs (cmd_parms)."""
-
-    __slots__ = (
-        "httpd", "server", "override", "override_opts", "limited", "path", "cmd", "info",
-        "directive", "err_directive", "context", "config_file", "is_htaccess",
-        "override_list",
-    )
-
-    # The Httpd, ServerRec, Directive and ConfigFile are typed Any here: their modules
-    # build on this one, and naming them would make an import cycle.
-    def __init__(self, httpd: Any, server: Any, config_file: Any = None) -> None:
-        self.httpd: Any = httpd
-        self.server: Any = server
-        self.override: int = TOP_LEVEL_OVERRIDE
-        self.override_opts: int = 0
-        self.limited: int = -1
-        self.path: str | None = None
-        # The Command being run; set by invoke_cmd before any handler sees it.
-        self.cmd: Any = None
-        self.info: Any = None
-        self.directive: Any = None
-        self.err_directive: Any = None
-        self.context: dict[Any, Any] | None = None
-        self.config_file: Any = config_file
-        self.is_htaccess: bool = False
-        self.override_list: list[str] | None = None

@@ -12,9 +12,11 @@ import os
 
 from ..apr.fnmatch import fnmatch, fnmatch_test
 from ..log import ERR, strerror
+from ..server import Httpd
 from .builder import build_config
-from .command import CmdParms
+from .parms import CmdParms
 from .reader import ConfigFile, NotRegularFile
+from .tree import Directive
 
 AP_MAX_FNMATCH_DIR_DEPTH = 128
 INCLUDE_PREFIX = "Include/IncludeOptional: "
@@ -31,7 +33,7 @@ def _sort_key(path: str) -> bytes:
     return path.encode("utf-8", "surrogateescape")
 
 
-def process_resource_config(httpd, fname: str, nodes: list) -> str | None:
+def process_resource_config(httpd: Httpd, fname: str, nodes: list[Directive]) -> str | None:
     """Read fname into nodes; errors come back prefixed with the failing line's place."""
     parms = CmdParms(httpd, httpd.server_conf)
     try:
@@ -74,7 +76,8 @@ class DirMatch:
         return process_resource_config(self.httpd, fname, self.nodes)
 
 
-def process_fnmatch_configs(httpd, fname: str, nodes: list, optional: bool) -> str | None:
+def process_fnmatch_configs(httpd: Httpd, fname: str, nodes: list[Directive],
+                            optional: bool) -> str | None:
     """What Include and IncludeOptional do with their (server-root-relative) path."""
     match = DirMatch(httpd, nodes, optional)
     if httpd.pre_read_config or httpd.post_read_config:

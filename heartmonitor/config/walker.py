@@ -9,10 +9,11 @@ handler. Handlers of hand-declared commands may still call check_cmd_context the
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..cstr import ascii_lower
+from ..server import Httpd
 from .command import (
     DECLINE_CMD,
     EXEC_ON_READ,
@@ -39,9 +40,10 @@ from .command import (
     TAKE23,
     TAKE123,
     TAKE_ARGV,
-    CmdParms,
     Command,
 )
+from .parms import CmdParms, ConfigVector
+from .tree import Directive
 from .words import getword_conf
 
 AP_MAX_ARGC = 64
@@ -69,7 +71,7 @@ class Words:
         return self.pos < len(self.text)
 
 
-def _usage(cmd, what: str) -> str:
+def _usage(cmd: Command, what: str) -> str:
     help_text = cmd.help
     return f"{cmd.name} {what}, {help_text}" if help_text is not None else f"{cmd.name} {what}"
 
@@ -206,7 +208,7 @@ SPLITTERS: dict[int, Callable[[Command, str], str | Calls]] = {
 }
 
 
-def _override_refused(httpd: Any, cmd: Command, parms: CmdParms) -> str | None:
+def _override_refused(httpd: Httpd, cmd: Command, parms: CmdParms) -> str | None:
     """The directive may not appear here: httpd's message ("" when only logged)."""
     if parms.override & cmd.override:
         return None
@@ -223,7 +225,7 @@ def _override_refused(httpd: Any, cmd: Command, parms: CmdParms) -> str | None:
     return f"{cmd.name} not allowed here"
 
 
-def invoke_cmd(httpd: Any, cmd: Command, parms: CmdParms, mconfig: Any,
+def invoke_cmd(httpd: Httpd, cmd: Command, parms: CmdParms, mconfig: Any,
                args: str) -> str | None:
     """Check where it stands, split the arguments per cmd_how, call the handler (per
     argument for ITERATE); httpd's messages."""
@@ -255,7 +257,8 @@ def invoke_cmd(httpd: Any, cmd: Command, parms: CmdParms, mconfig: Any,
     return error
 
 
-def walk_config(httpd, nodes, parms, section_vector: dict) -> str | None:
+def walk_config(httpd: Httpd, nodes: Iterable[Directive], parms: CmdParms,
+                section_vector: ConfigVector) -> str | None:
     """ap_walk_config: run each directive of a level; stop at the first error."""
     old_context = parms.context
     parms.context = section_vector
@@ -270,7 +273,7 @@ def walk_config(httpd, nodes, parms, section_vector: dict) -> str | None:
         parms.context = old_context
 
 
-def _unknown(httpd, node, parms) -> str | None:
+def _unknown(httpd: Httpd, node: Directive, parms: CmdParms) -> str | None:
     parms.err_directive = node
     if parms.override & NONFATAL_UNKNOWN:
         httpd.log_startup_error(
@@ -285,7 +288,8 @@ def _unknown(httpd, node, parms) -> str | None:
     )
 
 
-def walk_config_sub(httpd, node, parms, section_vector: dict) -> str | None:
+def walk_config_sub(httpd: Httpd, node: Directive, parms: CmdParms,
+                    section_vector: ConfigVector) -> str | None:
     """ap_walk_config_sub: give the directive to every module that declares it."""
     commands = node.commands
     if commands is None:
@@ -312,7 +316,7 @@ def walk_config_sub(httpd, node, parms, section_vector: dict) -> str | None:
     return None
 
 
-def _gt(cmd) -> str:
+def _gt(cmd: Command) -> str:
     name = cmd.name
     return ">" if name.startswith("<") and not name.endswith(">") else ""
 
@@ -326,7 +330,7 @@ _SECTION_CHECKS = (
 _SECTION_MASK = NOT_IN_DIRECTORY | NOT_IN_LOCATION | NOT_IN_FILES | NOT_IN_PROXY
 
 
-def _enclosing_sections(directive) -> dict:
+def _enclosing_sections(directive: Directive) -> dict[str, Directive]:
     """Each enclosing section's lowercase name mapped to the nearest such section."""
     found: dict = {}
     node = directive.parent
@@ -337,9 +341,11 @@ def _enclosing_sections(directive) -> dict:
     return found
 
 
-def check_cmd_context(parms, forbidden: int) -> str | None:
+def check_cmd_context(parms: CmdParms, forbidden: int) -> str | None:
     """ap_check_cmd_context: the context tests a handler applies before doing anything."""
     cmd = parms.cmd
+    if cmd is None:  # invoke_cmd names the command before any check or handler runs
+        raise ValueError("ap_check_cmd_context outside a directive")
     if forbidden & NOT_IN_VIRTUALHOST and parms.server.is_virtual:
         return f"{cmd.name}{_gt(cmd)} cannot occur within <VirtualHost> section"
     if forbidden & NOT_IN_LIMIT and parms.limited != -1:
