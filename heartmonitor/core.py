@@ -33,6 +33,8 @@ from .cstr import ascii_lower, atoi
 from .http.settings import COMMANDS as REQUEST_LIMIT_COMMANDS
 from .module import FIRST, Hook, Module
 from .mutex import register_loaded_modules, set_mutex
+from .server import Httpd
+from .server_rec import Section, ServerRec
 from .vhost import init_virtual_host
 
 # -- helpers shared by the section directives -------------------------------------------
@@ -59,17 +61,6 @@ def compile_regex(pattern: str):
 
     regex = pcre_compile(pattern)
     return None if isinstance(regex, str) else regex
-
-
-class Section:
-    """A per-directory section (<Directory>, <Location>, <Files>, <If> ...) and its config."""
-
-    def __init__(self, kind: str, path: str, regex, config: dict, node) -> None:
-        self.kind = kind
-        self.path = path
-        self.regex = regex
-        self.config = config
-        self.node = node
 
 
 def walk_section(cmd, kind: str, path, regex, override=OR_ALL | ACCESS_CONF, keep_override=False):
@@ -420,7 +411,7 @@ def core_server(cmd) -> CoreServerConfig:
 class CoreServerConfig:
     """What core keeps per server (core_server_config)."""
 
-    def __init__(self, httpd, server) -> None:
+    def __init__(self, httpd: Httpd, server: ServerRec) -> None:
         self.document_root: str | None = None
         self.pid_fname: str | None = None
 
@@ -428,7 +419,7 @@ class CoreServerConfig:
 class CoreDirConfig:
     """What core keeps per directory section (core_dir_config)."""
 
-    def __init__(self, httpd, path) -> None:
+    def __init__(self, httpd: Httpd, path: str | None) -> None:
         self.handler: str | None = None
         self.log_level: int | None = None
         # The kind of the last <If>/<ElseIf>/<Else> section of this scope.

@@ -2,7 +2,37 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from .config.tree import Directive
 from .module import Module
+
+if TYPE_CHECKING:  # PCRE2 is loaded only when a configuration uses a regex
+    from .pcre import Regex
+
+
+class ServerAddr:
+    """server_addr_rec: one address a virtual host answers on."""
+
+    __slots__ = ("family", "ip", "port", "virthost")
+
+    def __init__(self, family: int, ip: str, port: int, virthost: str) -> None:
+        self.family = family
+        self.ip = ip
+        self.port = port
+        self.virthost = virthost
+
+
+class Section:
+    """A per-directory section (<Directory>, <Location>, <Files>, <If> ...) and its config."""
+
+    def __init__(self, kind: str, path: str, regex: Regex | None, config: dict[Module, object],
+                 node: Directive | None) -> None:
+        self.kind = kind
+        self.path = path
+        self.regex = regex
+        self.config = config
+        self.node = node
 
 
 class ServerRec:
@@ -16,7 +46,7 @@ class ServerRec:
         self.server_scheme: str | None = None
         self.server_admin: str | None = None
         self.port = 0
-        self.addrs: list = []
+        self.addrs: list[ServerAddr] = []
         self.names: list[str] | None = [] if is_virtual else None
         self.wild_names: list[str] | None = [] if is_virtual else None
         self.defn_name: str | None = None
@@ -24,4 +54,4 @@ class ServerRec:
         self.error_fname: str | None = None
         self.log_level: int | None = None
         self.module_log_levels: dict[str, int] = {}
-        self.per_dir_sections: list = []
+        self.per_dir_sections: list[Section] = []

@@ -8,7 +8,7 @@ from . import log
 from .apr.fnmatch import fnmatch
 from .apr.sockaddr import AddrParseError, getaddrinfo, parse_addr_port
 from .config.words import getword_conf
-from .server_rec import ServerRec
+from .server_rec import ServerAddr, ServerRec
 
 
 def eai_status(error: socket.gaierror) -> tuple[str, str]:
@@ -19,18 +19,6 @@ def eai_status(error: socket.gaierror) -> tuple[str, str]:
     code = error.args[0] if error.args else 0
     text = error.args[1] if len(error.args) > 1 else str(error)
     return f"EAI {abs(code)}", text
-
-
-class ServerAddr:
-    """server_addr_rec: one address a virtual host answers on."""
-
-    __slots__ = ("family", "ip", "port", "virthost")
-
-    def __init__(self, family: int, ip: str, port: int, virthost: str) -> None:
-        self.family = family
-        self.ip = ip
-        self.port = port
-        self.virthost = virthost
 
 
 def _numeric(host: str) -> int | None:

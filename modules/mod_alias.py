@@ -14,6 +14,8 @@ from heartmonitor.config.command import NOT_IN_DIR_CONTEXT, NOT_IN_DIRECTORY, NO
 from heartmonitor.config.walker import check_cmd_context
 from heartmonitor.cstr import ascii_lower
 from heartmonitor.regex import pregcomp
+from heartmonitor.server import Httpd
+from heartmonitor.server_rec import ServerRec
 
 WARN = 4
 SCRIPT = "cgi-script"
@@ -22,7 +24,7 @@ SCRIPT = "cgi-script"
 class AliasServerConfig:
     """The aliases defined so far: (fake, regex or None, handler)."""
 
-    def __init__(self, httpd, server) -> None:
+    def __init__(self, httpd: Httpd, server: ServerRec) -> None:
         self.aliases: list[tuple[str, object, str | None]] = []
 
 

@@ -24,6 +24,7 @@ from heartmonitor.constants import (
 from heartmonitor.core import method_number, section_argument, unclosed_directive
 from heartmonitor.cstr import ascii_lower
 from heartmonitor.module import Module
+from heartmonitor.server import Httpd
 
 AUTHZ_PROVIDER_GROUP = "authz"
 AUTHZ_PROVIDER_VERSION = "0"
@@ -58,7 +59,8 @@ class Section:
 
 
 class AuthzDirConfig:
-    def __init__(self, httpd, path) -> None:
+    # create_dir_config(httpd, path); merging makes one from nothing (httpd: a pool).
+    def __init__(self, httpd: Httpd | None = None, path: str | None = None) -> None:
         self.section: Section | None = None
         self.merge_op: str | None = None
         self.forbidden_on_fail: bool | None = None
@@ -170,10 +172,10 @@ def merge(base: AuthzDirConfig | None, new: AuthzDirConfig) -> AuthzDirConfig:
     if base is None:
         return new
     if new.merge_op is None and new.section is None and base.section is not None:
-        merged = AuthzDirConfig(None, None)
+        merged = AuthzDirConfig()
         merged.section, merged.merge_op = base.section, base.merge_op
     elif new.merge_op in (None, "off") or not (base.section or new.section):
-        merged = AuthzDirConfig(None, None)
+        merged = AuthzDirConfig()
         merged.section, merged.merge_op = new.section, new.merge_op
     else:
         section: Section | None
@@ -184,7 +186,7 @@ def merge(base: AuthzDirConfig | None, new: AuthzDirConfig) -> AuthzDirConfig:
             section.children = [base.section, new.section]
         else:
             section = base.section or new.section
-        merged = AuthzDirConfig(None, None)
+        merged = AuthzDirConfig()
         merged.section, merged.merge_op = section, new.merge_op
     merged.forbidden_on_fail = (
         base.forbidden_on_fail if new.forbidden_on_fail is None else new.forbidden_on_fail

@@ -10,6 +10,7 @@ from __future__ import annotations
 from heartmonitor.checkmodule import checks_module
 from heartmonitor.cnum import atoi
 from heartmonitor.cstr import ascii_lower
+from heartmonitor.server import Httpd
 
 _FLAGS = frozenset(name.lower() for name in (
     "FancyIndexing", "FoldersFirst", "HTMLTable", "IconsAreLinks", "IgnoreCase", "IgnoreClient",
@@ -21,7 +22,7 @@ NONE = "none"
 
 
 class AutoindexDirConfig:
-    def __init__(self, httpd, path) -> None:
+    def __init__(self, httpd: Httpd, path: str | None) -> None:
         self.opts: set[str] = set()
 
 

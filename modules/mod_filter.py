@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from heartmonitor.checkmodule import checks_module
 from heartmonitor.cstr import ascii_lower
+from heartmonitor.server import Httpd
 
 # The output filters each module registers in its register_hooks (ap_register_output_filter),
 # by module identifier; ap_get_output_filter_handle finds them whatever their case.
@@ -51,7 +52,7 @@ _REGISTER_WHILE_READING = ("ext_filter_module", "lua_module")
 class FilterDirConfig:
     """mod_filter_cfg: the smart filters declared here, each with its providers' names."""
 
-    def __init__(self, httpd, path) -> None:
+    def __init__(self, httpd: Httpd, path: str | None) -> None:
         self.live_filters: dict[str, list[str]] = {}
 
 

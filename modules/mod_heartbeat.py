@@ -9,6 +9,8 @@ from __future__ import annotations
 from heartmonitor.apr.sockaddr import AddrParseError, parse_addr_port, resolve_ipv4
 from heartmonitor.module import MIDDLE, Hook, Module
 from heartmonitor.modules.cluster import sender
+from heartmonitor.server import Httpd
+from heartmonitor.server_rec import ServerRec
 
 AP_WATCHDOG_SINGLETON = "_singleton_"
 
@@ -16,7 +18,7 @@ AP_WATCHDOG_SINGLETON = "_singleton_"
 class SenderConfig:
     """hb_ctx_t."""
 
-    def __init__(self, httpd, server) -> None:
+    def __init__(self, httpd: Httpd, server: ServerRec) -> None:
         self.active = False
         self.address: tuple[str, int] | None = None
         # Set by heartlab_module (HeartbeatAddressInterface, HeartbeatSimulate).

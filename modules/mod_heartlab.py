@@ -26,12 +26,14 @@ from heartmonitor.constants import DECLINED
 from heartmonitor.module import MIDDLE, REALLY_FIRST, Hook, Module
 from heartmonitor.modules.cluster.sender import parse_simulation
 from heartmonitor.modules.cluster.share_url import ShareTarget, parse_share
+from heartmonitor.server import Httpd
+from heartmonitor.server_rec import ServerRec
 
 
 class LabConfig:
     """What heartlab_module's directives set for the main server."""
 
-    def __init__(self, httpd, server) -> None:
+    def __init__(self, httpd: Httpd, server: ServerRec) -> None:
         self.listen_interface: str | None = None
         self.address_interface: str | None = None
         self.simulations: list = []

@@ -19,6 +19,8 @@ from heartmonitor.modules.cluster.reader import dump_storage
 from heartmonitor.modules.cluster.settings import MonitorSettings
 from heartmonitor.modules.cluster.slotstore import SlotmemStorage
 from heartmonitor.modules.cluster.storage import STORAGE_GROUP, STORAGE_VERSION
+from heartmonitor.server import Httpd
+from heartmonitor.server_rec import ServerRec
 
 DEFAULT_HEARTBEAT_STORAGE = "hb.dat"
 DEFAULT_MAXWORKERS = 10
@@ -27,7 +29,7 @@ DEFAULT_MAXWORKERS = 10
 class MonitorConfig:
     """hm_ctx_t: what the directives set for one server."""
 
-    def __init__(self, httpd, server) -> None:
+    def __init__(self, httpd: Httpd, server: ServerRec) -> None:
         self.active = False
         self.storage_path = httpd.runtime_dir_relative(DEFAULT_HEARTBEAT_STORAGE)
         self.settings = MonitorSettings()

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from heartmonitor.module import LAST, Hook, Module
 from heartmonitor.modules.cluster import reader
+from heartmonitor.server import Httpd
+from heartmonitor.server_rec import ServerRec
 
 DEFAULT_HEARTBEAT_STORAGE = "hb.dat"
 
@@ -16,7 +18,7 @@ DEFAULT_HEARTBEAT_STORAGE = "hb.dat"
 class ReaderConfig:
     """lb_hb_ctx_t."""
 
-    def __init__(self, httpd, server) -> None:
+    def __init__(self, httpd: Httpd, server: ServerRec) -> None:
         self.path = httpd.runtime_dir_relative(DEFAULT_HEARTBEAT_STORAGE)
         self.slotmem = None
 

@@ -14,6 +14,8 @@ from heartmonitor.config.reader import VARBUF_MAX_LEN, LineBuffer, LineTooLong
 from heartmonitor.config.words import getword_conf
 from heartmonitor.cstr import SPACE, ascii_lower
 from heartmonitor.module import Module
+from heartmonitor.server import Httpd
+from heartmonitor.server_rec import ServerRec
 
 BEGIN_MACRO = "<Macro"
 END_MACRO = "</Macro>"
@@ -60,7 +62,7 @@ def _strip_flags(cmd, macro: Macro, arg: str, where: str) -> str:
 class MacroState:
     """Process-wide, like mod_macro's static hash (reset with each configuration read)."""
 
-    def __init__(self, httpd, server) -> None:
+    def __init__(self, httpd: Httpd, server: ServerRec) -> None:
         self.macros: dict[str, Macro] | None = None
         self.ignore_empty_args = False
         self.ignore_bad_nesting = False

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from heartmonitor.checkmodule import checks_module
 from heartmonitor.cstr import ascii_lower
+from heartmonitor.server import Httpd
 
 ANY, NEGOTIATED, FILTERS, HANDLERS = 1, 2, 4, 8
 _OPTIONS = {
@@ -21,7 +22,7 @@ _OPTIONS = {
 
 
 class MimeDirConfig:
-    def __init__(self, httpd, path) -> None:
+    def __init__(self, httpd: Httpd, path: str | None) -> None:
         self.multimatch = 0
 
 

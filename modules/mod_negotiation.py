@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from heartmonitor.checkmodule import checks_module
 from heartmonitor.cstr import ascii_lower
+from heartmonitor.server import Httpd
 
 NONE, PREFER, FALLBACK = 1, 2, 4
 
 
 class NegotiationDirConfig:
-    def __init__(self, httpd, path) -> None:
+    def __init__(self, httpd: Httpd, path: str | None) -> None:
         self.force = 0
 
 

@@ -21,6 +21,8 @@ from heartmonitor.config.words import getword_conf
 from heartmonitor.containers import proxy_section
 from heartmonitor.cstr import ascii_lower
 from heartmonitor.regex import pregcomp
+from heartmonitor.server import Httpd
+from heartmonitor.server_rec import ServerRec
 
 PROXY_LBMETHOD = "proxylbmethod"
 BALANCER_PREFIX = "balancer://"
@@ -53,7 +55,7 @@ _MATCH, _PREFIX = "match", "prefix"
 class ProxyConfig:
     """proxy_server_conf: the balancers and workers defined so far."""
 
-    def __init__(self, httpd, server) -> None:
+    def __init__(self, httpd: Httpd, server: ServerRec) -> None:
         self.balancers: dict[str, dict] = {}
         self.workers: list[str] = []
 
@@ -587,7 +589,7 @@ def _at_least(minimum: int, message: str):
 
 
 class ProxyDirConfig:
-    def __init__(self, httpd, path) -> None:
+    def __init__(self, httpd: Httpd, path: str | None) -> None:
         self.error_override: bool | None = None
 
 

@@ -19,6 +19,8 @@ from heartmonitor.cnum import atoi
 from heartmonitor.config.words import getword_conf
 from heartmonitor.cstr import ascii_lower
 from heartmonitor.module import MIDDLE, Hook
+from heartmonitor.server import Httpd
+from heartmonitor.server_rec import ServerRec
 
 WARN = 4
 NOTICE = 5
@@ -326,7 +328,7 @@ CERTKEYS_IDX_MAX = 2
 
 
 class SslServerConfig:
-    def __init__(self, httpd, server) -> None:
+    def __init__(self, httpd: Httpd, server: ServerRec) -> None:
         self.cert_files: list[str] = []
         self.fips: bool | None = None  # SSLModConfigRec's, set in the main server only
 

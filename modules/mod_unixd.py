@@ -11,13 +11,15 @@ import stat
 from heartmonitor.cnum import atoi, atol
 from heartmonitor.layout import SUEXEC_BIN
 from heartmonitor.module import FIRST, Hook, Module
+from heartmonitor.server import Httpd
+from heartmonitor.server_rec import ServerRec
 
 DEFAULT_USER = "#-1"
 DEFAULT_GROUP = "#-1"
 
 
 class UnixdConfig:
-    def __init__(self, httpd, server) -> None:
+    def __init__(self, httpd: Httpd, server: ServerRec) -> None:
         self.user_name = DEFAULT_USER
         self.group_name = DEFAULT_GROUP
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from heartmonitor import watchdog
 from heartmonitor.config.values import UnparseableTimeout, timeout_parameter_parse
 from heartmonitor.module import FIRST, LAST, MIDDLE, Hook, Module
+from heartmonitor.server import Httpd
+from heartmonitor.server_rec import ServerRec
 
 AP_WD_TM_INTERVAL = 1_000_000
 AP_WD_TM_SLICE = 100_000
@@ -18,7 +20,7 @@ AP_WD_TM_SLICE = 100_000
 class WatchdogConfig:
     """Process-wide settings (httpd keeps wd_interval in a static)."""
 
-    def __init__(self, httpd, server) -> None:
+    def __init__(self, httpd: Httpd, server: ServerRec) -> None:
         self.interval = AP_WD_TM_INTERVAL
 
 
