@@ -553,3 +553,26 @@ def test_warmup_and_hysteresis_on_heard_datagrams(tmp_path):
     assert two == ("HeartbeatServer[0]Ready: 40\nHeartbeatServer[0]Busy: 1\n"
                    "HeartbeatServer[0]LastSeen: 0\n")
     assert back[:2] == (40, 1) and back[2] <= 1, back
+
+
+def test_pick_says_why_a_drained_last_member_still_gets_picks(tmp_path):
+    """find_best_hb's inclusive pick: a ready-0 member placed last wins pick openslots
+    (test_ctl_pick measures it on apache2); placed first it gets nothing."""
+    from fractions import Fraction
+
+    from tests.helpers import write
+    from tests.test_ctl_pick import balancer_conf, pick_json
+
+    directory = str(tmp_path)
+    write(f"{directory}/hb.dat", "127.0.0.2 &ready=0&busy=3&lastseen=1&port=80\n"
+                                 "127.0.0.3 &ready=40&busy=2&lastseen=1&port=80\n")
+    last = pick_json(balancer_conf(directory, ["http://127.0.0.3:8201",
+                                               "http://127.0.0.2:8201"]))
+    assert last["http://127.0.0.2:8201"] == {
+        "probability": float(Fraction(1598, 65536)), "ready": 0, "busy": 3, "lastseen": 1,
+        "reason": "ready 0, yet the last usable member: it still wins the pick equal to "
+                  "openslots"}
+    first = pick_json(balancer_conf(directory, ["http://127.0.0.2:8201",
+                                                "http://127.0.0.3:8201"]))
+    assert (first["http://127.0.0.2:8201"]["probability"],
+            first["http://127.0.0.3:8201"]["probability"]) == (0.0, 1.0)

@@ -180,6 +180,9 @@ def _fill_odds(rows: dict[str, MemberRow], up: list[tuple[str, int]],
         shares[owner[host]] = shares.get(owner[host], Fraction(0)) + chance
     for url, chance in shares.items():
         rows[url]["probability"] = float(chance)
+        if chance and rows[url]["ready"] == 0:  # a drained member, last of the usable ones
+            rows[url]["reason"] = ("ready 0, yet the last usable member: it still wins the "
+                                   "pick equal to openslots")
     for host, _ready in up:
         for url, row in rows.items():
             if url != owner[host] and row["reason"] is None and _host_of(url) == host:
