@@ -419,18 +419,30 @@ def test_drain_over_http_obeys_require_and_survives_restarts(tmp_path):
 
 
 def test_without_heartlab_the_handler_is_unknown(tmp_path):
-    """As in httpd, an unknown handler name leaves the request to the default handler."""
-    from tests.live import PrivateNetwork, heartmonitor_server, request
-    from tests.test_monitor import PORT, monitor_conf
+    """As in httpd, an unknown handler name leaves the request to the default handler:
+    404 from apache2 and heartmonitor alike on one configuration."""
+    from tests.conftest import need_apache2
+    from tests.helpers import write
+    from tests.live import (
+        PrivateNetwork,
+        apache2_config,
+        apache2_server,
+        heartmonitor_server,
+        request,
+    )
 
+    apache2 = need_apache2()
     directory = str(tmp_path)
-    conf = monitor_conf(directory, extra=ADMIN)
-    with open(conf) as handle:
-        text = handle.read().replace("LoadModule heartlab_module modules/mod_heartlab.so\n", "")
-    with open(conf, "w") as handle:
-        handle.write(text.replace("HeartbeatListenInterface 127.0.0.1\n", ""))
-    with PrivateNetwork(), heartmonitor_server(conf, directory):
-        assert request(PORT, "POST", "/admin", b"drain=127.0.0.5")[0] == 404
+    conf = write(f"{directory}/httpd.conf",
+                 apache2_config(directory, 8187, ADMIN, ["authz_core", "authz_host"]))
+    answers = []
+    with PrivateNetwork():
+        for server in (apache2_server(apache2, conf, directory),
+                       heartmonitor_server(conf, directory)):
+            with server:
+                answers.append((request(8187, "POST", "/admin", b"drain=127.0.0.5")[0],
+                                request(8187, path="/admin")[0]))
+    assert answers == [(404, 404), (404, 404)]
 
 
 # -- a real balancer ---------------------------------------------------------------------
