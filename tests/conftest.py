@@ -58,6 +58,15 @@ def pytest_collection_modifyitems(config, items):
         items.sort(key=lambda item: item.get_closest_marker("needs_root") is None)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config):
+    """In parallel by default (`-n auto`) when pytest-xdist is there; `-n0` or `-p no:xdist`
+    runs in this process. (Not in addopts: without the plugin, -n would be an error.)"""
+    if (config.pluginmanager.hasplugin("xdist") and not hasattr(config, "workerinput")
+            and getattr(config.option, "numprocesses", 0) is None):
+        config.option.numprocesses = "auto"
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
     """The default distribution (load), except that a class's tests stay together."""
