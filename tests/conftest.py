@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import inspect
 import os
+import re
 import shutil
 
 import pytest
@@ -41,13 +42,44 @@ _MARKS = (
 )
 
 
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        function = getattr(item, "function", None)
+def _source(function, cache: dict) -> str:
+    if function not in cache:
         try:
-            source = inspect.getsource(function) if function is not None else ""
+            cache[function] = inspect.getsource(function)
         except (OSError, TypeError):
-            source = ""
+            cache[function] = ""
+    return cache[function]
+
+
+def _used_source(item, cache: dict) -> str:
+    """The test's source, its fixtures' and that of the functions of its module it calls
+    (and they call): a helper or a class fixture may be what enters a namespace."""
+    module = getattr(item, "module", None)
+    helpers = {name: value for name, value in vars(module).items()
+               if inspect.isfunction(value) and value.__module__ == module.__name__
+               } if module is not None else {}
+    info = getattr(item, "_fixtureinfo", None)
+    pending = [getattr(item, "function", None)] + [
+        definition.func for definitions in (info.name2fixturedefs.values() if info else ())
+        for definition in definitions]
+    seen: set = set()
+    sources = []
+    while pending:
+        function = pending.pop()
+        if function is None or function in seen:
+            continue
+        seen.add(function)
+        source = _source(function, cache)
+        sources.append(source)
+        pending += [helper for name, helper in helpers.items()
+                    if re.search(rf"\b{name}\(", source)]
+    return "\n".join(sources)
+
+
+def pytest_collection_modifyitems(config, items):
+    cache: dict = {}
+    for item in items:
+        source = _used_source(item, cache)
         for mark, fixtures, names in _MARKS:
             if any(f in item.fixturenames for f in fixtures) or any(n in source for n in names):
                 item.add_marker(mark)

@@ -19,7 +19,6 @@ import pytest
 from tests.conftest import need_apache2
 from tests.helpers import heartmonitor, write
 from tests.live import (
-    PrivateNetwork,
     Server,
     apache2_config,
     apache2_server,
@@ -35,12 +34,6 @@ PORT = 8090
 REAL_PORT, OUR_PORT = 8481, 8482
 PRLIMIT = shutil.which("prlimit") or "/usr/bin/prlimit"  # util-linux
 TIMEOUTS = "RequestReadTimeout header=1-2,MinRate=500 body=1,MinRate=500\n"
-
-
-@pytest.fixture
-def network():
-    with PrivateNetwork() as net:
-        yield net
 
 
 @pytest.fixture

@@ -1,9 +1,14 @@
-"""A plain checkout, the editable install and the wheel (built in the tree, as `pip install .`
-does, or from the sdist outside it) all carry heartmonitor.modules and conf/."""
+"""A plain checkout, the editable install and the wheel (built from a copy of the checkout,
+as `pip install .` does, or from the sdist) all carry heartmonitor.modules and conf/.
+
+Wheels are built outside the source tree: a build in it would leave build/ behind, where
+a test running meanwhile (mypy, the import checks) would find a second copy of every
+module."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import site
 import subprocess
 import sys
@@ -24,10 +29,14 @@ def build(*args: str) -> None:
                     "-q"], check=True, capture_output=True)
 
 
-@pytest.fixture(scope="module", params=["in-tree", "from-sdist"])
+# What a fresh checkout does not have: the build's and the tools' leftovers.
+NOT_IN_A_CHECKOUT = shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info",
+                                           "__pycache__", ".*_cache", ".hypothesis", "logs")
+
+
+@pytest.fixture(scope="module", params=["from-checkout", "from-sdist"])
 def wheel(request, tmp_path_factory):
-    # Built once per run, by whichever worker asks first, and never two at a time: both
-    # builds write build/ and the egg-info in the tree.
+    # Built once per run, by whichever worker asks first.
     with shared_directory(tmp_path_factory, "dist") as shared:
         out = shared / request.param
         built = sorted(out.glob("heartmonitor-*.whl"))
@@ -40,12 +49,15 @@ def wheel(request, tmp_path_factory):
 
 
 def build_wheel(how: str, out) -> None:
-    source = ROOT
+    # The checkout as it is, copied (symbolic links kept: heartmonitor/modules), so that
+    # nothing is written into the source tree.
+    source = out / "checkout"
+    shutil.copytree(ROOT, source, symlinks=True, ignore=NOT_IN_A_CHECKOUT)
     if how == "from-sdist":
         # The sdist unpacked elsewhere: what `python -m build` and a packager build from.
         subprocess.run([sys.executable, "-c", "import sys; from setuptools import build_meta;"
                         " build_meta.build_sdist(sys.argv[1])", str(out)],
-                       check=True, capture_output=True, cwd=ROOT)
+                       check=True, capture_output=True, cwd=source)
         (sdist,) = out.glob("heartmonitor-*.tar.gz")
         with tarfile.open(sdist) as archive:
             archive.extractall(out / "src", filter="data")
