@@ -12,6 +12,9 @@ import asyncio
 import io
 import os
 import re
+import socket
+
+import pytest
 
 from heartmonitor import log
 from heartmonitor.errorlog import open_error_log
@@ -137,19 +140,16 @@ def test_step_hooks_run_every_watchdog_interval():
 # -- mod_heartmonitor's storage cycle, in this process -------------------------------------
 
 
-class Monitor:
-    """A heartmonitor configuration started in this process on a FakeClock: post_config
-    and child_init as the server runs them, the listener on the test's private network."""
+class InProcess:
+    """A configuration started in this process on a FakeClock: post_config and child_init
+    as the server runs them (sockets on the test's private network), no HTTP side."""
 
-    def __init__(self, directory: str, extra: str = "", hb: str | None = None) -> None:
+    def __init__(self, directory: str, conf: str) -> None:
         self.directory = directory
-        self.hb = hb or os.path.join(directory, "hb.dat")
-        self.conf = monitor_conf(directory, extra=extra)
-        write(self.conf, read(self.conf).replace(f"HeartbeatStorage {directory}/hb.dat",
-                                                 f"HeartbeatStorage {self.hb}"))
+        self.conf = conf
         self.clock = FakeClock()
 
-    async def start(self) -> Monitor:
+    async def start(self) -> InProcess:
         options = parse_options(["heartmonitor", "-f", self.conf], io.StringIO())
         options.bin_name, options.layout = "heartmonitor", Layout()
         httpd = self.httpd = new_httpd(options, stderr=io.StringIO(), stdout=io.StringIO())
@@ -162,7 +162,7 @@ class Monitor:
         httpd.loop = asyncio.get_running_loop()
         httpd.run_hook_all("child_init")
         self.tasks = list(httpd.background_tasks)
-        assert len(self.tasks) == 1  # the _heartmonitor_ watchdog
+        assert len(self.tasks) == 1  # one active watchdog
         await self.clock.settle(self.tasks)
         return self
 
@@ -170,13 +170,37 @@ class Monitor:
     def log_path(self) -> str:
         return os.path.join(self.directory, "error_log")
 
-    @property
-    def table(self):
-        return self.httpd.extensions["heartmonitor"].table
-
     async def at(self, seconds: float) -> None:
         """Run until `seconds` after start."""
         await self.clock.advance_to(seconds, self.tasks)
+
+    async def stop(self) -> None:
+        self.httpd.stopping = True
+        await self.clock.advance(0.1, self.tasks)
+        assert all(task.done() for task in self.tasks)
+        for task in self.tasks:
+            task.result()
+        self.httpd.run_hook_all("shutdown", True)
+        self.httpd.error_log.target.close()
+
+
+class Monitor(InProcess):
+    """A monitor (mod_heartmonitor, hb.dat) in this process, hearing the test's network."""
+
+    def __init__(self, directory: str, extra: str = "", hb: str | None = None) -> None:
+        self.hb = hb or os.path.join(directory, "hb.dat")
+        conf = monitor_conf(directory, extra=extra)
+        write(conf, read(conf).replace(f"HeartbeatStorage {directory}/hb.dat",
+                                       f"HeartbeatStorage {self.hb}"))
+        super().__init__(directory, conf)
+
+    async def start(self) -> Monitor:
+        await super().start()
+        return self
+
+    @property
+    def table(self):
+        return self.httpd.extensions["heartmonitor"].table
 
     async def beat(self, source: str, payload: bytes) -> None:
         """A heartbeat from source, heard now (the listener has read it when this returns)."""
@@ -192,15 +216,6 @@ class Monitor:
     def storage(self) -> bytes:
         with open(self.hb, "rb") as handle:
             return handle.read()
-
-    async def stop(self) -> None:
-        self.httpd.stopping = True
-        await self.clock.advance(0.1, self.tasks)
-        assert all(task.done() for task in self.tasks)
-        for task in self.tasks:
-            task.result()
-        self.httpd.run_hook_all("shutdown", True)
-        self.httpd.error_log.target.close()
 
 
 def line(ip: str, ready: int, busy: int, lastseen: int, port: int = 80) -> bytes:
@@ -311,3 +326,53 @@ def test_a_failing_storage_is_logged_once_a_minute(network, tmp_path):
     assert lines == [("crit", failure),
                      ("crit", failure + " (failed 11 more times since last logged)"),
                      ("notice", f"{hb} written again")]
+
+
+# -- mod_heartbeat: one datagram per WatchdogInterval --------------------------------------
+
+
+def group_receiver() -> socket.socket:
+    """A socket hearing 239.0.0.1:27999 on loopback, read without blocking."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("239.0.0.1", 27999))
+    sock.setsockopt(socket.IPPROTO_IP, socket.IP_ADD_MEMBERSHIP,
+                    socket.inet_aton("239.0.0.1") + socket.inet_aton("127.0.0.1"))
+    sock.setblocking(False)
+    return sock
+
+
+@pytest.mark.parametrize("interval, sent", [
+    ("", [1000, 2000, 3000]),  # WatchdogInterval 1 s: every tenth 100 ms turn
+    ("WatchdogInterval 250ms\n", list(range(300, 3001, 300))),
+])
+def test_heartbeats_are_sent_every_watchdog_interval(network, tmp_path, interval, sent):
+    """mod_heartbeat in this process, its _singleton_ watchdog on the fake clock: a
+    datagram at each instant the step hook runs, and none in between."""
+    directory = str(tmp_path)
+    conf = write(os.path.join(directory, "httpd.conf"), (
+        f"ServerRoot {directory}\nServerName localhost\nErrorLog {directory}/error_log\n"
+        f"DefaultRuntimeDir {directory}\nLoadModule heartbeat_module modules/mod_heartbeat.so\n"
+        f"HeartbeatAddress 239.0.0.1:27999\n{interval}"))
+    heard: list[int] = []
+
+    async def main() -> None:
+        receiver = group_receiver()
+        sender = await InProcess(directory, conf).start()
+        try:
+            for tenth in range(1, 31):
+                await sender.at(tenth / 10)
+                # sendto() on loopback has queued the datagram before the hook returned
+                while True:
+                    try:
+                        payload = receiver.recv(1000)
+                    except BlockingIOError:
+                        break
+                    assert re.fullmatch(rb"v=1&ready=\d+&busy=\d+", payload), payload
+                    heard.append(tenth * 100)
+        finally:
+            await sender.stop()
+            receiver.close()
+
+    asyncio.run(main())
+    assert heard == sent
