@@ -12,11 +12,13 @@ A third-party module with hooks of its own calls `declare` before building its M
 from __future__ import annotations
 
 import enum
-import inspect
 from collections.abc import Callable
-from dataclasses import dataclass
+from types import FunctionType, MethodType
 
 from .constants import DECLINED, OK
+
+# co_flags bit of a function that takes *args (inspect.CO_VARARGS).
+_CO_VARARGS = 0x04
 
 
 class Combine(enum.Enum):
@@ -32,25 +34,60 @@ class Combine(enum.Enum):
     CONCATENATE = "concatenate"
 
 
-@dataclass(frozen=True)
+def _takes_positionals(function: Callable[..., object], count: int) -> bool | None:
+    """Whether a plain function or bound method can be called with COUNT positional
+    arguments; None for any other callable. Read from the code object: every module's
+    hooks are checked when -t loads it, and inspect costs more to import than -t has."""
+    if isinstance(function, MethodType):  # self is given
+        return _takes_positionals(function.__func__, count + 1)
+    if (not isinstance(function, FunctionType) or hasattr(function, "__wrapped__")
+            or hasattr(function, "__signature__")):
+        return None  # inspect.signature may say otherwise than the code object
+    code = function.__code__
+    if code.co_kwonlyargcount > len(function.__kwdefaults__ or {}):
+        return False  # a keyword-only argument without default is never given
+    required = code.co_argcount - len(function.__defaults__ or ())
+    return required <= count and (count <= code.co_argcount
+                                  or bool(code.co_flags & _CO_VARARGS))
+
+
+def _signature_takes(function: Callable[..., object], arguments: tuple[str, ...]) -> bool:
+    # Lazy: only a callable other than a function or method (a partial, a class, a
+    # callable object) needs inspect; -t's own hooks never do.
+    import inspect
+
+    try:
+        inspect.signature(function).bind(*arguments)
+    except TypeError:
+        return False
+    except ValueError:  # a builtin without a signature: trust it
+        pass
+    return True
+
+
 class HookDeclaration:
-    name: str
-    params: tuple[str, ...]  # after the Httpd, which every hook function takes first
-    combine: Combine
-    doc: str
-    text: bool = False  # CONCATENATE: the answers are text (joined), else lists (chained)
+    # A plain class: a dataclass imports inspect, and a NamedTuple compiles its
+    # annotations; every -t pays for this module.
+    __slots__ = ("name", "params", "combine", "doc", "text")
+
+    def __init__(self, name: str, params: tuple[str, ...], combine: Combine, doc: str,
+                 text: bool = False) -> None:
+        self.name = name
+        self.params = params  # after the Httpd, which every hook function takes first
+        self.combine = combine
+        # CONCATENATE: the answers are text (joined), else lists (chained)
+        self.text = text
+        self.doc = doc
 
     def check(self, function: Callable[..., object], owner: str) -> None:
         """Refuse a function that cannot be called with this hook's arguments."""
-        try:
-            inspect.signature(function).bind("httpd", *self.params)
-        except TypeError:
-            wanted = ", ".join(("httpd", *self.params))
-            raise TypeError(
-                f"{owner}: hook {self.name} calls its functions as f({wanted})"
-            ) from None
-        except ValueError:  # a builtin without a signature: trust it
-            pass
+        arguments = ("httpd", *self.params)
+        takes = _takes_positionals(function, len(arguments))
+        if takes is None:
+            takes = _signature_takes(function, arguments)
+        if not takes:
+            wanted = ", ".join(arguments)
+            raise TypeError(f"{owner}: hook {self.name} calls its functions as f({wanted})")
 
 
 HOOKS: dict[str, HookDeclaration] = {}

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import TextIO
 
 from . import log
@@ -71,16 +70,20 @@ class Options:
 Handler = Callable[[Options, str], None]
 
 
-@dataclass(frozen=True)
 class Option:
     """One option: its name (a letter for httpd's, a word for --long ones), whether it
     takes an argument, its lines in the usage text ((form, text) pairs; a text of several
     lines continues under the first) and what it does."""
 
-    name: str
-    takes_argument: bool
-    help: tuple[tuple[str, str], ...]
-    handle: Handler
+    # A plain class: a dataclass imports inspect, more than -t's whole reading costs.
+    __slots__ = ("name", "takes_argument", "help", "handle")
+
+    def __init__(self, name: str, takes_argument: bool, help: tuple[tuple[str, str], ...],
+                 handle: Handler) -> None:
+        self.name = name
+        self.takes_argument = takes_argument
+        self.help = help
+        self.handle = handle
 
 
 def _define(options: Options, name: str) -> None:

@@ -10,10 +10,9 @@ that everything they use (cmd_parms, handlers) can name the Httpd it works on.
 
 from __future__ import annotations
 
-import inspect
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from . import log, mutex
@@ -195,7 +194,7 @@ class Httpd:
         assert declaration(name).combine is Combine.FIRST, name
         for hook in self.hooks(name):
             result = hook.function(self, *args)
-            if inspect.isawaitable(result):
+            if isinstance(result, Awaitable):  # inspect.isawaitable, without inspect on -t
                 result = await result
             if not declined(result):
                 return result

@@ -9,11 +9,11 @@ hooks; mod_heartmonitor uses them for its table of servers.
 from __future__ import annotations
 
 import functools
-import inspect
 import json
 import os
 import struct
 import time
+from collections.abc import Awaitable
 
 from heartmonitor import HTTPD_VERSION, SERVER_BANNER, SERVER_BUILT
 from heartmonitor.apr.snprintf import format_g
@@ -213,7 +213,8 @@ async def write_pieces(request, pieces: list[str]) -> None:
 
 
 async def _hook_result(result):
-    return await result if inspect.isawaitable(result) else result
+    # inspect.isawaitable, without importing inspect on -t
+    return await result if isinstance(result, Awaitable) else result
 
 
 def status_handler(httpd, request):
