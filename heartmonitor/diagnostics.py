@@ -6,8 +6,6 @@ its severity and, where known, the file and line it concerns and its AH code.
 
 from __future__ import annotations
 
-import json
-
 _SYNTAX_PREFIX = "Syntax error on line "
 
 
@@ -45,6 +43,9 @@ def entry(severity: str, message: str, file_name: str | None = None,
 
 
 def report_json(httpd, exit_code: int, out) -> None:
+    # Lazy: only --format json needs json; every -t imports this module.
+    import json
+
     document = {
         "ok": exit_code == 0,
         "exit_code": exit_code,

@@ -10,8 +10,6 @@ the module to load for it.
 
 from __future__ import annotations
 
-import difflib
-
 from . import log
 from .catalogue import MODULES
 from .cstr import ascii_lower
@@ -78,6 +76,9 @@ def suggestion(httpd, name: str) -> str | None:
         )
     loaded = {ascii_lower(c.name): c.name for commands in httpd.commands.values()
               for c in commands}
+    # Lazy: only a misspelt directive needs difflib; every -t imports this module.
+    import difflib
+
     for candidates in (loaded, {k: v[0] for k, v in stock.items()}):
         close = difflib.get_close_matches(lower, list(candidates), n=1, cutoff=0.75)
         if close:

@@ -14,10 +14,9 @@ import re
 
 from heartmonitor import log
 
-# Defaults of httpd's core (DEFAULT_LIMIT_REQUEST_*), DEFAULT_LIMIT_BLANK_LINES.
-LIMIT_REQUEST_LINE = 8190
-LIMIT_REQUEST_FIELDSIZE = 8190
-LIMIT_REQUEST_FIELDS = 100
+from .limits import Limits
+
+# httpd's DEFAULT_LIMIT_BLANK_LINES.
 LIMIT_BLANK_LINES = 10
 LOG_NAME_MAX_LEN = 80
 
@@ -37,22 +36,6 @@ def _leading(run: re.Pattern[str], text: str) -> int:
     """How many leading characters of text a `[...]*` pattern takes (it always matches)."""
     found = run.match(text)
     return found.end() if found is not None else 0
-
-
-class Limits:
-    """The server's head limits and HttpProtocolOptions (core_server_config)."""
-
-    __slots__ = ("line", "fieldsize", "fields", "strict", "allow09", "registered_methods")
-
-    def __init__(self, line: int = LIMIT_REQUEST_LINE, fieldsize: int = LIMIT_REQUEST_FIELDSIZE,
-                 fields: int = LIMIT_REQUEST_FIELDS, strict: bool = True, allow09: bool = True,
-                 registered_methods: bool = False) -> None:
-        self.line = line
-        self.fieldsize = fieldsize
-        self.fields = fields
-        self.strict = strict
-        self.allow09 = allow09
-        self.registered_methods = registered_methods
 
 
 class Head:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from heartmonitor.config.command import NOT_IN_DIR_CONTEXT, RSRC_CONF, TAKE1, Command
 from heartmonitor.cstr import atoi
 
-from .head import Limits
+from .limits import Limits
 
 
 def _limits(cmd) -> Limits:

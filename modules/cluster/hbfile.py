@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import errno
 import os
-import random
 import stat
-import string
 import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
@@ -32,7 +30,7 @@ if TYPE_CHECKING:
 # publish.Publisher: a server as it is published (drain, warm-up, hysteresis)
 Publish = Callable[[Server, float], "Published"]
 
-_TMP_CHARS = string.ascii_letters + string.digits
+_TMP_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 LINE_MAX = 4096
 # The largest hb.dat read back (at start-up, and by a POST's merge): 64 MiB holds about
 # 1.2 million servers; anything bigger is not a file heartmonitor wrote.
@@ -121,6 +119,9 @@ def render(servers: Iterable[Server], now: float, expire: int = SEEN_TIMEOUT,
 
 
 def _create_temporary(path: str) -> tuple[int, str]:
+    # Lazy: -t loads this module for the storage's checks, never writes a file.
+    import random
+
     template = f"{path}.tmp."
     for _attempt in range(100):
         name = template + "".join(random.choices(_TMP_CHARS, k=6))
