@@ -1,0 +1,39 @@
+"""What `heartmonitor -t` loads: on a small configuration, start-up is most of its time
+(bench/config_parse.py measures it against apache2)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from tests.helpers import ROOT
+
+# Run -t in a fresh interpreter and list what it imported.
+LOADED = """
+import sys
+from heartmonitor.cli import main
+sys.argv = ["heartmonitor", *sys.argv[1:]]
+code = main()
+print(code, " ".join(sorted(sys.modules)))
+"""
+# Each costs -t milliseconds (several of them more than reading the configuration) and
+# none is needed to check the embedded default: they load where they are used (the
+# running server, --strict hints, --format json, a regex, an expression).
+NOT_FOR_THE_DEFAULT_CHECK = (
+    "asyncio", "ctypes", "dataclasses", "difflib", "heartmonitor.expr",
+    "heartmonitor.http.head", "heartmonitor.http.server", "heartmonitor.pcre", "inspect",
+    "psutil", "pyparsing", "random",
+)
+
+
+def test_dash_t_of_the_default_configuration_leaves_costly_modules_unloaded(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-c", LOADED, "-t", "-f", os.path.join(ROOT, "conf", "httpd.conf")],
+        capture_output=True, text=True, env=dict(os.environ, HEARTMONITOR_RUNDIR=str(tmp_path)),
+    )
+    assert result.stderr == "Syntax OK\n"
+    code, loaded = result.stdout.split(" ", 1)
+    assert code == "0"
+    assert "heartmonitor.modules.mod_heartmonitor" in loaded.split()
+    assert sorted(set(NOT_FOR_THE_DEFAULT_CHECK) & set(loaded.split())) == []
