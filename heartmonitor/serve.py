@@ -127,7 +127,11 @@ class Runner:
         httpd.error_log = error_log
         listeners = httpd.extensions.get("listeners", [])
         try:
-            sockets = open_listeners(listeners, self.sockets)
+            # A [::] that cannot be bound before 0.0.0.0 on its port is not fatal; httpd says so
+            # once, when it starts (a restart finds the IPv4 socket among the old listeners).
+            sockets = open_listeners(listeners, self.sockets, warn=lambda failure: httpd.startup(
+                f"AH00072: make_sock: could not bind to address {failure.address}",
+                failure.errno, log.CRIT) if first else None)
         except BindError as error:
             httpd.startup(f"AH00072: make_sock: could not bind to address {error.address}",
                           error.errno, log.CRIT)
