@@ -10,7 +10,8 @@ emulate (user, group, ldap ...) never grants access.
 from __future__ import annotations
 
 from heartmonitor import log
-from heartmonitor.config.command import FLAG, OR_AUTHCFG, RAW_ARGS, TAKE1, Command
+from heartmonitor.checkmodule import server_warning
+from heartmonitor.config.command import ACCESS_CONF, FLAG, OR_AUTHCFG, RAW_ARGS, TAKE1, Command
 from heartmonitor.config.walker import walk_config
 from heartmonitor.config.words import getword_conf, words_until_empty
 from heartmonitor.constants import (
@@ -21,7 +22,12 @@ from heartmonitor.constants import (
     METHOD_NUMBER_LAST,
     OK,
 )
-from heartmonitor.core import method_number, section_argument, unclosed_directive
+from heartmonitor.core import (
+    method_number,
+    missing_container_arg,
+    section_argument,
+    unclosed_directive,
+)
 from heartmonitor.cstr import ascii_lower
 from heartmonitor.module import Module
 from heartmonitor.server import Httpd
@@ -151,6 +157,58 @@ def add_authz_section(cmd, config: AuthzDirConfig, args: str) -> str | None:
         old_section.children.extend(section.children)
     else:
         old_section.children.append(section)
+    return None
+
+
+class AliasProvider:
+    """The provider an <AuthzProviderAlias> registers: the base provider, asked with the
+    arguments of the alias's section line (a Require line's own arguments are ignored)."""
+
+    parse = None
+
+    def __init__(self, base, parsed) -> None:
+        self.base = base
+        self.parsed = parsed
+        self.blocking = getattr(base, "blocking", False)
+
+    def check(self, request, _parsed) -> int:
+        check = getattr(self.base, "check", None)
+        return check(request, self.parsed) if check else DENIED
+
+
+def authz_alias_section(cmd, mconfig, arg: str) -> str | None:
+    """authz_require_alias_section: the base provider, its argument, then the alias."""
+    closed = section_argument(cmd, arg)
+    if closed is None:
+        return unclosed_directive(cmd)
+    name, pos = getword_conf(closed)
+    alias, pos = getword_conf(closed, pos)
+    provider_args, pos = getword_conf(closed, pos)
+    extra, pos = getword_conf(closed, pos)
+    if not closed or not name or not alias:
+        return missing_container_arg(cmd)
+    if extra:
+        server_warning(cmd, "authz_core", log.WARNING,
+                       f"AH10142: When several arguments ({provider_args} {extra}...) are passed "
+                       f"to a {cmd.cmd.name} directive, they must be enclosed in quotation "
+                       "marks.  Otherwise, only the first one is taken into account")
+    old_override = cmd.override
+    cmd.override = OR_AUTHCFG | ACCESS_CONF
+    error = walk_config(cmd.httpd, cmd.directive.children or (), cmd, {})
+    cmd.override = old_override
+    if error:
+        return error
+    provider = cmd.httpd.lookup_provider(AUTHZ_PROVIDER_GROUP, name, AUTHZ_PROVIDER_VERSION)
+    if provider is None:
+        return f"Unknown Authz provider: {name}"
+    parsed = None
+    parse = getattr(provider, "parse", None)
+    if parse is not None:
+        error, parsed = parse(cmd, provider_args)
+        if error:
+            return f"Can't parse 'Require {name} {provider_args}': {error}"
+    cmd.httpd.providers[(AUTHZ_PROVIDER_GROUP, alias, AUTHZ_PROVIDER_VERSION)] = AliasProvider(
+        provider, parsed)
     return None
 
 
@@ -336,4 +394,5 @@ MODULE = Module(
     merge_dir_config=merge,
     hooks={"access_checker": check_access},
     providers=PROVIDERS,
+    handlers={"<AuthzProviderAlias": authz_alias_section},
 )

@@ -282,6 +282,19 @@ AUTHZ_EXPR = block("authz_user", [f"<Location />\n{body}\n</Location>" for body 
     "Require not expr false", "<RequireAll>\nRequire expr \"%{TIME_HOUR} -lt 12\"\nRequire not user bob\n</RequireAll>",
 )], prefix=load("authz_core", "authz_user"))
 
+AUTHZ_ALIAS = block("authz_alias", [
+    "<AuthzProviderAlias ip lan 10.0.0.0/8>\n</AuthzProviderAlias>\n<Location />\nRequire lan\n</Location>",
+    "<AuthzProviderAlias ip lan 10.0.0.0/99>\n</AuthzProviderAlias>",
+    "<AuthzProviderAlias ip lan 10.0.0.0/8 192.168.0.0/16>\n</AuthzProviderAlias>",
+    "<AuthzProviderAlias nope lan x>\n</AuthzProviderAlias>", "<AuthzProviderAlias ip lan>\n</AuthzProviderAlias>",
+    "<AuthzProviderAlias ip>\n</AuthzProviderAlias>", "<AuthzProviderAlias ip lan 10.0.0.0/8>\nFooBar\n</AuthzProviderAlias>",
+    "<AuthzProviderAlias nope lan x>\nRequire all granted\n</AuthzProviderAlias>",
+    "<AuthzProviderAlias all lan granted>\n</AuthzProviderAlias>\n<AuthzProviderAlias all lan2 nope>\n</AuthzProviderAlias>",
+    "<AuthzProviderAlias ip lan 10.0.0.0/8>\nRequire not ip 10.1.0.0/16\n</AuthzProviderAlias>",
+    '<AuthzProviderAlias ip lan "10.0.0.0/8 ::1">\n</AuthzProviderAlias>\n<Location />\n<RequireAll>\nRequire lan x y\nRequire not lan\n</RequireAll>\n</Location>',
+    "<VirtualHost *:80>\n<AuthzProviderAlias ip lan 10.0.0.0/8 x>\n</AuthzProviderAlias>\n</VirtualHost>",
+], prefix=load("authz_core", "authz_host"))
+
 AUTH_BASIC = block("auth_basic", [
     "<Location />\nAuthBasicProvider nope\n</Location>", "<Location />\nAuthBasicProvider file on\n</Location>",
     "<Location />\nAuthBasicFake %{FOO}\n</Location>", "<Location />\nAuthBasicFake x %{FOO}\n</Location>",
@@ -369,5 +382,5 @@ AUTOINDEX = block("autoindex", [
 ])
 
 MODULE_CASES = (AUTOINDEX + LOG_CONFIG + ENV + NEGOTIATION + VHOST_WARNINGS + ACCESS_COMPAT + AUTHZ_EXPR + AUTH_BASIC + HEADERS + SETENVIF + REWRITE + REMOTEIP + PROXY + SSL + ALIAS + EXPIRES + MIME
-                + REQTIMEOUT + DEFLATE + DIR + FILTER + PROXY_MORE + SSL_MORE)
+                + REQTIMEOUT + DEFLATE + DIR + FILTER + PROXY_MORE + SSL_MORE + AUTHZ_ALIAS)
 MODULE_DIFFERENCES: dict = {}
