@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import math
 import os
 import resource
 import socket
@@ -40,6 +41,9 @@ FD_RESERVE = 32  # descriptors kept for storage writes, logs and restarts
 # ap_status_drops_connection
 CLOSING_STATUSES = frozenset((400, 408, 411, 413, 414, 500, 501, 503))
 WRITE_PER_TURN = 1 << 20  # body bytes handed to the transport per turn of the loop
+# Timeout 0 does not limit the wait for a new connection's first byte: httpd never sees
+# such a connection before then (the kernel holds it back, TCP_DEFER_ACCEPT).
+FIRST_BYTE_WAIT = DEFAULT_TIMEOUT
 # mod_reqtimeout's defaults: header=20-40,MinRate=500 body=20,MinRate=500
 HEADER_TIMEOUT, HEADER_MAX_TIMEOUT, BODY_TIMEOUT, MIN_RATE = 20.0, 40.0, 20.0, 500.0
 class BindError(Exception):
@@ -135,7 +139,7 @@ class HttpServer:
     def reconfigure(self, httpd) -> None:
         """A (graceful) restart: new requests see the new configuration."""
         self.httpd = httpd
-        self.timeout = httpd.extensions.get("timeout", DEFAULT_TIMEOUT) or DEFAULT_TIMEOUT
+        self.timeout = socket_timeout(httpd.extensions.get("timeout"))
         self.limits = _limits(httpd)
         self.reqtimeout = httpd.module_named("reqtimeout_module") is not None
         self.stages = httpd.extensions.get("reqtimeout") or {}
@@ -195,8 +199,9 @@ class HttpServer:
             connection.closing = True
             if not graceful or connection.idle:
                 connection.abort()
-        if graceful:
-            deadline = time.monotonic() + self.timeout
+        if graceful:  # a restart never waits without limit, whatever Timeout says
+            wait = self.timeout if 0 < self.timeout < math.inf else DEFAULT_TIMEOUT
+            deadline = time.monotonic() + wait
             while self.connections and time.monotonic() < deadline:
                 await asyncio.sleep(0.05)
         for connection in list(self.connections):
@@ -208,6 +213,15 @@ class HttpServer:
             server.close()
         await self.drop_connections(graceful)
         self.servers = {}
+
+
+def socket_timeout(configured: float | None) -> float:
+    """Timeout as APR applies it to httpd's sockets: a negative value (as Timeout -1 or a
+    number too long for atoi, which saturates to -1) waits without limit, and 0 not at
+    all (a read finding no data fails at once)."""
+    if configured is None:
+        return DEFAULT_TIMEOUT
+    return math.inf if configured < 0 else configured
 
 
 def _limits(httpd) -> Limits:
@@ -367,7 +381,8 @@ class HttpConnection(asyncio.Protocol):
         self.local_ip, self.local_port = _plain_ip(local[0]), local[1]
         self.server.connections.add(self)
         self.server.scoreboard.connections += 1
-        self._arm(*self.server.header_timeouts())
+        first, longest, rate = self.server.header_timeouts()
+        self._arm(first or FIRST_BYTE_WAIT, longest, rate)
 
     def data_received(self, data: bytes) -> None:
         if self.state == _LINGER:
@@ -385,6 +400,8 @@ class HttpConnection(asyncio.Protocol):
                 if self.requests:  # the keep-alive wait is over: the head's own deadline
                     self._arm(*self.server.header_timeouts())
             self._try_head()
+            if self.state == _HEAD and self.server.header_timeouts()[0] == 0:
+                self._head_timeout()  # Timeout 0: the rest of the head is not there
         else:
             waiter = self.waiter
             if waiter is not None and not waiter.done():
@@ -436,8 +453,13 @@ class HttpConnection(asyncio.Protocol):
         now = self.loop.time()
         self.deadline = now + seconds
         self.rate = rate
-        self.max_deadline = now + longest if longest else float("inf")
+        self.max_deadline = now + longest if longest else math.inf
         timer = self.timer
+        if seconds == math.inf:  # Timeout without limit
+            if timer is not None:
+                timer.cancel()
+                self.timer = None
+            return
         if timer is None or timer.when() > self.deadline:
             if timer is not None:
                 timer.cancel()
@@ -460,7 +482,14 @@ class HttpConnection(asyncio.Protocol):
                 waiter.set_exception(TimeoutError())
 
     def _head_timeout(self) -> None:
-        """httpd: a timeout in the request line closes; among the header fields, 408."""
+        """httpd: a timeout in the request line closes; among the header fields, 408.
+        With Timeout 0 the read fails rather than times out: 400 after a request line."""
+        if self.server.header_timeouts()[0] == 0:
+            if self.head_started and b"\n" in self.buffer.lstrip(b"\r\n"):
+                self._eof_in_head()
+            else:
+                self._close()
+            return
         if self.server.reqtimeout and self.head_started:
             self._log(log.INFO, "AH01382: Request header read timeout", "reqtimeout")
         if self.head_started and b"\n" in self.buffer.lstrip(b"\r\n"):
