@@ -10,10 +10,12 @@ the process's locks on it.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import stat
 import struct
+from collections.abc import Iterator
 
 from .modules.cluster.storage import storage_for  # only with mod_heartmonitor
 
@@ -81,6 +83,22 @@ def pid_file_holder(path: str) -> int | None:
         return holder(fd)
     except OSError:
         return None
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def directory_turn(path: str) -> Iterator[None]:
+    """One process at a time between checking who holds a file's lock and replacing the
+    file: an exclusive flock on its directory, held for those few system calls."""
+    try:
+        fd = os.open(os.path.dirname(path) or ".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError:  # the rename that follows fails and says why
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
     finally:
         os.close(fd)
 

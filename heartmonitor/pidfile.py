@@ -22,7 +22,7 @@ import sys
 import psutil  # only -k needs it
 
 from . import log
-from .instancelock import holder, open_regular, pid_path, take
+from .instancelock import directory_turn, holder, open_regular, pid_file_holder, pid_path, take
 
 __all__ = ["PidFile", "PidReadError", "PidState", "is_ours", "pid_path", "read_pid"]
 
@@ -175,14 +175,28 @@ class PidFile:
             return False
 
     def publish(self, httpd) -> bool:
-        """Rename the temporary file over PidFile; False after logging why."""
+        """Rename the temporary file over PidFile; False after logging why.
+
+        Two servers started at once on one PidFile both pass the first check; here they
+        take turns, and the second finds the first's lock on PidFile and gives up.
+        """
         if self.temporary is None:
             return False
+        with directory_turn(self.path):
+            held = pid_file_holder(self.path)
+            if held is not None and held != os.getpid():
+                httpd.startup(f"{httpd.argv0}: another server (pid {held}) runs with the "
+                              f"PidFile {self.path}: not starting a second one")
+                self.discard()
+                return False
+            return self._rename(httpd, self.temporary)
+
+    def _rename(self, httpd, temporary: str) -> bool:
         try:
-            os.rename(self.temporary, self.path)
+            os.rename(temporary, self.path)
         except OSError as error:
             httpd.log_error("core", log.ERR, f"AH10231: {httpd.argv0}: Failed creating pid "
-                            f"file {self.temporary}", error.errno)
+                            f"file {temporary}", error.errno)
             self.discard()
             return False
         self.temporary = None

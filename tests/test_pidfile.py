@@ -12,9 +12,10 @@ import sys
 
 import pytest
 
+from heartmonitor.instancelock import storage_holder
 from heartmonitor.pidfile import PidState, is_ours
 from tests.conftest import need_apache2
-from tests.helpers import heartmonitor, write
+from tests.helpers import ROOT, heartmonitor, write
 from tests.live import (
     PrivateNetwork,
     apache2_config,
@@ -222,6 +223,50 @@ def test_a_killed_server_leaves_no_lock_behind(tmp_path):
             assert read(pid_file) == f"{second.process.pid}\n"
             assert f"AH00098: pid file {pid_file} overwritten -- Unclean shutdown of " \
                    "previous Apache run?" in read(os.path.join(directory, "error_log"))
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+def test_two_servers_started_at_once_on_one_pid_file(tmp_path):
+    """Both pass the first check at the same moment; putting the PidFile in place is done
+    one at a time, so exactly one runs and the other says why and exits 1."""
+    directory = str(tmp_path)
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    pid_file = f"{directory}/httpd.pid"
+    with PrivateNetwork():
+        first = monitor_conf(directory)
+        os.mkdir(f"{directory}/b")
+        second = _second(directory, "b.conf", first, ("8090", "8091"),
+                         (f"{directory}/hb.dat", f"{directory}/b.dat"),
+                         (f"DefaultRuntimeDir {directory}\n",
+                          f"DefaultRuntimeDir {directory}/b\n"))
+        try:
+            for _round in range(3):
+                starts = [subprocess.Popen([sys.executable, "-m", "heartmonitor", "-f", conf],
+                                           cwd=directory, env=env, stdout=subprocess.PIPE,
+                                           stderr=subprocess.PIPE, text=True)
+                          for conf in (first, second)]
+                results = sorted((start.wait(60), *start.communicate()) for start in starts)
+                winner = int(read(pid_file))
+                assert results == [
+                    (0, "", ""),
+                    (1, "", f"heartmonitor: another server (pid {winner}) runs with the "
+                            f"PidFile {pid_file}: not starting a second one\n")]
+                assert not [n for n in os.listdir(directory) if n.startswith("httpd.pid.")]
+                assert heartmonitor("-f", second, "-k", "stop").returncode == 0
+                assert wait_for(lambda winner=winner: _gone(winner), 20)
+                assert not os.path.exists(pid_file)
+        finally:  # whatever went wrong, no server outlives the test
+            for storage in ("hb.dat", "b.dat"):
+                running = storage_holder(f"{directory}/{storage}")
+                if running:
+                    os.kill(running, signal.SIGTERM)
 
 
 # -- a PidFile that cannot be written ----------------------------------------------------
