@@ -41,6 +41,7 @@ sys.path[:] = [ROOT] + [p for p in sys.path if os.path.abspath(p or ".") != HERE
 
 import http.client  # noqa: E402
 
+from bench.loop_turns import cpu_stalls  # noqa: E402
 from tests.live import PrivateNetwork, read, wait_for  # noqa: E402
 
 PORT = 8096
@@ -182,9 +183,11 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory, PrivateNetwork():
         conf = config(directory)
+        turns = os.path.join(directory, "turns")
         process = subprocess.Popen(
-            [sys.executable, "-m", "heartmonitor", "-f", conf, "-DFOREGROUND"],
-            cwd=directory, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            [sys.executable, os.path.join(HERE, "loop_turns.py"), "-f", conf, "-DFOREGROUND"],
+            cwd=directory, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            env=dict(os.environ, HEARTMONITOR_TURNS_OUT=turns))
         log = os.path.join(directory, "error_log")
         if not wait_for(lambda: "AH00489" in read(log) or process.poll() is not None, 60):
             raise SystemExit(f"not ready: {read(log)}")
@@ -224,6 +227,7 @@ def main() -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             _out, err = process.communicate()
+        cpu_longest, cpu_p99 = cpu_stalls(turns, started, started + args.seconds)
         samples = sorted(probe.samples)
         base = samples[0] if samples else 0.0
         sent = int(sent_text[0]) if sent_text else 0
@@ -235,6 +239,9 @@ def main() -> None:
                   f"p99 {(samples[int(len(samples) * 0.99)] - base) * 1000:.1f} ms "
                   f"({len(samples)} probes, {probe.failures} failed: restarts close "
                   "connections)")
+        print(f"longest turn of the server's loop in its own CPU time {cpu_longest:.1f} ms, "
+              f"p99 {cpu_p99:.1f} ms (bench/loop_turns.py: the machine's other load left "
+              "out)")
         print(f"datagrams sent {sent:,}, dropped at the socket {lost:,} "
               f"({100 * lost / max(sent, 1):.3f}%)")
         for path in ("/server-status?auto", "/server-status?json", "/server-status?metrics"):

@@ -18,6 +18,7 @@ import random
 import shutil
 import string
 import sys
+from collections.abc import Callable
 
 import psutil  # only -k needs it
 
@@ -143,9 +144,10 @@ class PidFile:
         self.temporary: str | None = None
         self.fd: int | None = None
 
-    def create(self, httpd) -> bool:
-        """ap_log_pid's temporary file; False after httpd's AH00099/AH00100."""
-        if os.path.lexists(self.path):
+    def create(self, httpd, first: bool = True) -> bool:
+        """ap_log_pid's temporary file; False after httpd's AH00099/AH00100. httpd warns
+        about a file already there only the first time (not on a restart)."""
+        if first and os.path.lexists(self.path):
             httpd.log_error("core", log.WARNING, f"AH00098: pid file {self.path} overwritten "
                             "-- Unclean shutdown of previous Apache run?")
         temporary = self.path + "." + "".join(
@@ -174,8 +176,9 @@ class PidFile:
         except OSError:
             return False
 
-    def publish(self, httpd) -> bool:
-        """Rename the temporary file over PidFile; False after logging why.
+    def publish(self, httpd, refuse: Callable[[int], None] | None = None) -> bool:
+        """Rename the temporary file over PidFile; False after logging why (refuse(pid)
+        says it when another server holds PidFile).
 
         Two servers started at once on one PidFile both pass the first check; here they
         take turns, and the second finds the first's lock on PidFile and gives up.
@@ -185,8 +188,11 @@ class PidFile:
         with directory_turn(self.path):
             held = pid_file_holder(self.path)
             if held is not None and held != os.getpid():
-                httpd.startup(f"{httpd.argv0}: another server (pid {held}) runs with the "
-                              f"PidFile {self.path}: not starting a second one")
+                if refuse is not None:
+                    refuse(held)
+                else:
+                    httpd.startup(f"{httpd.argv0}: another server (pid {held}) runs with "
+                                  f"the PidFile {self.path}: not starting a second one")
                 self.discard()
                 return False
             return self._rename(httpd, self.temporary)

@@ -105,6 +105,7 @@ class Runner:
         self.foreground = any(name in httpd.defines for name in FOREGROUND_DEFINES)
         self.console = Console(sys.stdout) if self.foreground else None
         self.pid_file: PidFile | None = None
+        self.former_pid_files: list[PidFile] = []  # PidFiles of earlier generations
         self.storage_locks: dict[str, StorageLock] = {}
         self.pending: list[str] = []
         self.wakeup: asyncio.Event | None = None
@@ -309,6 +310,7 @@ class Runner:
             if await self._start_safely(new):
                 old_target.close()
                 self._keep_storage_locks(storage_paths(new), taken)
+                self._follow_pid_file(new)
                 return True
             self.scoreboard.generation -= 1
             await self._stop_after_failure(new)
@@ -323,6 +325,27 @@ class Runner:
                 old_target.close()
             return True
         return False
+
+    def _follow_pid_file(self, httpd) -> None:
+        """A restart that names another PidFile: ap_log_pid writes it, and locks it here.
+        As in httpd the former file stays where it is (and so does its lock: `-k` with the
+        former configuration still finds this server, as apache2's does); only the
+        current one is removed when the server stops."""
+        path = pid_path(httpd)
+        current = self.pid_file
+        if path is None or current is None or path == current.path:
+            return
+        moved = PidFile(path)
+
+        def refuse(held: int) -> None:
+            httpd.log_error("core", log.ERR, f"PidFile {path} not written: another server "
+                            f"(pid {held}) holds it; the PidFile stays {current.path}")
+
+        if moved.create(httpd, first=False) and moved.claim() and moved.publish(httpd, refuse):
+            self.former_pid_files.append(current)
+            self.pid_file = moved
+        else:
+            moved.discard()
 
     async def _start_safely(self, httpd, first: bool = False) -> bool:
         """start_generation(); a Python exception from any hook is a logged failure."""
@@ -415,6 +438,8 @@ class Runner:
             sock.close()
         if self.pid_file is not None:
             self.pid_file.remove(self.httpd)
+        for former in self.former_pid_files:
+            former.close()
         self.httpd.error_log.target.close()
         return code
 

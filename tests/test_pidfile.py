@@ -315,3 +315,50 @@ def test_unwritable_pid_file_stops_start_up_as_httpd(tmp_path):
         f"{tmp_path}/ours/missing/httpd.pid.XXXXXX",
         f"[core:error] AH00100: heartmonitor: could not log pid to file "
         f"{tmp_path}/ours/missing/httpd.pid"]
+
+
+# -- a restart that names another PidFile ----------------------------------------------
+
+def _k(command: list[str], conf: str, action: str) -> tuple[int, str, str]:
+    result = subprocess.run([*command, "-f", conf, "-k", action], capture_output=True,
+                            text=True, env=dict(os.environ, PYTHONPATH=ROOT), timeout=60)
+    return result.returncode, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize("server", ["apache2", "heartmonitor"])
+def test_a_restart_onto_another_pid_file(tmp_path, server):
+    """apache2 writes the new PidFile and leaves the former one where it is: `-k` with
+    the former configuration still finds the server; the new file is the one removed
+    when it stops. heartmonitor does the same, the lock following each file."""
+    directory = str(tmp_path)
+    if server == "apache2":
+        command = [need_apache2()]
+        text = apache2_config(directory, 8141, "LogLevel info\n", ["authz_core"])
+    else:
+        command = [sys.executable, "-m", "heartmonitor"]
+        text = (f"ServerRoot {directory}\nServerName localhost\nPidFile {directory}/httpd.pid\n"
+                f"ErrorLog {directory}/error_log\nDefaultRuntimeDir {directory}\n"
+                "Listen 127.0.0.1:8141\nLogLevel info\n")
+    former = write(os.path.join(directory, "former.conf"), text)
+    conf = write(os.path.join(directory, "httpd.conf"), text)
+    old_pid, new_pid = f"{directory}/httpd.pid", f"{directory}/new.pid"
+    with PrivateNetwork():
+        assert _k(command, conf, "start") == (0, "", "")
+        log = f"{directory}/error_log"
+        assert wait_for(lambda: "AH00489" in read(log))  # signals are handled from now on
+        pid = int(read(old_pid))
+        try:
+            write(conf, text.replace(old_pid, new_pid))
+            os.kill(pid, signal.SIGUSR1)
+            assert wait_for(lambda: read(new_pid) == f"{pid}\n")
+            assert _k(command, former, "start") == (
+                0, f"httpd (pid {pid}) already running\n", "")
+            assert _k(command, conf, "stop") == (0, "", "")
+            assert wait_for(lambda: _gone(pid), 20)
+        finally:
+            if not _gone(pid):
+                os.kill(pid, signal.SIGKILL)
+    assert (read(old_pid), os.path.exists(new_pid)) == (f"{pid}\n", False)
+    assert _k(command, conf, "stop") == (0, "httpd (no pid file) not running\n", "")
+    assert _k(command, former, "stop") == (0, f"httpd (pid {pid}?) not running\n", "")
+    assert f"AH00096: removed PID file {new_pid} (pid={pid})" in read(log)
