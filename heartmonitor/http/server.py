@@ -356,6 +356,7 @@ class HttpConnection(asyncio.Protocol):
         self.body_broken = False  # a chunk could not be parsed
         self.waited = False
         self.sent = 0
+        self.task: asyncio.Task | None = None  # serving the current request
 
     @property
     def httpd(self):
@@ -425,6 +426,11 @@ class HttpConnection(asyncio.Protocol):
         return True
 
     def connection_lost(self, exc) -> None:
+        task = self.task
+        if task is not None and not task.done() and not self.idle:
+            # Nobody will read the answer: a handler still working (a large status page
+            # when a restart closed the connection) stops at its next turn.
+            task.cancel()
         if self.state != _CLOSED:
             self.state = _CLOSED
             self.server.connections.discard(self)
@@ -507,7 +513,7 @@ class HttpConnection(asyncio.Protocol):
         self.state = _REQUEST
         self.idle = False
         self.requests += 1
-        self.loop.create_task(self._serve(head))
+        self.task = self.loop.create_task(self._serve(head))
 
     def _eof_in_head(self) -> None:
         """The client stopped sending within the header fields: httpd answers 400."""
@@ -517,7 +523,7 @@ class HttpConnection(asyncio.Protocol):
         self.buffer.clear()
         self.state = _REQUEST
         self.requests += 1
-        self.loop.create_task(self._serve(head))
+        self.task = self.loop.create_task(self._serve(head))
 
     def _method_number(self, method: str) -> int:
         return method_number(self.httpd, method, register=False)
@@ -582,8 +588,8 @@ class HttpConnection(asyncio.Protocol):
 
         try:
             status = await process_request(self.httpd, request)
-        except (TimeoutError, ConnectionError):
-            scoreboard.release(worker)
+        except (TimeoutError, ConnectionError, asyncio.CancelledError):
+            scoreboard.release(worker)  # cancelled: the connection is gone
             return False
         except Exception as error:  # a handler's bug costs one request, not the server
             self.httpd.log_error("core", log.ERR, f"AH00524: Handler for {request.handler} "

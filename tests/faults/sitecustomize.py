@@ -5,7 +5,8 @@ directory on PYTHONPATH (Python imports sitecustomize at start-up).
 - `ServerAlias fault.sleep`: the handler sleeps for an hour;
 - `Define POST_CONFIG_FAULT`: mod_heartmonitor's post_config raises RuntimeError;
 - `Define CHILD_INIT_FAULT`: mod_watchdog's child_init raises RuntimeError;
-- `Define SLOW_STATUS_FAULT`: the server-status handler waits 1.5 s before its page.
+- `Define SLOW_STATUS_FAULT`: the server-status handler waits 1.5 s before its page
+  (then writes `status-page-begun` in ServerRoot).
 """
 
 from __future__ import annotations
@@ -58,7 +59,13 @@ def _install() -> None:
             return page
 
         async def slow():
-            await asyncio.sleep(1.5)
+            try:
+                await asyncio.sleep(1.5)
+            except asyncio.CancelledError:
+                page.close()  # never to be run
+                raise
+            with open(httpd.server_root_relative("status-page-begun"), "a") as mark:
+                mark.write("begun\n")
             return await page
 
         return slow()
