@@ -21,7 +21,7 @@ from tests.live import (
     send,
     wait_for,
 )
-from tests.test_monitor import PORT, entries, monitor_conf
+from tests.test_monitor import EVERY_SECOND, PORT, entries, monitor_conf
 
 PREFIX = re.compile(r"^\[[^\]]+\] (\[[^\]]*\]) \[pid \d+:tid \d+\] ", re.M)
 
@@ -94,7 +94,7 @@ def test_upstream_build_needs_mod_watchdog(tmp_path):
 
 def test_k_start_graceful_restart_and_stop(network, tmp_path):
     directory = str(tmp_path)
-    conf = monitor_conf(directory)
+    conf = monitor_conf(directory, EVERY_SECOND)
     hb = os.path.join(directory, "hb.dat")
     pid_file = os.path.join(directory, "httpd.pid")
     log = os.path.join(directory, "error_log")
@@ -107,12 +107,20 @@ def test_k_start_graceful_restart_and_stop(network, tmp_path):
     assert (again.returncode, again.stdout) == (0, f"httpd (pid {pid}) already running\n")
     send(b"v=1&ready=9&busy=1", "127.0.0.3")
     assert wait_for(lambda: "127.0.0.3" in read(hb), timeout=8)
-    # A graceful restart keeps every server and never leaves hb.dat without them.
+    # A graceful restart keeps every server and never leaves hb.dat without them: not
+    # while it runs, nor in the new generation's first write.
     assert heartmonitor("-f", conf, "-k", "graceful").returncode == 0
-    deadline = time.monotonic() + 3
+    deadline = time.monotonic() + 10
+    restarted = None  # hb.dat as the new generation found it
     while time.monotonic() < deadline:
         assert "127.0.0.3" in entries(hb)
-    assert wait_for(lambda: read(log).count("AH00489") == 2)
+        if restarted is None and read(log).count("AH00489") == 2:
+            restarted = _file_version(hb)
+        elif restarted is not None and _file_version(hb) != restarted:
+            break
+        time.sleep(0.01)
+    assert restarted is not None and _file_version(hb) != restarted
+    assert "127.0.0.3" in entries(hb)
     assert re.search(r"\[mpm_event:notice\] \[pid \d+:tid \d+\] AH00493: SIGUSR1 received.  "
                      r"Doing graceful restart\n", read(log))
     assert heartmonitor("-f", conf, "-k", "restart").returncode == 0
@@ -126,6 +134,12 @@ def test_k_start_graceful_restart_and_stop(network, tmp_path):
     assert wait_for(lambda: not os.path.exists(pid_file))
     assert "AH00492: caught SIGWINCH, shutting down gracefully" in read(log)
     assert wait_for(lambda: not _alive(pid))
+
+
+def _file_version(path: str) -> tuple[int, int]:
+    """Changes with each write (a write renames a new file over the old)."""
+    status = os.stat(path)
+    return status.st_ino, status.st_mtime_ns
 
 
 def _alive(pid: int) -> bool:
