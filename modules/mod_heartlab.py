@@ -12,6 +12,8 @@ the listener, heartbeat_module for the sender), so those keep no knowledge of th
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from heartmonitor.apr.sockaddr import resolve_ipv4
 from heartmonitor.config.command import (
     FLAG,
@@ -24,10 +26,11 @@ from heartmonitor.config.command import (
 )
 from heartmonitor.constants import DECLINED
 from heartmonitor.module import MIDDLE, REALLY_FIRST, Hook, Module
-from heartmonitor.modules.cluster.sender import parse_simulation
-from heartmonitor.modules.cluster.share_url import ShareTarget, parse_share
 from heartmonitor.server import Httpd
 from heartmonitor.server_rec import ServerRec
+
+if TYPE_CHECKING:
+    from heartmonitor.modules.cluster.share_url import ShareTarget
 
 
 class LabConfig:
@@ -77,6 +80,10 @@ def set_address_interface(cmd, mconfig, address: str) -> str | None:
 
 def add_simulation(cmd, mconfig, words: list[str]) -> str | None:
     """HeartbeatSimulate: more backends beating from this process."""
+
+    # Lazy (here and in set_share): the sender and the URL parser cost every -t that
+    # loads this module, and only these directives need them.
+    from heartmonitor.modules.cluster.sender import parse_simulation
 
     simulation = parse_simulation(words)
     if isinstance(simulation, str):
@@ -136,6 +143,8 @@ def set_hysteresis(cmd, mconfig, down: str, up: str | None = None) -> str | None
 
 def set_share(cmd, mconfig, url: str, name: str | None = None) -> str | None:
     """HeartbeatShare: share the heartbeat table with other monitors through etcd."""
+    from heartmonitor.modules.cluster.share_url import parse_share  # lazy: see add_simulation
+
     target = parse_share(url, name)
     if isinstance(target, str):
         return target
