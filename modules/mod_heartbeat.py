@@ -6,6 +6,8 @@ running parts live in heartmonitor.modules.cluster.sender.
 
 from __future__ import annotations
 
+import socket
+
 from heartmonitor.apr.sockaddr import AddrParseError, parse_addr_port, resolve_ipv4
 from heartmonitor.module import MIDDLE, Hook, Module
 from heartmonitor.modules.cluster import sender
@@ -23,8 +25,8 @@ class SenderConfig:
         self.address: tuple[str, int] | None = None
         # Set by heartlab_module (HeartbeatAddressInterface, HeartbeatSimulate).
         self.interface: str | None = None
-        self.simulations: list = []
-        self.simulation_socket = None
+        self.simulations: list[sender.Simulation] = []
+        self.simulation_socket: socket.socket | None = None
 
 
 def set_address(cmd, mconfig, address: str) -> str | None:

@@ -30,6 +30,7 @@ from heartmonitor.server import Httpd
 from heartmonitor.server_rec import ServerRec
 
 if TYPE_CHECKING:
+    from heartmonitor.modules.cluster.sender import Simulation
     from heartmonitor.modules.cluster.share_url import ShareTarget
 
 
@@ -39,7 +40,7 @@ class LabConfig:
     def __init__(self, httpd: Httpd, server: ServerRec) -> None:
         self.listen_interface: str | None = None
         self.address_interface: str | None = None
-        self.simulations: list = []
+        self.simulations: list[Simulation] = []
         # MonitorSettings values to set, {attribute: seconds} (HeartbeatExpire ...).
         self.timings: dict[str, float] = {}
         self.share: ShareTarget | None = None

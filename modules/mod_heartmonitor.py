@@ -8,6 +8,8 @@ heartbeat storages this module registers, filestore ("file") and slotstore ("slo
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from heartmonitor.apr.sockaddr import AddrParseError, parse_addr_port, resolve_ipv4, resolve_ipv6
 from heartmonitor.cstr import atoi
 from heartmonitor.module import FIRST, MIDDLE, Hook, Module
@@ -21,6 +23,9 @@ from heartmonitor.modules.cluster.slotstore import SlotmemStorage
 from heartmonitor.modules.cluster.storage import STORAGE_GROUP, STORAGE_VERSION
 from heartmonitor.server import Httpd
 from heartmonitor.server_rec import ServerRec
+
+if TYPE_CHECKING:  # the URL parser is loaded only for HeartbeatShare (heartlab_module)
+    from heartmonitor.modules.cluster.share_url import ShareTarget
 
 DEFAULT_HEARTBEAT_STORAGE = "hb.dat"
 DEFAULT_MAXWORKERS = 10
@@ -40,7 +45,7 @@ class MonitorConfig:
         self.listen_interface: str | None = None  # set by heartlab_module
         # HeartbeatListenUnicast On (heartlab_module): a unicast address is bound, not joined.
         self.listen_unicast = False
-        self.share = None  # a ShareTarget, set by heartlab_module (HeartbeatShare)
+        self.share: ShareTarget | None = None  # set by heartlab_module (HeartbeatShare)
         self.maxworkers = DEFAULT_MAXWORKERS
         self.maxworkers_line: tuple[str, int] | None = None
 

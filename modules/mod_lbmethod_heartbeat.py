@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from heartmonitor.module import LAST, Hook, Module
 from heartmonitor.modules.cluster import reader
+from heartmonitor.modules.cluster.slotmem import Slotmem
 from heartmonitor.server import Httpd
 from heartmonitor.server_rec import ServerRec
 
@@ -20,7 +21,7 @@ class ReaderConfig:
 
     def __init__(self, httpd: Httpd, server: ServerRec) -> None:
         self.path = httpd.runtime_dir_relative(DEFAULT_HEARTBEAT_STORAGE)
-        self.slotmem = None
+        self.slotmem: Slotmem | None = None
 
 
 def set_storage(cmd, mconfig, path: str) -> str | None:
