@@ -247,7 +247,7 @@ def test_two_servers_started_at_once_on_one_pid_file(tmp_path):
                          (f"DefaultRuntimeDir {directory}\n",
                           f"DefaultRuntimeDir {directory}/b\n"))
         try:
-            for _round in range(3):
+            for _round in range(2):
                 starts = [subprocess.Popen([sys.executable, "-m", "heartmonitor", "-f", conf],
                                            cwd=directory, env=env, stdout=subprocess.PIPE,
                                            stderr=subprocess.PIPE, text=True)
