@@ -57,7 +57,9 @@ def cmd_rewritemap(cmd, mconfig, name: str, source: str, owner) -> str | None:
     if lower.startswith(("txt:", "rnd:")):
         checkfile = cmd.httpd.server_root_relative(source[4:])
         if checkfile is None:
-            return f"RewriteMap: bad path to {lower[:3]} map: {source[4:]}"
+            if lower.startswith("rnd:"):
+                return f"RewriteMap: bad path to rnd map: {source[4:]}"
+            return f"RewriteMap: bad path to txt map: {source[4:]}"
     elif lower.startswith("dbm"):
         fname = None
         kind = "default"

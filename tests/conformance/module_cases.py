@@ -64,6 +64,7 @@ REWRITE = block("rewrite", [
     "RewriteMap m dbm=sdbm:{root}/nope", "RewriteMap m dbm=ndbm:{root}/nope", "RewriteMap m dbmx",
     "RewriteMap m dbd:SELECT", "RewriteMap m prg:/bin/nope", "RewriteMap m prg:/bin/cat",
     "RewriteMap m rnd:nope", "RewriteMap m {root}/nope", "RewriteEngine maybe",
+    "RewriteMap m rnd:" + "a" * 5000, "RewriteMap m txt:" + "a" * 5000,
 ])
 
 REMOTEIP = block("remoteip", [
