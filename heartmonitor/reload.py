@@ -18,6 +18,7 @@ import asyncio
 import ctypes
 import logging
 import os
+import sys
 import threading
 from types import TracebackType
 from typing import Any
@@ -113,7 +114,7 @@ class ConfigRead:
         # While set, abandon() may interrupt the thread; cleared (under the lock) when the
         # read has ended, so that an interruption never lands outside it.
         self.reading = True
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()
 
     def start(self, loop: asyncio.AbstractEventLoop) -> asyncio.Future:
         self.done = loop.create_future()
@@ -176,8 +177,14 @@ class ConfigRead:
         thread = self.thread
         if thread is None or not thread.is_alive() or thread.ident is None:
             return
+        _catch_interruptions_in_callbacks()
+        self.interrupt()
+
+    def interrupt(self) -> None:
+        """ReadAbandoned raised in the reading thread, if it is still reading."""
+        thread = self.thread
         with self.lock:
-            if self.reading:
+            if self.reading and thread is not None and thread.ident is not None:
                 ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident),
                                                            ctypes.py_object(ReadAbandoned))
 
@@ -192,6 +199,23 @@ class ConfigRead:
                             f"configuration{where}: {describe_exception(error)}")
         httpd.log_error("core", log.ERR, "configuration not reloaded: it has errors (see "
                         "above); the running configuration stays")
+
+
+def _catch_interruptions_in_callbacks() -> None:
+    """An interruption can land in a callback the reading thread runs (a weakref's, a
+    __del__), where Python would print it on stderr as unraisable and go on: it is dropped
+    instead, and that read, abandoned already, runs to its end unheard, as one blocked in
+    the kernel does."""
+    previous = sys.unraisablehook
+    if getattr(previous, "drops_read_abandoned", False):
+        return
+
+    def hook(unraisable) -> None:
+        if not isinstance(unraisable.exc_value, ReadAbandoned):
+            previous(unraisable)
+
+    hook.drops_read_abandoned = True  # type: ignore[attr-defined]
+    sys.unraisablehook = hook
 
 
 class ConfigWatcher:
