@@ -10,7 +10,7 @@ import xml.etree.ElementTree as ET
 import zlib
 
 from tests.helpers import ROOT, write
-from tests.live import PrivateNetwork, heartmonitor_server, send
+from tests.live import PrivateNetwork, heartmonitor_server, read, send, wait_for
 from tests.test_ctl_pick import ctl
 from tests.test_monitor import PORT, monitor_conf
 
@@ -28,8 +28,10 @@ def test_record_then_plot(tmp_path):
                 [sys.executable, "-m", "heartmonitor.ctl", "record",
                  f"http://127.0.0.1:{PORT}/server-status", "-o", record, "--interval", "0.5",
                  "--duration", "3"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
-            subprocess.run(["sleep", "1.5"])
-            monitor.stop()  # the rest of the recording: the monitor does not answer
+            # A sample answered (the recorder writes each as it comes), then the rest of
+            # the recording: the monitor does not answer.
+            assert wait_for(lambda: '"servers"' in read(record), timeout=10)
+            monitor.stop()
             out, _err = recorder.communicate(timeout=20)
     assert out == f"6 samples written to {record}\n"
     samples = [json.loads(line) for line in open(record)]

@@ -300,18 +300,23 @@ def test_posts_within_the_merge_interval_make_one_rewrite(tmp_path, monkeypatch)
                         lambda path, data, codes: (writes.append(data), real(path, data, codes)))
     table = ServerTable()
 
+    async def written(count: int) -> bytes:
+        """The file once `count` rewrites have finished (polled: a loaded machine is slow)."""
+        deadline = time.monotonic() + 10
+        while storage.writes < count and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
+        return open(path, "rb").read()
+
     async def run() -> list[bytes]:
         now = time.time()
         for index in range(5):  # one burst: one rewrite, at once
             await storage.merge(table, table.update(f"10.0.0.{index}", 80, 1, index, now), now)
-        await asyncio.sleep(0.05)
-        seen = [open(path, "rb").read()]
+        seen = [await written(1)]
         server = table.update("10.0.0.9", 81, 2, 9, time.time())
         await storage.merge(table, server, time.time())  # within 0.3 s: waits
         await asyncio.sleep(0.05)
         seen.append(open(path, "rb").read())
-        await asyncio.sleep(0.3)
-        seen.append(open(path, "rb").read())
+        seen.append(await written(2))
         await storage.close()
         return seen
 

@@ -9,6 +9,7 @@ import pytest
 
 from heartmonitor.modules.cluster import hbfile
 from tests.helpers import heartmonitor, write
+from tests.live import PrivateNetwork
 
 
 def _fifo(tmp_path) -> str:
@@ -89,7 +90,8 @@ def test_strict_and_start_up_refuse_the_path(tmp_path, kind):
         f"[heartmonitor:crit] HeartbeatStorage {storage} is not a regular file",
         "heartmonitor: HeartbeatStorage must name a regular file (or one not created yet)",
         "AH00016: Configuration Failed"])
-    started = heartmonitor("-f", conf, "-DFOREGROUND")
+    with PrivateNetwork():  # its Listen port, were it opened, is the namespace's alone
+        started = heartmonitor("-f", conf, "-DFOREGROUND")
     assert (started.returncode, _lines(started.stderr)) == (1, [
         f"[heartmonitor:crit] HeartbeatStorage {storage} is not a regular file",
         "[:emerg] AH00020: Configuration Failed, exiting"])
