@@ -115,6 +115,7 @@ class ConfigRead:
         # read has ended, so that an interruption never lands outside it.
         self.reading = True
         self.lock = threading.RLock()
+        self.loop: asyncio.AbstractEventLoop | None = None
 
     def start(self, loop: asyncio.AbstractEventLoop) -> asyncio.Future:
         self.done = loop.create_future()
@@ -132,6 +133,8 @@ class ConfigRead:
         return self.done
 
     def _run(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        _reads[threading.get_ident()] = self
         started = False
         while True:
             try:
@@ -147,6 +150,7 @@ class ConfigRead:
                 break
             except ReadAbandoned as error:  # it came between two steps of the read
                 self.error = self.error or error
+        _reads.pop(threading.get_ident(), None)
         try:
             loop.call_soon_threadsafe(self._finish)
         except RuntimeError:
@@ -201,20 +205,31 @@ class ConfigRead:
                         "above); the running configuration stays")
 
 
+# The read running on each reading thread, by thread id.
+_reads: dict[int, ConfigRead] = {}
+
+
 def _catch_interruptions_in_callbacks() -> None:
-    """An interruption can land in a callback the reading thread runs (a weakref's, a
-    __del__), where Python would print it on stderr as unraisable and go on: it is dropped
-    instead, and that read, abandoned already, runs to its end unheard, as one blocked in
-    the kernel does."""
+    """An interruption can land in a callback the reading thread runs (a weakref's, a gc
+    callback), where Python would print it on stderr as unraisable and let the read go
+    on: it is dropped there and asked for again from the event loop, so that it comes
+    after the callback."""
     previous = sys.unraisablehook
-    if getattr(previous, "drops_read_abandoned", False):
+    if getattr(previous, "handles_read_abandoned", False):
         return
 
     def hook(unraisable) -> None:
         if not isinstance(unraisable.exc_value, ReadAbandoned):
             previous(unraisable)
+            return
+        job = _reads.get(threading.get_ident())
+        if job is not None and job.loop is not None:
+            try:
+                job.loop.call_soon_threadsafe(job.interrupt)
+            except RuntimeError:
+                pass  # the loop is gone: the server has stopped
 
-    hook.drops_read_abandoned = True  # type: ignore[attr-defined]
+    hook.handles_read_abandoned = True  # type: ignore[attr-defined]
     sys.unraisablehook = hook
 
 
