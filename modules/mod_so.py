@@ -14,6 +14,7 @@ import os
 
 from heartmonitor import log, registry
 from heartmonitor.config.command import EXEC_ON_READ, ITERATE, RSRC_CONF, TAKE2, Command
+from heartmonitor.dso_symbols import NEEDS
 from heartmonitor.module import MIDDLE, Hook, Module
 
 _LIBRARY_DIRS = (
@@ -62,10 +63,25 @@ def load_module(cmd, holder, modname: str, filename: str) -> str | None:
             f"Can't locate API module structure `{modname}' in file {fullname}: "
             f"{fullname}: undefined symbol: {modname}"
         )
+    missing = _unresolved_symbol(httpd, modname)
+    if missing:
+        return (f"Cannot load {filename} into server: {fullname}: "
+                f"undefined symbol: {missing}")
     httpd.so_loaded[modname] = module
     httpd.log_startup_error("so", log.DEBUG, f"AH01575: loaded module {modname} from {fullname}")
     httpd.add_module(module)
     return None
+
+
+def _unresolved_symbol(httpd, modname: str) -> str | None:
+    """The symbol dlopen cannot resolve: the .so links against a module not loaded yet."""
+    needs = NEEDS.get(modname)
+    if needs is None:
+        return None
+    provider, symbol = needs
+    if any(module.identifier == provider for module, _static in httpd.loaded_modules):
+        return None
+    return symbol
 
 
 def _library_exists(name: str) -> bool:

@@ -4,6 +4,7 @@ start-up warnings, the Mutex settings and the dumps (-S, DUMP_CONFIG, DUMP_CERTS
 
 from __future__ import annotations
 
+from heartmonitor.dso_symbols import NEEDS
 from tests.conformance.case import Case
 
 M = "LoadModule {0}_module {{moddir}}/mod_{0}.so\n".format
@@ -173,6 +174,12 @@ CORE_CASES = [
 ] + [
     Case("errorlog_format_applied", "ErrorLogFormat \"[%l] %M\"\n"
          "LoadModule env_module {moddir}/mod_env.so\nPassEnv NOPE_NOT_SET_X\n"),
+] + [
+    # mod_so: a .so linked against another module's symbols fails to load without it
+    Case(f"so_needs_{module}", M(module[:-len("_module")])) for module in NEEDS
+] + [
+    Case("so_needs_provider_after", M("proxy_http") + PROXY),
+    Case("so_needs_provider_before", PROXY + M("proxy_http") + M("proxy_balancer")),
 ]
 
 CORE_DIFFERENCES: dict = {
