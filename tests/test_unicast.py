@@ -7,6 +7,7 @@ or IPv6) and real mod_heartbeat senders with that HeartbeatAddress reach the mon
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -21,6 +22,7 @@ from tests.live import (
     apache2_server,
     heartmonitor_server,
     read,
+    request,
     wait_for,
 )
 from tests.test_ctl_lint import lint_text, sender
@@ -31,6 +33,8 @@ MODDIR = "/usr/lib/apache2/modules"
 LAB = "LoadModule heartlab_module modules/mod_heartlab.so\n"
 OPT_IN = "HeartbeatListenUnicast On\n"
 FAST_STORAGE = "HeartbeatStorageInterval 1\n"
+STATUS = ("LoadModule status_module modules/mod_status.so\n"
+          "<Location /server-status>\nSetHandler server-status\n</Location>\n")
 # An event MPM this small gives mod_heartbeat's counts a fixed value on an idle server.
 SMALL_MPM = ("ServerLimit 1\nStartServers 1\nThreadsPerChild 5\nMaxRequestWorkers 5\n"
              "MinSpareThreads 1\nMaxSpareThreads 5\nThreadLimit 5\n")
@@ -71,7 +75,7 @@ def test_real_mod_heartbeat_reaches_a_unicast_monitor(network, tmp_path):
 def test_ipv6_unicast_listen(network, tmp_path):
     directory = str(tmp_path)
     hb = os.path.join(directory, "hb.dat")
-    conf = unicast_conf(directory, "[::1]:27999", lab=LAB + OPT_IN + FAST_STORAGE)
+    conf = unicast_conf(directory, "[::1]:27999", lab=LAB + OPT_IN + FAST_STORAGE + STATUS)
     server = heartmonitor_server(conf, directory).start()
     sock = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
     try:
@@ -79,6 +83,15 @@ def test_ipv6_unicast_listen(network, tmp_path):
             sock.sendto(b"v=1&ready=7&busy=2", ("::1", 27999))
             return read(hb) == "::1 &ready=7&busy=2&lastseen=0&port=80\n"
         assert wait_for(beat_and_look, timeout=12, interval=0.5), read(hb)
+        # server-status writes the listening address as httpd writes one (%pI)
+        html = request(PORT, path="/server-status")[2].decode()
+        assert "servers, listening on [::1]:27999, storage " in html
+        listen = json.loads(request(PORT, path="/server-status?json")[2])["Heartbeat"]["Listen"]
+        assert listen == "[::1]:27999"
+        auto = request(PORT, path="/server-status?auto")[2].decode()
+        assert "HeartbeatServer[0]IP: ::1\nHeartbeatServer[0]Port: 80\n" in auto
+        metrics = request(PORT, path="/server-status?metrics")[2].decode()
+        assert 'heartmonitor_server_ready{ip="::1",port="80"} 7\n' in metrics
     finally:
         sock.close()
         _code, out, err = server.stop()

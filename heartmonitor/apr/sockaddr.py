@@ -1,10 +1,15 @@
-"""apr_parse_addr_port and the IPv4 lookup httpd does for heartbeat addresses."""
+"""apr_parse_addr_port, the IPv4 lookup httpd does for heartbeat addresses, and %pI."""
 
 from __future__ import annotations
 
 import socket
 
 from ..cstr import atoi
+
+
+def show_address(ip: str, port: int) -> str:
+    """%pI: ip:port, with brackets around an IPv6 address."""
+    return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
 
 
 def getaddrinfo(host: str | None, port: int | None, family: int = 0, type: int = 0,

@@ -19,6 +19,7 @@ import time
 from email.utils import formatdate
 
 from heartmonitor import SERVER_BANNER, log
+from heartmonitor.apr.sockaddr import show_address
 from heartmonitor.core import method_number
 from heartmonitor.listen import bind_order, covered_by_dual_stack, falls_back_to_ipv4
 
@@ -51,11 +52,6 @@ class BindError(Exception):
         super().__init__(address)
         self.address = address
         self.errno = errno_value
-
-
-def show_address(ip: str, port: int) -> str:
-    """%pI: ip:port, with brackets around an IPv6 address."""
-    return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
 
 
 def listener_key(listener) -> tuple:

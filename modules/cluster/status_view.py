@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from json.encoder import encode_basestring_ascii as json_string
 
+from heartmonitor.apr.sockaddr import show_address
 from heartmonitor.cstr import as_unsigned32
 from heartmonitor.modules.mod_status import JsonText, escape_html
 
@@ -151,7 +152,7 @@ async def status_hook(httpd, request, flags: int) -> list[str]:
                 f"HeartbeatServersStale: {listed.stale}\n")
         return [head, *await joined(listed, _auto_line)]
     listener = monitor.listener
-    where = (f"listening on {listener.address[0]}:{listener.address[1]}"
+    where = (f"listening on {show_address(*listener.address[:2])}"
              if listener is not None else "not listening")
     hidden = ("" if listed.everything or not listed.stale
               else ' (stale servers are listed on <a href="?all">?all</a>)')
@@ -188,7 +189,7 @@ async def status_json(httpd, request, now: float) -> dict:
     if pieces:
         pieces[-1] = pieces[-1][:-2]  # no comma after the last element
     return {"Heartbeat": {
-        "Listen": f"{listener.address[0]}:{listener.address[1]}" if listener else None,
+        "Listen": show_address(*listener.address[:2]) if listener else None,
         "Storage": monitor.storage.describe(),
         "Fresh": listed.fresh,
         "Stale": listed.stale,
