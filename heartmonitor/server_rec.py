@@ -55,3 +55,8 @@ class ServerRec:
         self.log_level: int | None = None
         self.module_log_levels: dict[str, int] = {}
         self.per_dir_sections: list[Section] = []
+        # KeepAlive, MaxKeepAliveRequests, KeepAliveTimeout (microseconds); None: unset
+        # (http/keepalive.py merges a virtual host's with the main server's).
+        self.keep_alive: bool | None = None
+        self.keep_alive_max: int | None = None
+        self.keep_alive_timeout: int | None = None

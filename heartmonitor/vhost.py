@@ -293,6 +293,25 @@ def fini_vhost_config(httpd) -> None:
         dump_vhost_config(httpd.stdout, httpd.vhost_tables)
 
 
+def _chain_of(httpd, local_ip: str, local_port: int) -> IpChain | None:
+    """The chain of the address a connection came in on, else the _default_ one of its port."""
+    tables = httpd.vhost_tables
+    if tables is None or not httpd.vhosts:
+        return None
+    family = socket.AF_INET6 if ":" in local_ip else socket.AF_INET
+    try:
+        chain = tables.find_ipaddr(ServerAddr(family, local_ip, local_port, ""))
+    except OSError:
+        chain = None
+    return chain if chain is not None else tables.find_default(local_port)
+
+
+def base_server(httpd, local_ip: str, local_port: int) -> ServerRec:
+    """ap_update_vhost_given_ip: a connection's c->base_server, before any Host is read."""
+    chain = _chain_of(httpd, local_ip, local_port)
+    return chain.server if chain is not None else httpd.server_conf
+
+
 def select_server(httpd, local_ip: str, local_port: int, host: str | None):
     """ap_update_vhost_given_ip + ap_update_vhost_from_headers: the server of a request.
 
@@ -300,16 +319,7 @@ def select_server(httpd, local_ip: str, local_port: int, host: str | None):
     port), then the virtual host of that chain whose ServerName or ServerAlias is the
     Host; the chain's first virtual host otherwise; the main server when none matches.
     """
-    tables = httpd.vhost_tables
-    if tables is None or not httpd.vhosts:
-        return httpd.server_conf
-    family = socket.AF_INET6 if ":" in local_ip else socket.AF_INET
-    try:
-        chain = tables.find_ipaddr(ServerAddr(family, local_ip, local_port, ""))
-    except OSError:
-        chain = None
-    if chain is None:
-        chain = tables.find_default(local_port)
+    chain = _chain_of(httpd, local_ip, local_port)
     if chain is None:
         return httpd.server_conf
     entries = chain.names or chain.initialnames or []

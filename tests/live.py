@@ -20,7 +20,7 @@ import time
 
 import pytest
 
-from tests.helpers import ROOT
+from tests.helpers import ROOT, write
 
 CLONE_NEWNET = 0x40000000
 GROUP = "239.0.0.1"
@@ -180,3 +180,20 @@ def apache2_config(directory: str, port: int, body: str, modules: list[str]) -> 
             f"ErrorLog {directory}/error_log\nDefaultRuntimeDir {directory}\n"
             f"Listen 127.0.0.1:{port}\n"
             f"LoadModule mpm_event_module {APACHE_MODULES}/mod_mpm_event.so\n{loads}{body}")
+
+
+def apache2_and_heartmonitor(apache2: str, tmp_path, ports: tuple[int, int], body,
+                             modules: list[str]) -> tuple[Server, Server]:
+    """apache2 and heartmonitor on one configuration, each in a directory of its own under
+    tmp_path ("real", "ours"); body(directory, port) is the text after the LoadModules."""
+    servers = []
+    for name, port in zip(("real", "ours"), ports, strict=True):
+        directory = str(tmp_path / name)
+        os.mkdir(directory)
+        conf = apache2_config(directory, port, body(directory, port), modules)
+        if name == "ours":
+            conf = conf.replace(f"{APACHE_MODULES}/", "modules/")
+        path = write(os.path.join(directory, "httpd.conf"), conf)
+        servers.append(apache2_server(apache2, path, directory) if name == "real"
+                       else heartmonitor_server(path, directory))
+    return servers[0], servers[1]

@@ -7,14 +7,12 @@ connection is compared: status line, the headers that matter, and the body.
 
 from __future__ import annotations
 
-import os
 import socket
 import time
 
 from tests.conftest import need_apache2
-from tests.helpers import write
 from tests.http_corpus import CORPUS, CORPUS_LIMITED, LIMITS
-from tests.live import PrivateNetwork, apache2_config, apache2_server, heartmonitor_server
+from tests.live import PrivateNetwork, apache2_and_heartmonitor
 
 REAL_PORT, OUR_PORT = 8381, 8382
 CONF = ("HeartbeatListen 239.0.0.1:27999\nHeartbeatMaxServers 0\n"
@@ -71,18 +69,9 @@ def responses(stream: bytes) -> list[tuple]:
 
 
 def _pair(tmp_path, extra: str):
-    apache2 = need_apache2()
-    servers = []
-    for name, port in (("real", REAL_PORT), ("ours", OUR_PORT)):
-        directory = str(tmp_path / name)
-        os.mkdir(directory)
-        conf = apache2_config(directory, port, CONF.format(dir=directory) + extra, MODULES)
-        if name == "ours":
-            conf = conf.replace("/usr/lib/apache2/modules/", "modules/")
-        path = write(os.path.join(directory, "httpd.conf"), conf)
-        servers.append(apache2_server(apache2, path, directory) if name == "real"
-                       else heartmonitor_server(path, directory))
-    return servers
+    return apache2_and_heartmonitor(need_apache2(), tmp_path, (REAL_PORT, OUR_PORT),
+                                    lambda directory, _port: CONF.format(dir=directory) + extra,
+                                    MODULES)
 
 
 def _replay(tmp_path, corpus, extra: str) -> list[str]:

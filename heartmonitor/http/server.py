@@ -22,17 +22,17 @@ from heartmonitor import SERVER_BANNER, log
 from heartmonitor.apr.sockaddr import show_address
 from heartmonitor.core import method_number
 from heartmonitor.listen import bind_order, covered_by_dual_stack, falls_back_to_ipv4
+from heartmonitor.vhost import base_server
 
 from . import dispatch
 from .dispatch import process_request
 from .errors import REASONS, error_page
 from .head import Head, Limits, read_head
+from .keepalive import keep_alive_header, keep_alive_of, keep_alive_wait
 from .request import BodyError, Request
 from .scoreboard import SERVER_BUSY_WRITE, Scoreboard
 
 DEFAULT_TIMEOUT = 60.0
-KEEPALIVE_TIMEOUT = 5.0
-MAX_KEEPALIVE_REQUESTS = 100
 DISCARD_LIMIT = 1 << 20
 LINGER_SECONDS = 2.0
 LISTEN_BACKLOG = 511
@@ -123,8 +123,6 @@ class HttpServer:
         self.opening: set[asyncio.Task] = set()
         self.connections: set[HttpConnection] = set()
         self.timeout = DEFAULT_TIMEOUT
-        self.keepalive_timeout = KEEPALIVE_TIMEOUT
-        self.max_keepalive = MAX_KEEPALIVE_REQUESTS
         self.limits = Limits()
         self.reqtimeout = False
         self.accept_logged = -60.0
@@ -353,6 +351,7 @@ class HttpConnection(asyncio.Protocol):
         self.waited = False
         self.sent = 0
         self.task: asyncio.Task | None = None  # serving the current request
+        self.keepalive_wait = 0.0  # seconds, set by the last response that kept the connection
 
     @property
     def httpd(self):
@@ -545,7 +544,7 @@ class HttpConnection(asyncio.Protocol):
             if self.buffer:
                 self._arm(*self.server.header_timeouts())
             else:
-                self._arm(self.server.keepalive_timeout)
+                self._arm(self.keepalive_wait)
             if self.buffer:
                 self._try_head()
             elif self.eof:
@@ -750,8 +749,14 @@ class HttpConnection(asyncio.Protocol):
                 keep = "close" not in connection
             else:
                 keep = "keep-alive" in connection
-        left = self.server.max_keepalive - self.requests + 1
-        keep = keep and left > 0
+        httpd = self.httpd
+        settings = keep_alive_of(httpd.server_conf, request.server)
+        left = settings.max - self.requests + 1
+        keep = (keep and settings.on and settings.timeout > 0
+                and (settings.max == 0 or left > 0))
+        if keep:
+            base = base_server(httpd, self.local_ip, self.local_port)
+            self.keepalive_wait = keep_alive_wait(httpd.server_conf, request.server, base)
         out = [f"HTTP/1.1 {status} {REASONS.get(status, '')}\r\nDate: {http_date()}\r\n"
                f"Server: {SERVER_BANNER}\r\n"]
         for name, value in headers:
@@ -764,8 +769,8 @@ class HttpConnection(asyncio.Protocol):
         if not keep:
             out.append("Connection: close\r\n")
         elif "keep-alive" in connection:
-            out.append(f"Keep-Alive: timeout={int(self.server.keepalive_timeout)}, "
-                       f"max={left}\r\nConnection: Keep-Alive\r\n")
+            out.append(f"Keep-Alive: {keep_alive_header(settings, left)}\r\n"
+                       "Connection: Keep-Alive\r\n")
         if content_type:
             out.append(f"Content-Type: {content_type}\r\n")
         out.append("\r\n")
