@@ -33,6 +33,12 @@ def test_default_runtime_directory_is_searchable_by_other_users(tmp_path):
     assert stat.S_IMODE(os.stat(tmp_path / "heartmonitor").st_mode) == 0o755
 
 
+def _error_lines(path: str) -> list[str]:
+    """The balancer's errors (why a request was answered 503), for a failing assertion."""
+    with open(path) as log:
+        return [line for line in log if ":error]" in line][:5]
+
+
 @pytest.fixture
 def rundir():
     path = tempfile.mkdtemp(prefix="hmlab-")
@@ -50,8 +56,12 @@ def test_monitor_fleet_and_real_balancer_as_the_readme_runs_them(rundir, monkeyp
                          ready_log="AH00489")
         monitor.error_log = os.path.join(rundir, "error_log")
         backends = Backends(members, 8000)
+        # The fleet beats until the test stops it: a fleet that stopped by itself (it ran
+        # 30 s once, too short on a loaded machine) leaves hb.dat with lastseen >= 10 and
+        # the balancer answers 503 (AH01170: All workers are in error state). The duration
+        # only bounds a fleet whose test died.
         fleet = subprocess.Popen([sys.executable, "-m", "heartmonitor.ctl", "simulate", STEADY,
-                                  "--duration", "30"], cwd=ROOT, stdout=subprocess.DEVNULL)
+                                  "--duration", "600"], cwd=ROOT, stdout=subprocess.DEVNULL)
         try:
             with monitor:
                 hb = os.path.join(rundir, "hb.dat")
@@ -71,11 +81,12 @@ def test_monitor_fleet_and_real_balancer_as_the_readme_runs_them(rundir, monkeyp
                         response = connection.getresponse()
                         counts[(response.status, response.read().decode())] += 1
                     connection.close()
+                errors = _error_lines(balancer.error_log)
         finally:
             fleet.terminate()
             fleet.wait()
             backends.close()
-    assert sum(counts[(200, host)] for host in members) == 800, counts
+    assert sum(counts[(200, host)] for host in members) == 800, (counts, errors)
     # ready 50 busy 10 each: picks 0..200 in four ranges, the last one a pick longer.
     assert odds == pytest.approx({host: 50 / 201 for host in members[:3]}
                                  | {members[3]: 51 / 201}, abs=1e-3)
