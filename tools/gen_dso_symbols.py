@@ -41,7 +41,7 @@ def reported_symbol(moddir: str, stem: str) -> str:
 def main() -> None:
     moddir = sys.argv[1] if len(sys.argv) > 1 else "/usr/lib/apache2/modules"
     files = sorted(name for name in os.listdir(moddir) if name.endswith(".so"))
-    provider = {}
+    provider: dict[str, str] = {}
     for name in files:
         for symbol in symbols(os.path.join(moddir, name), "--defined-only"):
             provider.setdefault(symbol, name[4:-3])
