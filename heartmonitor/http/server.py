@@ -22,7 +22,7 @@ from heartmonitor import SERVER_BANNER, log
 from heartmonitor.apr.sockaddr import show_address
 from heartmonitor.core import method_number
 from heartmonitor.listen import bind_order, covered_by_dual_stack, falls_back_to_ipv4
-from heartmonitor.vhost import base_server
+from heartmonitor.vhost import base_server, select_server
 
 from . import dispatch
 from .dispatch import process_request
@@ -566,9 +566,16 @@ class HttpConnection(asyncio.Protocol):
         self.waited = False
         self.expect_100 = head.expect_100
         if head.status != 200:
+            # The Host's server answers (its KeepAlive settings), as ap_read_request has
+            # updated r->server before it checks Expect.
+            request.server = select_server(self.httpd, self.local_ip, self.local_port,
+                                           request.hostname)
             if head.status == 501:  # RegisteredMethods: no method allowed yet but TRACE
                 request.headers_out.append(("Allow", "TRACE"))
-            return await self._respond(request, head.status, head.close, head.notes)
+            # ap_read_request failed: httpd ends the connection after the error, whatever
+            # its Connection header said.
+            await self._respond(request, head.status, head.close, head.notes)
+            return False
         scoreboard = self.server.scoreboard
         worker = scoreboard.grab()
         started = time.time()
