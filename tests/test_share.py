@@ -445,8 +445,12 @@ class FileMonitor:
     def __init__(self, tmp_path, name: str) -> None:
         self.httpd = LogHttpd()
         self.hb = str(tmp_path / f"{name}.dat")
+        settings = MonitorSettings()
+        # Who published what is the point here, not expiry: a loaded machine that takes
+        # half a minute over these passes must not age the servers out of the restore.
+        settings.expire = 3600
         self.config = types.SimpleNamespace(
-            settings=MonitorSettings(), storage_path=self.hb, listen_ip="239.0.0.1",
+            settings=settings, storage_path=self.hb, listen_ip="239.0.0.1",
             listen_port=1, share=ShareTarget("127.0.0.1", ETCD_PORT, "/hb", name))
 
     def start(self, kept: dict) -> tuple[HeartbeatStorage, ServerTable]:
