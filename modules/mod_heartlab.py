@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from heartmonitor.apr.sockaddr import resolve_ipv4
+from heartmonitor.cnum import digits_value, is_ascii_digits
 from heartmonitor.config.command import (
     FLAG,
     GLOBAL_ONLY,
@@ -102,21 +103,31 @@ TIMINGS = {
 }
 
 
+def whole_number(value: str, low: int, high: int) -> int | None:
+    """value as ASCII digits from low to high, None otherwise (however many digits)."""
+    if not is_ascii_digits(value):
+        return None
+    number = digits_value(value, high)
+    return number if low <= number <= high else None
+
+
 def set_timing(cmd, mconfig, value: str) -> str | None:
     """HeartbeatExpire, HeartbeatForget, HeartbeatStorageInterval: whole seconds."""
     attribute, low = TIMINGS[cmd.cmd.name.lower()]
-    if not value.isascii() or not value.isdigit() or not low <= int(value) <= MAX_SECONDS:
+    seconds = whole_number(value, low, MAX_SECONDS)
+    if seconds is None:
         return (f"{cmd.cmd.name}: '{value}' is not a number of seconds from {low} to "
                 f"{MAX_SECONDS}")
-    config_of(cmd).timings[attribute] = int(value)
+    config_of(cmd).timings[attribute] = seconds
     return None
 
 
 def set_warmup(cmd, mconfig, value: str) -> str | None:
     """HeartbeatWarmup: seconds over which an appearing server's ready ramps up (0: off)."""
-    if not value.isascii() or not value.isdigit() or int(value) > MAX_WARMUP:
+    seconds = whole_number(value, 0, MAX_WARMUP)
+    if seconds is None:
         return f"HeartbeatWarmup: '{value}' is not a number of seconds from 0 to {MAX_WARMUP}"
-    config_of(cmd).warmup = int(value)
+    config_of(cmd).warmup = seconds
     return None
 
 
@@ -133,12 +144,15 @@ def set_hysteresis(cmd, mconfig, down: str, up: str | None = None) -> str | None
             return "HeartbeatHysteresis takes two numbers (DOWN UP), or off"
         config_of(cmd).hysteresis = None
         return None
+    beats = []
     for value, what, low in ((down, "missed heartbeats (DOWN)", MIN_DOWN),
                              (up, "heartbeats in a row (UP)", 1)):
-        if not value.isascii() or not value.isdigit() or not low <= int(value) <= MAX_BEATS:
+        number = whole_number(value, low, MAX_BEATS)
+        if number is None:
             return (f"HeartbeatHysteresis: '{value}' is not a number of {what} from {low} "
                     f"to {MAX_BEATS}")
-    config_of(cmd).hysteresis = (int(down), int(up))
+        beats.append(number)
+    config_of(cmd).hysteresis = (beats[0], beats[1])
     return None
 
 

@@ -128,7 +128,8 @@ def test_settings_reach_the_modules_they_tune(tmp_path):
 
 
 @pytest.mark.parametrize("line", ["HeartbeatExpire 0", "HeartbeatForget 1e3",
-                                  "HeartbeatStorageInterval 31536001"])
+                                  "HeartbeatStorageInterval 31536001",
+                                  "HeartbeatExpire " + "9" * 5000])
 def test_timings_are_whole_seconds(tmp_path, line):
     conf = conf_with_lab(tmp_path, LAB + line + "\n")
     name, value = line.split()

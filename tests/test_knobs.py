@@ -303,6 +303,11 @@ def test_a_drain_that_cannot_be_saved_changes_nothing(tmp_path):
      "HeartbeatHysteresis: '1' is not a number of missed heartbeats (DOWN) from 2 to 3600"),
     ("HeartbeatHysteresis 3 0",
      "HeartbeatHysteresis: '0' is not a number of heartbeats in a row (UP) from 1 to 3600"),
+    ("HeartbeatWarmup " + "9" * 5000,
+     f"HeartbeatWarmup: '{'9' * 5000}' is not a number of seconds from 0 to 86400"),
+    ("HeartbeatHysteresis 3 " + "0" * 5000,
+     f"HeartbeatHysteresis: '{'0' * 5000}' is not a number of heartbeats in a row (UP) from "
+     "1 to 3600"),
     ("HeartbeatHysteresis 3", "HeartbeatHysteresis takes two numbers (DOWN UP), or off"),
     ("HeartbeatHysteresis", "HeartbeatHysteresis takes 1-2 arguments, Missed heartbeats "
      "before a server is published stale and heartbeats heard in a row before it is "
