@@ -62,6 +62,10 @@ def test_random_load_is_seeded_and_bounded():
     ("[send]\ntransport = \"unicast\"\nto = \"239.0.0.1:27999\"\n", 3,
      "[send]: unicast sends to a unicast address, not 239.0.0.1"),
     ("[send]\nto = \"10.0.0.1\"\n", 2, "[send]: to must be IPv4:port, not '10.0.0.1'"),
+    ("[send]\nto = \"10.0.0.1:\u00b2\"\n", 2,
+     "[send]: to must be IPv4:port, not '10.0.0.1:\u00b2'"),
+    (f"[send]\nto = \"10.0.0.1:{'9' * 5000}\"\n", 2,
+     f"[send]: to must be IPv4:port, not '10.0.0.1:{'9' * 5000}'"),
     ("[load]\nmodel = \"steady\"\nreddy = 5\n", 3,
      "[load]: unknown key 'reddy' (known: busy, busy_start, model, port, ramp, ready, "
      "ready_start, seed)"),

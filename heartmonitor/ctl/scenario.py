@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import NoReturn, overload
 from urllib.parse import urlsplit
 
+from heartmonitor.cnum import digits_value, is_ascii_digits
 from heartmonitor.modules.cluster.codec import encode
 
 MAX_SERVERS = 10000
@@ -304,7 +305,8 @@ def check_target(send: Reader, transport: str, to: str) -> None:
         address = ipaddress.IPv4Address(host)
     except ValueError:
         address = None
-    if not sep or address is None or not port.isdigit() or not 1 <= int(port) <= 65535:
+    if not sep or address is None or not is_ascii_digits(port) or \
+            not 1 <= digits_value(port, 65535) <= 65535:
         send.fail("to", f"[send]: to must be IPv4:port, not {to!r}")
     if (transport == "multicast") != address.is_multicast:
         want = "a multicast group" if transport == "multicast" else "a unicast address"
