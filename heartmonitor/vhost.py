@@ -6,7 +6,7 @@ import socket
 
 from . import log
 from .apr.fnmatch import fnmatch
-from .apr.sockaddr import AddrParseError, getaddrinfo, parse_addr_port
+from .apr.sockaddr import AddrParseError, getaddrinfo, ip_getbuf, parse_addr_port
 from .config.words import getword_conf
 from .server_rec import ServerAddr, ServerRec
 
@@ -237,8 +237,8 @@ def _reverse_name(httpd, sar: ServerAddr) -> str:
     except (OSError, socket.gaierror) as error:
         status = eai_status(error) if isinstance(error, socket.gaierror) else None
         httpd.log_error("core", log.ERR,
-                        f"AH00549: Failed to resolve server name for {sar.ip} (check DNS) -- or "
-                        "specify an explicit ServerName", status=status)
+                        f"AH00549: Failed to resolve server name for {ip_getbuf(sar.ip)} "
+                        "(check DNS) -- or specify an explicit ServerName", status=status)
         return "bogus_host_without_reverse_dns"
 
 

@@ -3,6 +3,7 @@
 The addresses and subnets of RemoteIPInternalProxy, RemoteIPTrustedProxy, their -List
 files and RemoteIPProxyProtocolExceptions are parsed as proxies_set and
 remoteip_disable_networks parse them; a name is resolved as httpd resolves it.
+RemoteIPProxyProtocol keeps httpd's lists of addresses and its AH03491 notice.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from heartmonitor.apr.ipsubnet import MESSAGES, SubnetError, create
 from heartmonitor.checkmodule import checks_module
 from heartmonitor.config.command import RSRC_CONF
 from heartmonitor.config.words import getword_conf
+from heartmonitor.modules.remoteip_proxy_protocol import enable_proxy_protocol
 
 
 def _looks_like_ip(text: str) -> bool:
@@ -93,6 +95,7 @@ MODULE = checks_module("mod_remoteip", {
     "RemoteIPTrustedProxy": proxies_set, "RemoteIPInternalProxy": proxies_set,
     "RemoteIPTrustedProxyList": proxylist_read, "RemoteIPInternalProxyList": proxylist_read,
     "RemoteIPProxyProtocolExceptions": disable_networks,
+    "RemoteIPProxyProtocol": enable_proxy_protocol,
 }, overrides={
     # Declared EXEC_ON_READ in httpd's source, yet Debian's apache2 reports their errors
     # where the configuration is walked, as any other directive's.

@@ -12,6 +12,17 @@ def show_address(ip: str, port: int) -> str:
     return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
 
 
+def ip_getbuf(ip: str) -> str:
+    """apr_sockaddr_ip_getbuf's text: a v4-mapped IPv6 address is shown as IPv4."""
+    try:
+        packed = socket.inet_pton(socket.AF_INET6, ip)
+    except (OSError, ValueError):
+        return ip
+    if packed[:12] == bytes(10) + b"\xff\xff":
+        return socket.inet_ntop(socket.AF_INET, packed[12:])
+    return ip
+
+
 def getaddrinfo(host: str | None, port: int | None, family: int = 0, type: int = 0,
                 proto: int = 0, flags: int = 0) -> list:
     """socket.getaddrinfo on the name's bytes, as httpd's C resolver sees them.

@@ -81,6 +81,36 @@ REMOTEIP = block("remoteip", [
          files={"plist": "10.0.0.1 # c\n\n192.168.0.0/16 10.0.0.0/99\n"}),
     Case("remoteip_list_file_good", load("remoteip") + "RemoteIPInternalProxyList plist\n",
          files={"plist": "# proxies\n10.0.0.1 192.168.0.0/16\n::1\n"}),
+] + [
+    # AH03491: a server turns RemoteIPProxyProtocol the other way for an address that
+    # another server (or the same one) set; the notice passes any LogLevel.
+    Case(f"remoteip_proxy_protocol_{name}", load("remoteip") + body)
+    for name, body in (
+        ("vhosts", "<VirtualHost 127.0.0.1:8080>\nServerName a.example\nRemoteIPProxyProtocol On\n"
+                   "</VirtualHost>\n<VirtualHost 127.0.0.1:8080>\nRemoteIPProxyProtocol Off\n"
+                   "ServerName b.example\n</VirtualHost>\n"),
+        ("main_server", "ServerName main.example\nRemoteIPProxyProtocol On\n<VirtualHost *:*>\n"
+                        "RemoteIPProxyProtocol Off\n</VirtualHost>\n"),
+        ("main_default_port", "LogLevel crit\nRemoteIPProxyProtocol On\n<VirtualHost *>\n"
+                              "RemoteIPProxyProtocol Off\n</VirtualHost>\n"),
+        ("addresses", "<VirtualHost [::1]:80 127.0.0.2:80>\nServerName x\nRemoteIPProxyProtocol On\n"
+                      "</VirtualHost>\n<VirtualHost [::1]:80 127.0.0.2:80>\nRemoteIPProxyProtocol Off\n"
+                      "</VirtualHost>\n<VirtualHost [::ffff:127.0.0.2]:80>\nRemoteIPProxyProtocol On\n"
+                      "</VirtualHost>\n"),
+        ("same_vhost", "<VirtualHost *:80>\nRemoteIPProxyProtocol On\n</VirtualHost>\n"
+                       "<VirtualHost *:80>\nRemoteIPProxyProtocol On\n</VirtualHost>\n"
+                       "<VirtualHost *:80>\nRemoteIPProxyProtocol Off\nRemoteIPProxyProtocol On\n"
+                       "RemoteIPProxyProtocol Off\n</VirtualHost>\n"),
+        # A wildcard covers 127.0.0.1:80, which is then never listed: turning it off
+        # overrides nothing; a v4-mapped wildcard and port 0 are wildcards too.
+        ("wildcard", "<VirtualHost *:80>\nRemoteIPProxyProtocol On\n</VirtualHost>\n"
+                     "<VirtualHost 127.0.0.1:80>\nRemoteIPProxyProtocol On\n</VirtualHost>\n"
+                     "<VirtualHost 127.0.0.1:80>\nRemoteIPProxyProtocol Off\n</VirtualHost>\n"
+                     "<VirtualHost [::ffff:0.0.0.0]:81 10.0.0.1:*>\nRemoteIPProxyProtocol Off\n"
+                     "</VirtualHost>\n<VirtualHost 10.0.0.1:82 [::ffff:0.0.0.0]:81>\n"
+                     "RemoteIPProxyProtocol On\n</VirtualHost>\n"),
+        ("flag_error", "RemoteIPProxyProtocol maybe\n"),
+    )
 ]
 
 BALANCER = load("proxy", "proxy_balancer", "lbmethod_byrequests")
