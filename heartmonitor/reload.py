@@ -101,8 +101,10 @@ def describe_exception(error: BaseException) -> str:
 class ConfigRead:
     """One reading of the configuration for a restart, on a daemon thread."""
 
-    def __init__(self, options, generation: int, target: log.LogTarget, reader) -> None:
+    def __init__(self, options, generation: int, target: log.LogTarget, reader,
+                 retained: dict | None = None) -> None:
         self.options = options
+        self.retained = {} if retained is None else retained
         self.reader = reader  # (new_httpd, read_and_check) of heartmonitor.lifecycle
         self.generation = generation
         self.stream = GatedStream(target)
@@ -162,6 +164,7 @@ class ConfigRead:
         try:
             httpd = new_httpd(self.options, stderr=self.stream, stdout=self.stream)
             httpd.config_generation = self.generation
+            httpd.retained = self.retained  # check_config reads what earlier reads kept
             confname = self.options.confname or httpd.layout.server_config_file
             if read_and_check(httpd, confname):
                 self.httpd = httpd

@@ -26,7 +26,7 @@ import sys
 import threading
 import time
 
-from . import SERVER_BANNER, SERVER_BUILT, log
+from . import SERVER_BANNER, SERVER_BUILT, log, mpm
 from .collector import freeze_long_lived
 from .errorlog import LogOpenError, open_error_log
 from .http.scoreboard import Scoreboard
@@ -97,7 +97,7 @@ class Runner:
         self.httpd = httpd
         self.reader = reader
         self.options = options
-        self.retained: dict = {}
+        self.retained: dict = httpd.retained  # what the first read's check_config kept
         self.scoreboard = Scoreboard()
         self.sockets: dict = {}
         self.http: HttpServer | None = None
@@ -182,10 +182,8 @@ class Runner:
         httpd.run_hook_all("child_init")
         if self.console is not None:
             self._console_notices(httpd)
-        httpd.log_error("mpm_event", log.NOTICE,
-                        f"AH00489: {SERVER_BANNER} configured -- resuming normal operations")
-        httpd.log_error("mpm_event", log.INFO,
-                        f"AH00490: Server built: {SERVER_BUILT}")
+        mpm.log_notice(httpd, "configured", banner=SERVER_BANNER)
+        mpm.log_notice(httpd, "built", log.INFO, built=SERVER_BUILT)
         httpd.log_error("core", log.NOTICE,
                         f"AH00094: Command line: '{' '.join(self.options.command_line)}'")
 
@@ -224,7 +222,7 @@ class Runner:
         """
         old = self.httpd
         job = ConfigRead(self.options, old.config_generation + 1, old.error_log.target,
-                         self.reader)
+                         self.reader, self.retained)
         done = job.start(asyncio.get_running_loop())
         limit = read_time_limit()
         stop = asyncio.ensure_future(self.stop_requested.wait())
@@ -289,14 +287,8 @@ class Runner:
 
     async def restart(self, graceful: bool, signalled: bool = True) -> bool:
         old = self.httpd
-        if not signalled:
-            pass  # --watch-config logged why
-        elif graceful:
-            old.log_error("mpm_event", log.NOTICE,
-                          "AH00493: SIGUSR1 received.  Doing graceful restart")
-        else:
-            old.log_error("mpm_event", log.NOTICE,
-                          "AH00494: SIGHUP received.  Attempting to restart")
+        if signalled:  # --watch-config logged why
+            mpm.log_notice(old, "graceful" if graceful else "restart")
         new = await self.read_again()
         if new is None:
             return True
@@ -409,12 +401,7 @@ class Runner:
             self.wakeup.clear()
             action = self._next_action()
             if action in ("stop", "graceful-stop"):
-                if action == "stop":
-                    self.httpd.log_error("mpm_event", log.NOTICE,
-                                         "AH00491: caught SIGTERM, shutting down")
-                else:
-                    self.httpd.log_error("mpm_event", log.NOTICE,
-                                         "AH00492: caught SIGWINCH, shutting down gracefully")
+                mpm.log_notice(self.httpd, action)
                 await self.stop_generation(graceful=action == "graceful-stop", final=True)
                 break
             if action in ("restart", "graceful", "reload"):

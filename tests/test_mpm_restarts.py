@@ -1,0 +1,132 @@
+"""The MPMs' check_config on start-up and on restarts, as apache2 logs it.
+
+httpd's check_config prints its start-up form ("AH00513: WARNING: ...") on the console
+the first time a process reads its configuration, and the restart form (AH00514) through
+the error log every later time: on the second reading httpd makes when it starts, on a
+graceful restart (SIGUSR1) and on a restart (SIGHUP). ServerLimit and ThreadLimit keep
+their first values across restarts ("changing ServerLimit to 5 from original value of 16
+not allowed during restart"). Both servers run the same configurations in a private
+network namespace; the console and the MPM's error_log lines must be the same.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+
+import pytest
+
+from tests.conftest import need_apache2
+from tests.helpers import write
+from tests.live import (
+    APACHE_MODULES,
+    PrivateNetwork,
+    apache2_server,
+    heartmonitor_server,
+    read,
+    wait_for,
+)
+
+# The tuning at start, then after each signal, per MPM.
+STEPS = {
+    "event": [
+        (None, "ThreadsPerChild 30\nMaxRequestWorkers 100\n"),
+        (signal.SIGUSR1, "ThreadsPerChild 40\nMaxRequestWorkers 90\nServerLimit 5\n"
+                         "ThreadLimit 50\nMinSpareThreads 0\nStartServers 0\n"),
+        (signal.SIGHUP, "ThreadsPerChild 0\nMaxRequestWorkers 10\nServerLimit 0\n"
+                        "ThreadLimit 200000\n"),
+        (signal.SIGUSR1, "ThreadsPerChild 100\nMaxRequestWorkers 50\n"),
+        (signal.SIGHUP, "ServerLimit 16\nThreadLimit 64\nMaxRequestWorkers 2000\n"
+                        "MaxClients 2000\n"),
+    ],
+    "worker": [
+        (None, "ThreadLimit 0\nThreadsPerChild 25\nMaxRequestWorkers 10\n"),
+        (signal.SIGUSR1, "ThreadLimit 30000\nServerLimit 30000\nThreadsPerChild 7\n"
+                         "MaxRequestWorkers 20\nMinSpareThreads -3\n"),
+        (signal.SIGHUP, "ThreadsPerChild 30\nMaxRequestWorkers 800\n"),
+    ],
+    "prefork": [
+        (None, "MaxRequestWorkers 300\n"),
+        (signal.SIGUSR1, "ServerLimit 10\nMaxRequestWorkers 0\nStartServers 0\n"
+                         "MinSpareServers 0\n"),
+        (signal.SIGHUP, "ServerLimit 300000\nMaxRequestWorkers 500\n"),
+    ],
+}
+PORTS = {"event": (8471, 8472), "worker": (8473, 8474), "prefork": (8475, 8476)}
+# "configured -- resuming normal operations" (its banner differs), per MPM.
+READY = {"event": "AH00489", "worker": "AH00292", "prefork": "AH00163"}
+_LINE = re.compile(r"^\[[^]]+\] \[(mpm_\w+):(\w+)\] \[pid \d+:tid \d+\] (.*)$")
+
+
+def config(directory: str, port: int, mpm: str, tuning: str, moddir: str) -> str:
+    return (f"ServerRoot {directory}\nServerName localhost\nPidFile {directory}/httpd.pid\n"
+            f"ErrorLog {directory}/error_log\nDefaultRuntimeDir {directory}\n"
+            f"LogLevel warn\nListen 127.0.0.1:{port}\n"
+            f"LoadModule mpm_{mpm}_module {moddir}/mod_mpm_{mpm}.so\n{tuning}")
+
+
+# The AH numbers of check_config (event, worker, prefork), then of the parent's start,
+# restart and stop notices; what children report as they run (AH00167, AH10159) depends
+# on timing.
+_CHECKS = [*range(497, 521), *range(300, 324), *range(175, 188)]
+_NOTICES = [*range(489, 495), 292, 293, 295, 296, 297, 298, 163, 164, 169, 170, 171, 173]
+CODES = tuple(f"AH{number:05d}: " for number in (*_CHECKS, *_NOTICES))
+
+
+def mpm_lines(error_log: str, ready: str) -> list[str]:
+    """The MPM's check_config warnings and notices, without time and pid."""
+    lines = []
+    for line in error_log.splitlines():
+        match = _LINE.match(line)
+        if not match or not match.group(3).startswith(CODES):
+            continue
+        text = match.group(3)
+        if text.startswith(f"{ready}: "):
+            text = f"{ready}: BANNER configured -- resuming normal operations"
+        lines.append(f"[{match.group(1)}:{match.group(2)}] {text}")
+    return lines
+
+
+def run(server, directory: str, port: int, mpm: str, moddir: str) -> tuple[list[str], str]:
+    """Start, then edit and signal through the steps; the MPM's lines and the console."""
+    path = os.path.join(directory, "httpd.conf")
+    steps = STEPS[mpm]
+    ready = server.ready_log = READY[mpm]
+    write(path, config(directory, port, mpm, steps[0][1], moddir))
+    server.start()
+    try:
+        for done, (signum, tuning) in enumerate(steps[1:], 2):
+            write(path, config(directory, port, mpm, tuning, moddir))
+            server.signal(signum)
+            assert wait_for(lambda done=done: read(server.error_log).count(ready) >= done,
+                            20), read(server.error_log)
+    finally:
+        code, _out, err = server.stop()
+    assert code == 0, err
+    return mpm_lines(read(server.error_log), ready), err
+
+
+@pytest.mark.parametrize("mpm", sorted(STEPS))
+def test_check_config_lines_as_apache2(tmp_path, mpm):
+    apache2 = need_apache2()
+    results = []
+    with PrivateNetwork():
+        for name, port in zip(("real", "ours"), PORTS[mpm], strict=True):
+            directory = str(tmp_path / name)
+            os.mkdir(directory)
+            path = os.path.join(directory, "httpd.conf")
+            if name == "real":
+                server = apache2_server(apache2, path, directory)
+                # worker and prefork signal their whole process group on a restart: a
+                # session of its own keeps the test out of it (setsid execs in place).
+                server.command.insert(0, "setsid")
+                moddir = APACHE_MODULES
+            else:
+                server = heartmonitor_server(path, directory)
+                moddir = "modules"
+            results.append(run(server, directory, port, mpm, moddir))
+    (real_lines, real_console), (our_lines, our_console) = results
+    assert our_console == real_console
+    assert our_lines == real_lines
+    assert any("not allowed during restart" in line for line in real_lines)
