@@ -16,17 +16,29 @@ YYEMPTY = -2
 YYTERROR = 1
 # Rules whose action is YYABORT (a scanner error where the grammar allows T_ERROR).
 _ABORT_RULES = frozenset((4, 14, 36))
-_COMPARISONS = frozenset(range(15, 30))
 
 
 class Node:
-    """What a rule's value needs to keep: its operator and a constant string, if any."""
+    """An ap_expr_t: the operator and its two arguments, as httpd's actions make them.
 
-    __slots__ = ("op", "text")
+    op is httpd's node_op without the "op_" prefix. String and Digit hold their text in
+    arg1; Var, StringFuncCall, ListFuncCall, UnaryOpCall and BinaryOpCall hold the name
+    the lookup hook accepted in arg1 (and the word, or a (word, word) pair, in arg2);
+    Regex holds the compiled pattern; RegexBackref the digit; ListElement a word and the
+    rest of the list (httpd's order: the last word first).
+    """
 
-    def __init__(self, op: str, text: str | None = None) -> None:
+    __slots__ = ("op", "arg1", "arg2")
+
+    def __init__(self, op: str, arg1=None, arg2=None) -> None:
         self.op = op
-        self.text = text
+        self.arg1 = arg1
+        self.arg2 = arg2
+
+    @property
+    def text(self) -> str | None:
+        """The constant string of a String node, else None (what a lookup may check)."""
+        return self.arg1 if self.op == "String" else None
 
 
 def _token_name(symbol: int) -> str:
@@ -66,66 +78,100 @@ class Context:
         self.error2: str | None = None
         self.lookup = lookup
         self.compile_regex = compile_regex
+        self.expr: Node | None = None
 
-    def info(self, kind: str, name: str, arg) -> Node | None:
+    def info(self, kind: str, name: str, arg, node_op: str, args=None) -> Node | None:
         """ap_expr_info_make: the lookup hook's verdict; its message goes to error2."""
-        constant = arg.text if arg is not None and arg.op == "String" else None
+        constant = arg.text if arg is not None else None
         error = self.lookup(kind, name, constant)
         if error is not None:
             self.error2 = error
             return None
-        return Node(kind)
+        return Node(node_op, name, arg if args is None else args)
+
+
+# The comparison rules (15-29) and the node each makes.
+_COMPARISON_OPS = dict(zip(range(15, 30), (
+    "EQ", "NE", "LT", "LE", "GT", "GE", "STR_EQ", "STR_NE", "STR_LT", "STR_LE", "STR_GT",
+    "STR_GE", "IN", "REG", "NRE"), strict=True))
 
 
 def _action(ctx: Context, rule: int, values: list) -> tuple[str, Node | None]:
     """A rule's semantic action: ("ok", value), ("abort", None) or ("error", None)."""
     if rule in _ABORT_RULES:
         return "abort", None
+    if rule in (2, 3):
+        ctx.expr = values[1]
+        return "ok", None
+    if rule in _COMPARISON_OPS:
+        return "ok", Node(_COMPARISON_OPS[rule], values[0], values[2])
+    if rule == 5 or rule == 6:
+        return "ok", Node("True" if rule == 5 else "False")
+    if rule == 7:
+        return "ok", Node("Not", values[1])
+    if rule == 8 or rule == 9:
+        return "ok", Node("Or" if rule == 8 else "And", values[0], values[2])
+    if rule == 10:
+        return "ok", Node("Comp", values[0])
     if rule == 37 or rule == 48:
         return "ok", Node("String", values[0] if rule == 37 else "")
     if rule == 40:
-        return "ok", ctx.info("var", values[1], None)
-    if rule == 41 or rule == 53:
-        return "ok", ctx.info("string", values[0] if rule == 53 else values[1],
-                              values[2] if rule == 53 else values[3])
+        return "ok", ctx.info("var", values[1], None, "Var")
+    if rule == 41:
+        return "ok", ctx.info("string", values[1], values[3], "StringFuncCall")
+    if rule == 53:
+        return "ok", ctx.info("string", values[0], values[2], "StringFuncCall")
     if rule == 52:
-        return "ok", ctx.info("list", values[0], values[2])
+        return "ok", ctx.info("list", values[0], values[2], "ListFuncCall")
     if rule == 11:
-        return "ok", ctx.info("unary", values[0], values[1])
+        return "ok", ctx.info("unary", values[0], values[1], "UnaryOpCall")
     if rule == 12:
-        return "ok", ctx.info("binary", values[1], values[2])
+        return "ok", ctx.info("binary", values[1], values[2], "BinaryOpCall",
+                              (values[0], values[2]))
     if rule == 49 or rule == 50:
-        if ctx.compile_regex(values[0], rule == 50) is None:
+        regex = ctx.compile_regex(values[0], rule == 50)
+        if regex is None:
             ctx.error = "Failed to compile regular expression"
             return "error", None
-        return "ok", Node("Regex")
-    if rule == 47:
+        return "ok", Node("Regex", regex)
+    if rule == 13 or rule == 31 or rule == 47:
         return "ok", values[1]
-    if rule == 13:
-        return "ok", values[1]
+    if rule == 32:
+        return "ok", Node("ListElement", values[0], None)
+    if rule == 33:
+        return "ok", Node("ListElement", values[2], values[0])
+    if rule == 34 or rule == 43:
+        return "ok", Node("Concat", values[0], values[-1])
     if rule == 42:
         return "ok", Node("Digit", values[0])
-    if rule in _COMPARISONS or rule in (5, 6, 7, 8, 9, 10, 31, 32, 33, 34, 43, 51):
-        return "ok", Node("Expr")
+    if rule == 51:
+        return "ok", Node("RegexBackref", values[0])
     # $$ = $1 (the default action) for the rest.
     return "ok", values[0] if values else None
 
 
-def parse(text: str, lookup, compile_regex, string_result: bool = False) -> str | None:
-    """ap_expr_parse: None when the expression is good, else httpd's message."""
+def parse_tree(text: str, lookup, compile_regex,
+               string_result: bool = False) -> tuple[str | None, Node | None]:
+    """ap_expr_parse: (None, the tree) when the expression is good, else (httpd's message,
+    None)."""
     ctx = Context(lookup, compile_regex)
     lexer = Lexer(text, string_result)
     try:
         code = _run(ctx, lexer)
     except Jammed:
-        return "flex scanner jammed"
+        return "flex scanner jammed", None
     if ctx.error:
-        return f"{ctx.error}: {ctx.error2}" if ctx.error2 else ctx.error
+        return (f"{ctx.error}: {ctx.error2}" if ctx.error2 else ctx.error), None
     if ctx.error2:
-        return ctx.error2
-    if code:
-        return "syntax error"
-    return None
+        return ctx.error2, None
+    if code or ctx.expr is None:
+        return "syntax error", None
+    return None, ctx.expr
+
+
+def parse(text: str, lookup, compile_regex, string_result: bool = False) -> str | None:
+    """ap_expr_parse: None when the expression is good, else httpd's message."""
+    return parse_tree(text, lookup, compile_regex, string_result)[0]
 
 
 def _run(ctx: Context, lexer: Lexer) -> int:
@@ -198,4 +244,4 @@ def _syntax_abort(ctx: Context, state: int, char: int) -> int:
     return 1
 
 
-__all__ = ["parse", "END"]
+__all__ = ["parse", "parse_tree", "Node", "END"]
