@@ -11,6 +11,7 @@ OK = 0
 DECLINED = -1
 DONE = -2
 HTTP_FORBIDDEN = 403
+HTTP_INTERNAL_SERVER_ERROR = 500
 
 # Method numbers (httpd.h): the index in METHODS; HEAD shares M_GET.
 METHODS = (

@@ -39,6 +39,8 @@ from .vhost import init_virtual_host
 
 # -- helpers shared by the section directives -------------------------------------------
 
+IF_KINDS = frozenset(("if", "elseif", "else"))
+
 
 def unclosed_directive(cmd) -> str:
     return f"{cmd.cmd.name}> directive missing closing '>'"
@@ -64,7 +66,11 @@ def compile_regex(pattern: str):
 
 
 def walk_section(cmd, kind: str, path, regex, override=OR_ALL | ACCESS_CONF, keep_override=False):
-    """Walk a section's children with the section's path and override in effect."""
+    """Walk a section's children with the section's path and override in effect.
+
+    <Directory>, <Location> and <Files> sections join the server's list; an <If> family
+    section is kept by the scope it stands in (ifsection), as httpd's ap_add_if_conf.
+    """
     old_override, old_path = cmd.override, cmd.path
     cmd.path = path
     if not keep_override:
@@ -74,7 +80,8 @@ def walk_section(cmd, kind: str, path, regex, override=OR_ALL | ACCESS_CONF, kee
     if error is not None:
         return error, None
     section = Section(kind, path, regex, vector, cmd.directive)
-    cmd.server.per_dir_sections.append(section)
+    if kind not in IF_KINDS:
+        cmd.server.per_dir_sections.append(section)
     cmd.path, cmd.override = old_path, old_override
     return None, section
 
@@ -172,6 +179,18 @@ def filesection(cmd, mconfig, arg: str) -> str | None:
     return None
 
 
+class IfEntry:
+    """One <If>/<ElseIf>/<Else> of a scope: its kind, its condition and its
+    configuration (httpd keeps them in the scope's core_dir_config->sec_if)."""
+
+    __slots__ = ("kind", "condition", "config")
+
+    def __init__(self, kind: str, condition, config: dict) -> None:
+        self.kind = kind
+        self.condition = condition  # an Expression (None for <Else>)
+        self.config = config
+
+
 def ifsection(cmd, mconfig, arg: str) -> str | None:
     closed = section_argument(cmd, arg)
     if closed is None:
@@ -180,6 +199,7 @@ def ifsection(cmd, mconfig, arg: str) -> str | None:
     this = cmd.cmd  # the children's walk replaces cmd.cmd
     pos = 0
     condition = None
+    expression = None
     if cmd.cmd.data == "else":
         if arg:
             return "<Else> does not take an argument"
@@ -188,9 +208,9 @@ def ifsection(cmd, mconfig, arg: str) -> str | None:
             return missing_container_arg(cmd)
         condition, pos = getword_conf(arg)
         # Imported here: the expression tables load only for configurations with <If>.
-        from .expr import parse_cmd
+        from .expr import compile_cmd
 
-        error = parse_cmd(cmd, condition)
+        error, expression = compile_cmd(cmd, condition)
         if error is not None:
             return f"Cannot parse condition clause: {error}"
     keep = cmd.path is not None
@@ -205,10 +225,11 @@ def ifsection(cmd, mconfig, arg: str) -> str | None:
                 "same scope")
     if mconfig is not None:
         mconfig.last_if = this.data
+        mconfig.sec_if = [*(mconfig.sec_if or ()), IfEntry(this.data, expression,
+                                                           section.config)]
     if pos < len(arg):
         return f"Multiple {this.name}> arguments not supported."
     return None
-
 
 
 def method_number(httpd, method: str, register: bool) -> int:
@@ -421,9 +442,28 @@ class CoreDirConfig:
 
     def __init__(self, httpd: Httpd, path: str | None) -> None:
         self.handler: str | None = None
+        # SetHandler's value when it is an expression (evaluated per request).
+        self.expr_handler = None
         self.log_level: int | None = None
         # The kind of the last <If>/<ElseIf>/<Else> section of this scope.
         self.last_if: str | None = None
+        # The <If> family sections of this scope, in order (IfEntry).
+        self.sec_if: list[IfEntry] | None = None
+
+
+def merge_core_dir(base: CoreDirConfig | None, new: CoreDirConfig) -> CoreDirConfig:
+    """merge_core_dir_configs for what heartmonitor keeps: a later section's values win,
+    and the <If> sections of both scopes are kept, the base's first."""
+    if base is None:
+        return new
+    merged = object.__new__(CoreDirConfig)
+    merged.__dict__.update(vars(base))
+    merged.__dict__.update({k: v for k, v in vars(new).items() if v is not None})
+    if base.sec_if and new.sec_if:
+        merged.sec_if = base.sec_if + new.sec_if
+    if new.handler is not None:
+        merged.expr_handler = new.expr_handler
+    return merged
 
 
 def server_hostname_port(cmd, mconfig, arg: str) -> str | None:
@@ -446,6 +486,12 @@ def server_hostname_port(cmd, mconfig, arg: str) -> str | None:
         cmd.server.server_hostname = part
         port = 0
     cmd.server.port = port
+    return None
+
+
+def set_server_admin(cmd, mconfig, arg: str) -> str | None:
+    """set_server_string_slot: %{SERVER_ADMIN} of ap_expr reads it."""
+    cmd.server.server_admin = arg
     return None
 
 
@@ -580,10 +626,18 @@ def set_extended_status(cmd, mconfig, flag: bool) -> str | None:
 
 
 def set_sethandler(cmd, mconfig, arg: str) -> str | None:
-    error = parse_string_expression(cmd, arg)
+    expression = None
+    if any(ch in arg for ch in "%$\\"):
+        # Imported here: only a value with %{...}, $N or a backslash is an expression.
+        from .expr import STRING_RESULT, compile_cmd
+
+        error, expression = compile_cmd(cmd, arg, STRING_RESULT)
+    else:
+        error = parse_string_expression(cmd, arg)
     if error:
         return f"Can't parse expression : {error}"
     mconfig.handler = arg
+    mconfig.expr_handler = expression
     return None
 
 
@@ -686,6 +740,7 @@ CORE = Module(
         "DefaultRuntimeDir": set_runtime_dir,
         "ErrorLog": set_error_log,
         "ServerAlias": set_server_alias,
+        "ServerAdmin": set_server_admin,
         "Include": include_config,
         "IncludeOptional": (include_config, True),
         "LogLevel": set_loglevel,
@@ -708,5 +763,6 @@ CORE = Module(
     },
     create_server_config=CoreServerConfig,
     create_dir_config=CoreDirConfig,
+    merge_dir_config=merge_core_dir,
 )
 MODULE = CORE

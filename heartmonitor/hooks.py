@@ -142,6 +142,10 @@ declare("shutdown", ("final",), RUN_ALL, "a generation ends (final: the process 
 declare("strict_check", (), CONCATENATE, "--strict: a list of Findings per module")
 declare("console", ("say",), RUN_ALL, "foreground runs: say(text) writes one console line")
 # -- requests --------------------------------------------------------------------------
+declare("post_read_request", ("request",), RUN_ALL,
+        "the request's server is known, before its sections are walked (an HTTP status fails)")
+declare("header_parser", ("request",), RUN_ALL,
+        "the request's sections are merged, before access checks (an HTTP status fails)")
 declare("access_checker", ("request",), FIRST,
         "OK or DECLINED lets the request through; an HTTP status refuses it (may await)")
 declare("handler", ("request",), FIRST, "answers the request: OK/DONE or a status (may await)")

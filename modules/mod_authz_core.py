@@ -2,9 +2,10 @@
 
 Configuration is checked as httpd checks it (unknown providers, negations that cannot
 take effect, empty sections), and the server applies the same logic to each request
-(apply_authz_sections): `Require all`, `method`, and mod_authz_host's `ip`, `host`,
-`local`, `forward-dns` are evaluated; a provider of a module heartmonitor does not
-emulate (user, group, ldap ...) never grants access.
+(apply_authz_sections): `Require all`, `method`, `env` (the variables SetEnvIf set),
+`expr` (heartmonitor.expr.eval), and mod_authz_host's `ip`, `host`, `local`,
+`forward-dns` are evaluated; a provider of a module heartmonitor does not emulate
+(user, group, ldap ...) never grants access.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from heartmonitor.constants import (
     ALL_METHODS,
     DECLINED,
     HTTP_FORBIDDEN,
+    HTTP_INTERNAL_SERVER_ERROR,
     M_INVALID,
     METHOD_NUMBER_LAST,
     OK,
@@ -298,7 +300,8 @@ def authorize(config: AuthzDirConfig | None, request) -> bool:
 
 
 async def check_access(httpd, request) -> int:
-    """authorize_user for the request's merged Require sections: OK, or 403 (AH01630)."""
+    """authorize_userless for the request's merged Require sections: OK, or 403 (AH01630);
+    500 when an expression failed or the rules wait for a user no module authenticates."""
     config = request.per_dir_config.get(MODULE)
     if config is None or config.section is None:
         return DECLINED
@@ -307,15 +310,33 @@ async def check_access(httpd, request) -> int:
         # a plain `-t` loads this module and never checks a request.)
         import asyncio
 
-        granted = await asyncio.get_running_loop().run_in_executor(
-            None, authorize, config, request)
+        result = await asyncio.get_running_loop().run_in_executor(
+            None, apply_sections, request, config.section, AND)
     else:
-        granted = authorize(config, request)
-    if granted:
+        result = apply_sections(request, config.section, AND)
+    if result == GRANTED:
         return OK
+    if result == DENIED_NO_USER:
+        return _no_user(httpd, request)
+    if result == GENERAL_ERROR:
+        return HTTP_INTERNAL_SERVER_ERROR
     request.log_error("authz_core", log.ERR,
                       f"AH01630: client denied by server configuration: {request.filename}")
     return HTTP_FORBIDDEN
+
+
+def _no_user(httpd, request) -> int:
+    """ap_process_request_internal when authorization needs a user: check_user_id runs;
+    without AuthType mod_authn_core lets it pass with no user (AH00027), and without
+    mod_authn_core nothing answers it (AH00025). Both are 500."""
+    if httpd.module_named("authn_core_module") is not None:
+        request.log_error("core", log.ERR, f"AH00027: No authentication done but request not "
+                          f"allowed without authentication for {request.uri}. Authentication "
+                          "not configured?")
+    else:
+        request.log_error("core", log.CRIT, f"AH00025: configuration error:  couldn't check "
+                          f"user: {request.uri}")
+    return HTTP_INTERNAL_SERVER_ERROR
 
 
 def _all_parse(cmd, line: str):
@@ -338,7 +359,19 @@ def _method_parse(cmd, line: str):
 
 
 def _env_check(request, parsed) -> int:
-    return DENIED
+    """env_check_authorization: granted when one of the named variables is set."""
+    line = parsed
+    pos = 0
+    while True:
+        name, pos = getword_conf(line, pos)
+        if not name:
+            return DENIED
+        if name in request.subprocess_env:
+            return GRANTED
+
+
+def _env_parse(cmd, line: str):
+    return None, line
 
 
 def _expr_parse(cmd, line: str):
@@ -346,12 +379,45 @@ def _expr_parse(cmd, line: str):
     if line.startswith('"') and line.endswith('"'):
         line = line[1:-1]
     # Imported here: the expression tables load only for configurations that use them.
-    from heartmonitor.expr import parse_cmd
+    from heartmonitor.expr import compile_cmd
 
-    error = parse_cmd(cmd, line)
-    if error is not None:
+    error, expression = compile_cmd(cmd, line)
+    if error is not None or expression is None:
         return f"Cannot parse expression in require line: {error}", None
-    return None, line
+    expression.want_user = _names_remote_user(expression.root)
+    return None, expression
+
+
+def _names_remote_user(root) -> bool:
+    """expr_lookup_fn: whether the expression reads the variable REMOTE_USER."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node is None or not hasattr(node, "op"):
+            continue
+        if node.op == "Var" and ascii_lower(node.arg1) == "remote_user":
+            return True
+        for arg in (node.arg1, node.arg2):
+            if isinstance(arg, tuple):
+                stack.extend(arg)
+            elif hasattr(arg, "op"):
+                stack.append(arg)
+    return False
+
+
+def _expr_check(request, expression) -> int:
+    """expr_check_authorization."""
+    # Imported here: only a configuration with `Require expr` evaluates expressions.
+    from heartmonitor.expr.eval import evaluate
+
+    result, error = evaluate(request, expression)
+    if result < 0:
+        request.log_error("authz_core", log.ERR, f"AH02320: Error evaluating expression in "
+                          f"'Require expr': {error}")
+        return GENERAL_ERROR
+    if result == 0:
+        return DENIED_NO_USER if expression.want_user else DENIED
+    return GRANTED
 
 
 PROVIDERS = {
@@ -360,9 +426,8 @@ PROVIDERS = {
     (AUTHZ_PROVIDER_GROUP, "method", "0"): Provider(
         lambda request, allowed: GRANTED if allowed & (1 << request.method_number) else DENIED,
         _method_parse),
-    (AUTHZ_PROVIDER_GROUP, "env", "0"): Provider(_env_check),
-    # Checked only: heartmonitor does not evaluate expressions at request time.
-    (AUTHZ_PROVIDER_GROUP, "expr", "0"): Provider(_env_check, _expr_parse),
+    (AUTHZ_PROVIDER_GROUP, "env", "0"): Provider(_env_check, _env_parse),
+    (AUTHZ_PROVIDER_GROUP, "expr", "0"): Provider(_expr_check, _expr_parse),
 }
 
 

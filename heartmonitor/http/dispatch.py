@@ -4,7 +4,10 @@ The per-directory configuration of a request is merged as httpd merges it: the s
 defaults, then the <Directory> sections that contain the mapped file name (shortest
 first, regular expressions after), <Files> on its base name, then every <Location>
 that matches the URI, in configuration order, each module's through its merge slot.
-The access_checker hooks decide access (Require and friends); the
+Then the <If>/<ElseIf>/<Else> sections of the merged configuration are evaluated for
+the request and the true ones merged on top, nested ones after (httpd's ap_if_walk).
+The post_read_request hooks run before the walk, the header_parser hooks after it
+(mod_setenvif); the access_checker hooks decide access (Require and friends); the
 handler hooks run in httpd's order, core's default handler last (heartmonitor serves no
 documents, so it answers 404, or 405 for methods other than GET and POST).
 """
@@ -78,22 +81,36 @@ async def process_request(httpd, request: Request) -> int:
             cache.servers.clear()
         cache.servers[key] = server
     request.server = server
+    request.document_root = _document_root(httpd, server)
+    if not httpd.run_hook_all("post_read_request", request):
+        return 500  # mod_setenvif: AH01505
     walk = cache.walks.get((id(server), path))
     if walk is None:
-        filename = _document_root(httpd, server) + path
+        filename = request.document_root + path
         request.filename = filename
         per_dir = walk_sections(httpd, request)
         core_config = _core_dir(httpd, per_dir)
-        handler = core_config.handler if core_config is not None else None
-        if handler is not None and handler.lower() == "none":
-            handler = None
+        handler = _static_handler(core_config)
         if len(cache.walks) >= _CACHE_LIMIT:
             cache.walks.clear()
         walk = cache.walks[(id(server), path)] = (filename, per_dir, handler)
     request.filename, request.per_dir_config, request.handler = walk
+    core_config = _core_dir(httpd, request.per_dir_config)
+    if core_config is not None and core_config.sec_if:
+        _early_if_walks(httpd, request)
+        request.per_dir_config = walk_if_sections(httpd, request, request.per_dir_config)
+        core_config = _core_dir(httpd, request.per_dir_config)
+        request.handler = _static_handler(core_config)
+    if not httpd.run_hook_all("header_parser", request):
+        return 500  # mod_setenvif: AH01505
     access = await httpd.run_hook_first("access_checker", request)
     if access not in (OK, DECLINED):
         return access
+    if core_config is not None and core_config.expr_handler is not None:
+        evaluated, handler = _expression_handler(request, core_config.expr_handler)
+        if not evaluated:
+            return 500
+        request.handler = handler
     for hook in cache.handlers:
         if request.handler is None:
             break
@@ -134,6 +151,38 @@ def _document_root(httpd, server) -> str:
 
 def _core_dir(httpd, per_dir_config: dict):
     return per_dir_config.get(CORE)
+
+
+def _handler_name(value: str | None) -> str | None:
+    """core_override_type: the value lower-cased (ASCII; "proxy:unix..." kept as it is);
+    "none" sets no handler."""
+    if value is None:
+        return None
+    if not value.startswith("proxy:unix"):
+        value = value.lower() if value.isascii() else "".join(
+            ch.lower() if ch.isascii() else ch for ch in value)
+    return None if value == "none" else value
+
+
+def _static_handler(core_config) -> str | None:
+    """SetHandler's value when it is plain text."""
+    if core_config is None or core_config.expr_handler is not None:
+        return None
+    return _handler_name(core_config.handler)
+
+
+def _expression_handler(request: Request, expression) -> tuple[bool, str | None]:
+    """core_override_type for an expression: (False, None) after an evaluation error
+    (AH03154: the request gets 500), else (True, the handler)."""
+    # Imported here: only a configuration with expressions evaluates them.
+    from heartmonitor.expr.eval import evaluate_string
+
+    value, error = evaluate_string(request, expression)
+    if error is not None or value is None:
+        request.log_error("core", log.ERR, f"AH03154: Can't evaluate handler expression: "
+                          f"{error}")
+        return False, None
+    return True, _handler_name(value)
 
 
 def _sections_matching(httpd, request: Request) -> list:
@@ -208,11 +257,75 @@ def _wildcard(pattern: str) -> re.Pattern:
 def walk_sections(httpd, request: Request) -> dict:
     """The merged per-directory configuration of each module for this request."""
     merged = dict(httpd.server_conf.lookup_defaults)
+    if request.server is not httpd.server_conf:
+        merged = merge_vectors(merged, request.server.lookup_defaults)
     for section in _sections_matching(httpd, request):
-        for module, config in section.config.items():
-            merge = module.merge_dir_config or _merge_plain
-            merged[module] = merge(merged.get(module), config)
+        merged = merge_vectors(merged, section.config)
     return merged
+
+
+def merge_vectors(base: dict, new: dict) -> dict:
+    """ap_merge_per_dir_configs: each module's configuration through its merge slot."""
+    merged = dict(base)
+    for module, config in new.items():
+        merge = module.merge_dir_config or _merge_plain
+        merged[module] = merge(merged.get(module), config)
+    return merged
+
+
+def _early_if_walks(httpd, request: Request) -> None:
+    """ap_process_request_internal walks <Location> and <If> before translate_name too,
+    twice, on the server's defaults and its <Location> sections only (no file name yet):
+    the conditions there are evaluated (and their failures logged) each time, their
+    merged result is not what serves the request."""
+    filename, request.filename = request.filename, None
+    try:
+        per_dir = dict(httpd.server_conf.lookup_defaults)
+        if request.server is not httpd.server_conf:
+            per_dir = merge_vectors(per_dir, request.server.lookup_defaults)
+        for section in _sections_matching(httpd, request):
+            if section.kind == "location":
+                per_dir = merge_vectors(per_dir, section.config)
+        for _walk in range(2):
+            walk_if_sections(httpd, request, per_dir)
+    finally:
+        request.filename = filename
+
+
+def walk_if_sections(httpd, request: Request, per_dir: dict) -> dict:
+    """ap_if_walk: the true <If>/<ElseIf> and reached <Else> sections merged in order,
+    then the sections nested in them. A condition that fails to evaluate is false
+    (AH00039)."""
+    # Imported here: only a configuration with <If> evaluates expressions.
+    from heartmonitor.expr.eval import evaluate
+
+    core_config = per_dir.get(CORE)
+    entries = core_config.sec_if if core_config is not None else None
+    while entries:
+        now_merged: dict | None = None
+        previous = -1
+        for entry in entries:
+            if entry.kind != "if" and previous == 1:
+                continue
+            if entry.kind != "else":
+                result, error = evaluate(request, entry.condition)
+                if result <= 0:
+                    if result < 0:
+                        request.log_error("core", log.ERR, f"AH00039: Failed to evaluate "
+                                          f"<If > condition: {error}")
+                    previous = 0
+                    continue
+                previous = 1
+            else:
+                previous = -1
+            now_merged = (entry.config if now_merged is None
+                          else merge_vectors(now_merged, entry.config))
+        if now_merged is None:
+            break
+        per_dir = merge_vectors(per_dir, now_merged)
+        nested = now_merged.get(CORE)
+        entries = nested.sec_if if nested is not None else None
+    return per_dir
 
 
 def _merge_plain(base, new):

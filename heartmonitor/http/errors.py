@@ -18,7 +18,10 @@ DOCTYPE = ('<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01//EN" '
            '"http://www.w3.org/TR/html4/strict.dtd">\n')
 
 
-def _canned(status: int, method: str, notes: str, expect: str | None) -> str:
+DEFAULT_ADMIN = "[no address given]"  # httpd.h DEFAULT_ADMIN: no ServerAdmin
+
+
+def _canned(status: int, method: str, notes: str, expect: str | None, admin: str) -> str:
     method = html.escape(method, quote=True)
     if status == 400:
         return ("<p>Your browser sent a request that this server could not understand.<br />\n"
@@ -59,28 +62,31 @@ def _canned(status: int, method: str, notes: str, expect: str | None) -> str:
                 "maintenance downtime or capacity\nproblems. Please try again later.</p>\n")
     return ("<p>The server encountered an internal error or\nmisconfiguration and was unable "
             "to complete\nyour request.</p>\n<p>Please contact the server administrator at \n "
-            "webmaster@localhost to inform them of the time this error occurred,\n and the "
+            f"{html.escape(admin, quote=True)} to inform them of the time this error occurred,"
+            "\n and the "
             "actions you performed just before this error.</p>\n<p>More information about this "
             "error may be available\nin the server error log.</p>\n")
 
 
 def error_page(status: int, method: str = "GET", notes: str = "",
-               expect: str | None = None) -> bytes:
+               expect: str | None = None, admin: str | None = None) -> bytes:
     """The body httpd sends for an error status with no ErrorDocument.
 
-    notes: the request's "error-notes" (what a 400 for a header limit adds).
+    notes: the request's "error-notes" (what a 400 for a header limit adds); admin: the
+    server's ServerAdmin (a 500 names it).
     """
+    admin = admin or DEFAULT_ADMIN
     if not notes and expect is None:
-        cached = _PAGES.get((status, method))
+        cached = _PAGES.get((status, method, admin))
         if cached is not None:
             return cached
     title = f"{status} {REASONS.get(status, 'Unknown Reason')}"
     body = (f"{DOCTYPE}<html><head>\n<title>{title}</title>\n</head><body>\n"
-            f"<h1>{title[4:]}</h1>\n{_canned(status, method, notes, expect)}</body></html>\n"
+            f"<h1>{title[4:]}</h1>\n{_canned(status, method, notes, expect, admin)}</body></html>\n"
             ).encode("latin-1", "replace")
     if not notes and expect is None and len(_PAGES) < 256:
-        _PAGES[(status, method)] = body
+        _PAGES[(status, method, admin)] = body
     return body
 
 
-_PAGES: dict[tuple[int, str], bytes] = {}
+_PAGES: dict[tuple[int, str, str], bytes] = {}

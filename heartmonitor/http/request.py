@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import unquote_to_bytes
 
+from heartmonitor.apr.tables import Table
 from heartmonitor.core import method_number
 
 # LimitRequestBody's default since httpd 2.4.54.
@@ -46,6 +47,12 @@ class Request:
         self.local_port = connection.local_port
         self.per_dir_config: dict = {}
         self.handler: str | None = None
+        self.document_root = ""
+        # r->subprocess_env (SetEnvIf ...), r->notes; r->user stays unset: no module of
+        # heartmonitor authenticates.
+        self.subprocess_env = Table()
+        self.notes = Table()
+        self.user: str | None = None
         self.status = 200
         self.content_type: str | None = None
         self.headers_out: list[tuple[str, str]] = []

@@ -738,7 +738,9 @@ class HttpConnection(asyncio.Protocol):
             headers = request.headers_out
         else:
             pieces = [error_page(status, method, notes,
-                                 request.headers_in.get("expect") if status == 417 else None)]
+                                 request.headers_in.get("expect") if status == 417 else None,
+                                 request.server.server_admin
+                                 or self.httpd.server_conf.server_admin)]
             content_type = "text/html; charset=iso-8859-1"
             headers = [h for h in request.headers_out if h[0] == "Allow"]
         length = sum(map(len, pieces))
