@@ -36,6 +36,9 @@ CASES: list[tuple[str, str, tuple[str, ...], str, int]] = [
      404),
     ("%{QUERY_STRING} =~ /(x)/ || $1 == ''", "y", (), "127.0.0.1", 404),
     ("%{QUERY_STRING} =~ /^(?:a|b)*c$/", "ab" * 4000, (), "127.0.0.1", 403),
+    # PCRE2's match limit: an error is no match, for =~ and for !~
+    ("%{QUERY_STRING} =~ /^(a+)+$/", "a" * 40 + "b", (), "127.0.0.1", 403),
+    ("%{QUERY_STRING} !~ /^(a+)+$/", "a" * 40 + "b", (), "127.0.0.1", 404),
     ("%{HTTP_USER_AGENT} =~ /bot/", "", ("User-Agent: my-bot/1",), "127.0.0.1", 404),
     # lists
     ("%{REQUEST_METHOD} -in {'GET', 'HEAD'}", "", (), "127.0.0.1", 404),

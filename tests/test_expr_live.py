@@ -119,6 +119,14 @@ BrowserMatch "^legacy" legacy !probe_version
         Require all granted
     </If>
 </Else>
+<Directory /var/www/html>
+    <If "%{QUERY_STRING} == 'dirfail' && unbase64(file('/no/such/dir/file')) == ''">
+        Require all denied
+    </If>
+    <ElseIf "%{QUERY_STRING} == 'dirdeny'">
+        Require all denied
+    </ElseIf>
+</Directory>
 <Location /guarded>
     Require all denied
     <If "-R '10.0.0.0/8'">
@@ -205,6 +213,8 @@ IF_REQUESTS = [
     ("/deep", (), "127.0.0.1", "GET", b""),
     ("/nested", (), "127.0.0.1", "GET", b""),
     ("/dyn?Server-Status", (), "127.0.0.1", "GET", b""),
+    ("/plain?dirfail", (), "127.0.0.1", "GET", b""),
+    ("/plain?dirdeny", (), "127.0.0.1", "GET", b""),
     ("/dyn?none", (), "127.0.0.1", "GET", b""),
     ("/hbpost", (), "10.1.2.3", "POST", b"v=1&ready=5&busy=2"),
     ("/hbpost", (), "127.0.0.1", "POST", b"v=1&ready=5&busy=2"),
@@ -215,7 +225,7 @@ IF_REQUESTS = [
 ]
 # What apache2 answers (checked below, so that the comparison is about something).
 IF_STATUSES = [404, 200, 405, 200, 403, 404, 403, 403, 404, 403, 404, 403, 404, 403, 403,
-               404, 403, 404, 404, 500, 200, 404, 200, 403, 403, 403, 200, 200]
+               404, 403, 404, 404, 500, 200, 404, 403, 404, 200, 403, 403, 403, 200, 200]
 
 
 def test_if_sections_setenvif_and_handlers(namespace, tmp_path):
@@ -243,6 +253,9 @@ def test_if_sections_setenvif_and_handlers(namespace, tmp_path):
     assert _log_lines(str(tmp_path / "ours" / "error_log"), pattern) == real_lines
     assert any("Cannot open file /no/such/file" in line for line in real_lines)
     assert any("Recursion limit reached" in line for line in real_lines)
+    # A <Directory>'s condition is evaluated once, a top-level or <Location>'s three times.
+    assert sum("/no/such/dir/file" in line for line in real_lines) == 2
+    assert sum("/no/such/file" in line for line in real_lines) == 6
 
 
 def test_deep_expression_is_bounded(tmp_path):
@@ -276,3 +289,79 @@ def test_deep_expression_is_bounded(tmp_path):
     assert evaluate(request, Expression(root, "x.conf", 3, 0)) == (-1, "Recursion limit reached")
     assert request.logged == [
         "Evaluation of expression from x.conf:3 failed: Recursion limit reached"]
+
+
+VHOST_CONF = """LogLevel info
+SetEnvIf Remote_Addr ^10\\. from_ten
+SetEnvIf Request_URI ^/special/(\\w+) item=$1
+SetEnvIf Request_Method ^POST$ posting
+SetEnvIf Request_Protocol ^HTTP/1\\.0$ old_client
+SetEnvIf Server_Addr ^127\\.0\\.0\\.1$ on_loopback
+SetEnvIf ^X-Tag-.*$ ^(a|b)$ tagged=yes
+SetEnvIfNoCase X-Case "^MiXeD$" nocase
+SetEnvIf X-Unset . !from_ten
+<Location /special>
+    Require expr "reqenv('item') == 'widget' || -n reqenv('from_ten')"
+</Location>
+<Location /flags>
+    Require env tagged nocase old_client
+</Location>
+<Location /loopback>
+    Require env on_loopback
+    <If "-n reqenv('from_ten')">
+        Require all denied
+    </If>
+</Location>
+<VirtualHost *:{port}>
+    ServerName first.test
+</VirtualHost>
+<VirtualHost *:{port}>
+    ServerName second.test
+    SetEnvIf X-Key ^k$ key_ok
+    <If "%{QUERY_STRING} == 'deny'">
+        Require all denied
+    </If>
+    <If "%{QUERY_STRING} == 'status'">
+        SetHandler server-status
+    </If>
+    <Location /key>
+        Require env key_ok
+    </Location>
+</VirtualHost>
+"""
+VHOST_REQUESTS = [
+    ("/special/widget", ("Host: first.test",), "127.0.0.1"),
+    ("/special/gadget", ("Host: first.test",), "127.0.0.1"),
+    ("/special/gadget", ("Host: first.test",), "10.1.2.3"),
+    ("/special/gadget", ("Host: first.test", "X-Unset: 1"), "10.1.2.3"),
+    ("/flags", ("Host: first.test",), "127.0.0.1"),
+    ("/flags", ("Host: first.test", "X-Tag-One: a"), "127.0.0.1"),
+    ("/flags", ("Host: first.test", "X-Tag-One: c"), "127.0.0.1"),
+    ("/flags", ("Host: first.test", "X-Case: mixed"), "127.0.0.1"),
+    ("/loopback", ("Host: first.test",), "127.0.0.1"),
+    ("/loopback", ("Host: first.test",), "10.1.2.3"),
+    ("/key", ("Host: second.test", "X-Key: k"), "127.0.0.1"),
+    ("/key", ("Host: first.test", "X-Key: k"), "127.0.0.1"),
+    ("/key", ("Host: second.test",), "127.0.0.1"),
+    ("/x?deny", ("Host: second.test",), "127.0.0.1"),
+    ("/x?deny", ("Host: first.test",), "127.0.0.1"),
+    ("/x?status", ("Host: second.test",), "127.0.0.1"),
+]
+VHOST_STATUSES = [404, 403, 404, 403, 403, 404, 403, 404, 404, 403, 404, 404, 403, 403, 404,
+                  200]
+
+
+def test_setenvif_and_if_in_virtual_hosts(namespace, tmp_path):
+    real, ours = _pair(tmp_path, VHOST_CONF)
+    with real, ours:
+        answers = [(target, headers, source,
+                    _exchange(PORTS[0], target, headers, source)[:2],
+                    _exchange(PORTS[1], target, headers, source)[:2])
+                   for target, headers, source in VHOST_REQUESTS]
+    # Status everywhere; the body where the page is heartmonitor's own (error pages).
+    def seen(answer):
+        return answer if answer[0] != 200 else (200, b"")
+
+    assert [(t, h, s, seen(o)) for t, h, s, _r, o in answers] == [
+        (t, h, s, seen(r)) for t, h, s, r, _o in answers]
+    assert [r[0] for _t, _h, _s, r, _o in answers] == VHOST_STATUSES

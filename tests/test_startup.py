@@ -38,3 +38,28 @@ def test_dash_t_of_the_default_configuration_leaves_costly_modules_unloaded(tmp_
     assert code == "0"
     assert "heartmonitor.modules.mod_heartmonitor" in loaded.split()
     assert sorted(set(NOT_FOR_THE_DEFAULT_CHECK) & set(loaded.split())) == []
+
+
+def test_dash_t_parses_expressions_without_loading_the_evaluator(tmp_path):
+    """A configuration with <If>, Require expr and SetEnvIfExpr loads the expression
+    parser, never what evaluates expressions for requests."""
+    conf = tmp_path / "httpd.conf"
+    conf.write_text(
+        f"ServerRoot {tmp_path}\nServerName localhost\nListen 127.0.0.1:8999\n"
+        f"ErrorLog {tmp_path}/error_log\n"
+        "LoadModule mpm_event_module modules/mod_mpm_event.so\n"
+        "LoadModule authz_core_module modules/mod_authz_core.so\n"
+        "LoadModule setenvif_module modules/mod_setenvif.so\n"
+        "SetEnvIfExpr \"%{HTTP:X-A} == 'b'\" seen\n"
+        "<If \"%{REMOTE_ADDR} -ipmatch '10.0.0.0/8'\">\n  Require expr \"-n reqenv('seen')\"\n"
+        "</If>\n")
+    result = subprocess.run([sys.executable, "-c", LOADED, "-t", "-f", str(conf)],
+                            capture_output=True, text=True,
+                            env=dict(os.environ, HEARTMONITOR_RUNDIR=str(tmp_path)))
+    assert result.stderr == "Syntax OK\n"
+    code, loaded = result.stdout.split(" ", 1)
+    assert code == "0"
+    assert "heartmonitor.expr.parser" in loaded.split()
+    request_time = ("heartmonitor.expr.eval", "heartmonitor.http.dispatch",
+                    "heartmonitor.http.request", "heartmonitor.http.server")
+    assert sorted(set(request_time) & set(loaded.split())) == []

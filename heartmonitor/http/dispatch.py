@@ -35,11 +35,12 @@ _CACHE_LIMIT = 4096
 
 
 class _Cached:
-    __slots__ = ("httpd", "servers", "walks", "handlers")
+    __slots__ = ("httpd", "servers", "roots", "walks", "handlers")
 
     def __init__(self, httpd) -> None:
         self.httpd = httpd
         self.servers: dict[tuple, object] = {}
+        self.roots: dict[int, str] = {}  # DocumentRoot of each server
         self.walks: dict[tuple, tuple] = {}
         self.handlers = list(httpd.hooks("handler"))
 
@@ -81,7 +82,10 @@ async def process_request(httpd, request: Request) -> int:
             cache.servers.clear()
         cache.servers[key] = server
     request.server = server
-    request.document_root = _document_root(httpd, server)
+    root = cache.roots.get(id(server))
+    if root is None:
+        root = cache.roots[id(server)] = _document_root(httpd, server)
+    request.document_root = root
     if not httpd.run_hook_all("post_read_request", request):
         return 500  # mod_setenvif: AH01505
     walk = cache.walks.get((id(server), path))
