@@ -124,6 +124,10 @@ async def process_request(httpd, request: Request) -> int:
         if result is None or result == DECLINED:
             continue
         return OK if result in (OK, DONE) else result
+    # core's default handler reads and drops the body before it answers.
+    discarded = await request.discard_body()
+    if discarded != OK:
+        return discarded
     return default_handler(httpd, request)
 
 

@@ -512,7 +512,7 @@ def _check_head(head: Head, limits: Limits) -> None:
     expect = headers.get("expect")
     if expect:
         if expect.lower() == "100-continue":
-            head.expect_100 = head.proto_num >= 1001
+            head.expect_100 = True  # r->expecting_100, whatever the protocol
         else:
             head.fail(417, log.INFO, f"AH00570: client sent an unrecognized expectation value of "
                       f"Expect: {expect}")

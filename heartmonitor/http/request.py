@@ -5,10 +5,12 @@ from __future__ import annotations
 from urllib.parse import unquote_to_bytes
 
 from heartmonitor.apr.tables import Table
+from heartmonitor.constants import OK
 from heartmonitor.core import method_number
 
 # LimitRequestBody's default since httpd 2.4.54.
 LIMIT_REQUEST_BODY = 1 << 30
+DISCARD_PIECE = 65536
 
 
 class BodyError(Exception):
@@ -76,11 +78,24 @@ class Request:
         if length.isdigit() and int(length) > LIMIT_REQUEST_BODY:
             self.log_error("http", 6, f"AH01588: Requested content-length of {int(length)} is "
                            f"larger than the configured limit of {LIMIT_REQUEST_BODY}")
+            # httpd's input filter bails out with an error bucket: its 413 page goes out
+            # without a Content-Length.
+            self.connection.body_broken = True
             raise BodyError(413)
         try:
             return await self.connection.read_body(limit)
         except TimeoutError:
             raise BodyError(408) from None
+
+    async def discard_body(self) -> int:
+        """ap_discard_request_body as core's default handler calls it: the body read and
+        dropped (after a 100 Continue, if the client waits for one); OK or the error."""
+        try:
+            while await self.read_body(DISCARD_PIECE):
+                pass
+        except BodyError as error:
+            return error.status
+        return OK
 
     def set_content_type(self, value: str) -> None:
         self.content_type = value

@@ -22,13 +22,14 @@ from heartmonitor import SERVER_BANNER, log
 from heartmonitor.apr.sockaddr import show_address
 from heartmonitor.core import method_number
 from heartmonitor.listen import bind_order, covered_by_dual_stack, falls_back_to_ipv4
+from heartmonitor.server_rec import ServerRec
 from heartmonitor.vhost import base_server, select_server
 
 from . import dispatch
 from .dispatch import process_request
 from .errors import REASONS, error_page
 from .head import Head, Limits, read_head
-from .keepalive import keep_alive_header, keep_alive_of, keep_alive_wait
+from .keepalive import keep_alive_wait, resolved, set_keepalive
 from .request import BodyError, Request
 from .scoreboard import SERVER_BUSY_WRITE, Scoreboard
 
@@ -346,12 +347,16 @@ class HttpConnection(asyncio.Protocol):
         self.chunked = False
         self.chunk_left = 0
         self.body_bytes = 0
-        self.expect_100 = False
-        self.body_broken = False  # a chunk could not be parsed
+        self.expect_100 = False  # r->expecting_100: the client waits for a 100 Continue
+        self.proto_num = 1001
+        self.body_broken = False  # a chunk could not be parsed, or the body is too large
         self.waited = False
         self.sent = 0
         self.task: asyncio.Task | None = None  # serving the current request
         self.keepalive_wait = 0.0  # seconds, set by the last response that kept the connection
+        # c->base_server: the first server on the address, found once per configuration.
+        self.base_server: ServerRec | None = None
+        self.base_httpd = None
 
     @property
     def httpd(self):
@@ -565,6 +570,7 @@ class HttpConnection(asyncio.Protocol):
         self.body_broken = False
         self.waited = False
         self.expect_100 = head.expect_100
+        self.proto_num = head.proto_num
         if head.status != 200:
             # The Host's server answers (its KeepAlive settings), as ap_read_request has
             # updated r->server before it checks Expect.
@@ -691,8 +697,11 @@ class HttpConnection(asyncio.Protocol):
         return BodyError(400)
 
     async def read_body(self, limit: int) -> bytes:
-        """Body bytes up to limit; each wait bounded by the body timeout."""
-        if self.expect_100:
+        """Body bytes up to limit; each wait bounded by the body timeout.
+
+        The first read sends the 100 Continue an HTTP/1.1 client waits for, when a body
+        is to come (httpd's HTTP_IN filter); an HTTP/1.0 client gets none."""
+        if self.expect_100 and not self.body_done and self.proto_num >= 1001:
             self.expect_100 = False
             if not self._write(b"HTTP/1.1 100 Continue\r\n\r\n"):
                 raise ConnectionResetError()
@@ -710,7 +719,6 @@ class HttpConnection(asyncio.Protocol):
 
     async def _discard_body(self) -> bool:
         """ap_discard_request_body, bounded: True when the body was read to its end."""
-        self.expect_100 = False
         while not self.body_done:
             if self.body_bytes > DISCARD_LIMIT:
                 return False
@@ -748,24 +756,23 @@ class HttpConnection(asyncio.Protocol):
             self.sent = length
             await self._write_body(pieces)
             return False
-        # After a body error httpd reads no more of it and closes the connection.
-        keep = not (close or status in CLOSING_STATUSES or self.closing)
-        if keep:
-            keep = await self._discard_body()
-        connection = request.headers_in.get("connection", "").lower()
-        if keep:
-            if request.proto_num >= 1001:
-                keep = "close" not in connection
-            else:
-                keep = "keep-alive" in connection
+        # After a body error httpd reads no more of it and closes the connection; a body
+        # the client holds back for a 100 Continue never sent is not read either.
+        errored = close or status in CLOSING_STATUSES or self.closing
+        if not errored and not self.expect_100:
+            errored = not await self._discard_body()
         httpd = self.httpd
-        settings = keep_alive_of(httpd.server_conf, request.server)
-        left = settings.max - self.requests + 1
-        keep = (keep and settings.on and settings.timeout > 0
-                and (settings.max == 0 or left > 0))
+        settings = resolved(httpd.server_conf, request.server)
+        decision = set_keepalive(request, settings, self.requests - 1, status,
+                                 errored=errored, expecting_100=self.expect_100,
+                                 framed=not self.body_broken, running=not self.closing)
+        keep = decision.keep
         if keep:
-            base = base_server(httpd, self.local_ip, self.local_port)
-            self.keepalive_wait = keep_alive_wait(httpd.server_conf, request.server, base)
+            if self.base_server is None or self.base_httpd is not httpd:
+                self.base_server = base_server(httpd, self.local_ip, self.local_port)
+                self.base_httpd = httpd
+            self.keepalive_wait = keep_alive_wait(httpd.server_conf, request.server,
+                                                  self.base_server)
         out = [f"HTTP/1.1 {status} {REASONS.get(status, '')}\r\nDate: {http_date()}\r\n"
                f"Server: {SERVER_BANNER}\r\n"]
         for name, value in headers:
@@ -775,11 +782,8 @@ class HttpConnection(asyncio.Protocol):
             # httpd sends no body, and so no length, for a HEAD request's error (and no
             # length after a chunk it could not parse: the connection's end marks the end).
             out.append(f"Content-Length: {length}\r\n")
-        if not keep:
-            out.append("Connection: close\r\n")
-        elif "keep-alive" in connection:
-            out.append(f"Keep-Alive: {keep_alive_header(settings, left)}\r\n"
-                       "Connection: Keep-Alive\r\n")
+        for name, value in decision.headers:
+            out.append(f"{name}: {value}\r\n")
         if content_type:
             out.append(f"Content-Type: {content_type}\r\n")
         out.append("\r\n")
