@@ -12,7 +12,6 @@ import io
 import os
 import stat
 import sys
-from typing import TextIO
 
 from . import HTTPD_VERSION, SERVER_BANNER, SERVER_BUILT, __version__, registry
 from .diagnostics import report_json
@@ -20,6 +19,10 @@ from .layout import Layout, choose_configuration
 from .lifecycle import configure, new_httpd
 from .options import Options, Usage, parse_options, usage
 from .readconfig import read_config, setup_prelinked_modules
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (-t start-up)
+if TYPE_CHECKING:
+    from typing import TextIO
 
 
 def show_version(stdout: TextIO) -> None:

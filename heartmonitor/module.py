@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import graphlib
 from collections.abc import Callable, Mapping
-from typing import Any
 
 from . import hooks as declared_hooks
 from .config.command import Command
 
-# httpd's module config slots: create_server_config(httpd, server),
-# create_dir_config(httpd, path), merge_dir_config(base, new). (The Httpd is not named
-# here: server.py builds on this module.)
-ServerConfigFactory = Callable[[Any, Any], Any]
-DirConfigFactory = Callable[[Any, "str | None"], Any]
-DirConfigMerger = Callable[[Any, Any], Any]
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (-t start-up)
+if TYPE_CHECKING:
+    from typing import Any
+
+    # httpd's module config slots: create_server_config(httpd, server),
+    # create_dir_config(httpd, path), merge_dir_config(base, new). (The Httpd is not
+    # named here: server.py builds on this module.)
+    ServerConfigFactory = Callable[[Any, Any], Any]
+    DirConfigFactory = Callable[[Any, "str | None"], Any]
+    DirConfigMerger = Callable[[Any, Any], Any]
 
 REALLY_FIRST = -10
 FIRST = 0

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from typing import TextIO
 
 from . import log
 from .layout import Layout
 from .server import RUN_CONFIG_DUMP, RUN_CONFIG_TEST, RUN_NORMAL
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (-t start-up)
+if TYPE_CHECKING:
+    from typing import TextIO
 
 K_ARGS = ("start", "stop", "restart", "graceful", "graceful-stop")
 BUILDS = ("debian", "upstream")

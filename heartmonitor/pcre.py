@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import ctypes
 import threading
-from typing import Any
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (-t start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 # ap_regcomp's cflags (include/ap_regex.h).
 ICASE = 0x01

@@ -16,7 +16,6 @@ from __future__ import annotations
 import importlib
 import os
 from collections.abc import Callable
-from typing import Any
 
 from . import modules as emulated_modules
 from .catalogue import MODULES, PROVIDERS
@@ -24,6 +23,10 @@ from .config.command import Command
 from .containers import handler_for
 from .core import CORE
 from .module import Module
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (-t start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 ENTRY_POINT_GROUP = "heartmonitor.modules"
 _cache: dict[str, Module | None] = {}

@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from . import log, mutex
 from .apr.filepath import server_root_relative
@@ -31,20 +30,21 @@ from .module import Hook, Module, sort_hooks
 from .server_rec import ServerRec
 from .vhost import VhostTables
 
-if TYPE_CHECKING:  # -t never imports asyncio; only serving sets these
-    import asyncio
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (-t start-up)
+if TYPE_CHECKING:
+    import asyncio  # -t never imports asyncio; only serving sets these
+    from typing import Any, Protocol, TextIO
+
+    class BeingRead(Protocol):
+        """A cmd_parms while its file is read: where the line being read comes from (a Use
+        puts its expansion in front of the file, so this changes as reading goes)."""
+
+        @property
+        def config_file(self) -> ConfigFile | None: ...
 
 RUN_NORMAL = "normal"
 RUN_CONFIG_TEST = "config-test"
 RUN_CONFIG_DUMP = "config-dump"
-
-
-class BeingRead(Protocol):
-    """A cmd_parms while its file is read: where the line being read comes from (a Use
-    puts its expansion in front of the file, so this changes as reading goes)."""
-
-    @property
-    def config_file(self) -> ConfigFile | None: ...
 
 
 class Httpd:

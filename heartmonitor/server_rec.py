@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from .config.tree import Directive
 from .module import Module
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (-t start-up)
 if TYPE_CHECKING:  # PCRE2 is loaded only when a configuration uses a regex
     from .pcre import Regex
 

@@ -12,8 +12,6 @@ the listener, heartbeat_module for the sender), so those keep no knowledge of th
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from heartmonitor.apr.sockaddr import resolve_ipv4
 from heartmonitor.cnum import digits_value, is_ascii_digits
 from heartmonitor.config.command import (
@@ -30,6 +28,7 @@ from heartmonitor.module import MIDDLE, REALLY_FIRST, Hook, Module
 from heartmonitor.server import Httpd
 from heartmonitor.server_rec import ServerRec
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (-t start-up)
 if TYPE_CHECKING:
     from heartmonitor.modules.cluster.sender import Simulation
     from heartmonitor.modules.cluster.share_url import ShareTarget

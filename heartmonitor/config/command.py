@@ -7,7 +7,6 @@ command_rec tables and the generated catalogue of stock modules can use them dir
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 # Where a directive may appear and where its handler refuses to run (declared with httpd's
 # other shared numbers); command tables import them from here.
@@ -38,6 +37,10 @@ from ..constants import (
     RSRC_CONF,
     TOP_LEVEL_OVERRIDE,
 )
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (-t start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 # cmd_how: how the arguments are split before the handler sees them.
 RAW_ARGS = 0

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..constants import TOP_LEVEL_OVERRIDE
 from ..module import Module
 from ..server import Httpd
@@ -11,6 +9,10 @@ from ..server_rec import ServerRec
 from .command import Command
 from .reader import ConfigFile
 from .tree import Directive
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (-t start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 # A per-directory configuration vector (ap_conf_vector_t): each module's config object.
 ConfigVector = dict[Module, object]

@@ -10,7 +10,6 @@ handler. Handlers of hand-declared commands may still call check_cmd_context the
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from ..cstr import ascii_lower
 from ..server import Httpd
@@ -46,6 +45,12 @@ from .parms import CmdParms, ConfigVector
 from .tree import Directive
 from .words import getword_conf
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (-t start-up)
+if TYPE_CHECKING:
+    from typing import Any
+
+    Calls = list[tuple[Any, ...]]
+
 AP_MAX_ARGC = 64
 
 # Characters after which str.split() no longer matches ap_getword_conf.
@@ -79,8 +84,6 @@ def _usage(cmd: Command, what: str) -> str:
 # -- argument splitters (one per cmd_how) ---------------------------------------------------
 # Each takes the directive and its argument text and answers either httpd's message for a
 # wrong count (a str) or the argument tuples to call the handler with (ITERATE: several).
-
-Calls = list[tuple[Any, ...]]
 
 
 def _raw_args(cmd: Command, args: str) -> str | Calls:
