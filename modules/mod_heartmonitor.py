@@ -8,22 +8,15 @@ heartbeat storages this module registers, filestore ("file") and slotstore ("slo
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from heartmonitor.apr.sockaddr import AddrParseError, parse_addr_port, resolve_ipv4, resolve_ipv6
 from heartmonitor.cstr import atoi
 from heartmonitor.module import FIRST, MIDDLE, Hook, Module
-from heartmonitor.modules.cluster import post, status_view
-from heartmonitor.modules.cluster.checks import startup_findings
-from heartmonitor.modules.cluster.console import console as show
-from heartmonitor.modules.cluster.filestore import FileStorage
-from heartmonitor.modules.cluster.reader import dump_storage
 from heartmonitor.modules.cluster.settings import MonitorSettings
-from heartmonitor.modules.cluster.slotstore import SlotmemStorage
-from heartmonitor.modules.cluster.storage import STORAGE_GROUP, STORAGE_VERSION
+from heartmonitor.modules.cluster.storage import STORAGE_GROUP, STORAGE_VERSION, HeartbeatStorage
 from heartmonitor.server import Httpd
 from heartmonitor.server_rec import ServerRec
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (-t start-up)
 if TYPE_CHECKING:  # the URL parser is loaded only for HeartbeatShare (heartlab_module)
     from heartmonitor.modules.cluster.share_url import ShareTarget
 
@@ -104,8 +97,9 @@ def set_maxworkers(cmd, mconfig, data: str) -> str | None:
     return None
 
 
-# The hooks below import cluster.monitor (the listener, the storage cycle) when they run:
-# they run only when serving, so -t never loads it.
+# The hooks below import the code they run (cluster.monitor: the listener and the storage
+# cycle; post; status_view; the storages) when they run: -t of a configuration runs none
+# of them, and importing that code would cost its start-up time.
 def post_config(httpd) -> bool:
     from heartmonitor.modules.cluster import monitor
 
@@ -116,6 +110,7 @@ def handler(httpd, request):
     """hm_handler; the coroutine reading the body runs only for SetHandler heartbeat."""
     if request.handler != "heartbeat":
         return -1
+    from heartmonitor.modules.cluster import post
 
     return post.handler(httpd, MODULE, request)
 
@@ -127,18 +122,26 @@ def shutdown(httpd, final: bool) -> None:
 
 
 def console(httpd, say) -> None:
+    from heartmonitor.modules.cluster.console import console as show
+
     show(httpd, say)
 
 
 def status_hook(httpd, request, flags: int):
+    from heartmonitor.modules.cluster import status_view
+
     return status_view.status_hook(httpd, request, flags)
 
 
 def status_json(httpd, request, now: float):
+    from heartmonitor.modules.cluster import status_view
+
     return status_view.status_json(httpd, request, now)
 
 
 def status_metrics(httpd, request, now: float):
+    from heartmonitor.modules.cluster import status_view
+
     return status_view.status_metrics(httpd, request, now)
 
 
@@ -146,12 +149,29 @@ def test_config(httpd) -> None:
     """-D DUMP_HEARTBEATS: what the storage holds now, read as the balancer reads it."""
     if not httpd.exists_config_define("DUMP_HEARTBEATS"):
         return
+    from heartmonitor.modules.cluster.reader import dump_storage
 
     dump_storage(httpd, httpd.server_conf.module_config[MODULE], httpd.stdout)
 
 
 def strict_check(httpd) -> list:
+    from heartmonitor.modules.cluster.checks import startup_findings
+
     return startup_findings(httpd, MODULE)
+
+
+def file_storage(httpd, config: MonitorConfig) -> HeartbeatStorage:
+    """The "file" heartbeat_storage provider (hb.dat)."""
+    from heartmonitor.modules.cluster.filestore import FileStorage
+
+    return FileStorage(httpd, config)
+
+
+def slotmem_storage(httpd, config: MonitorConfig) -> HeartbeatStorage:
+    """The "slotmem" heartbeat_storage provider (mod_slotmem_shm's segment)."""
+    from heartmonitor.modules.cluster.slotstore import SlotmemStorage
+
+    return SlotmemStorage(httpd, config)
 
 
 MODULE = Module(
@@ -171,6 +191,6 @@ MODULE = Module(
         "test_config": test_config,
     },
     create_server_config=MonitorConfig,
-    providers={(STORAGE_GROUP, "file", STORAGE_VERSION): FileStorage,
-               (STORAGE_GROUP, "slotmem", STORAGE_VERSION): SlotmemStorage},
+    providers={(STORAGE_GROUP, "file", STORAGE_VERSION): file_storage,
+               (STORAGE_GROUP, "slotmem", STORAGE_VERSION): slotmem_storage},
 )

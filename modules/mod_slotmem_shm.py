@@ -8,7 +8,10 @@ httpd's mod_lbmethod_heartbeat can attach to mod_heartmonitor's table.
 from __future__ import annotations
 
 from heartmonitor.module import Module
-from heartmonitor.modules.cluster.slotmem import Slotmem, slotmem_filename
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (-t start-up)
+if TYPE_CHECKING:
+    from heartmonitor.modules.cluster.slotmem import Slotmem
 
 
 class ShmProvider:
@@ -22,6 +25,9 @@ class ShmProvider:
 
     def create(self, httpd, name: str, item_size: int, count: int, kind: int):
         """slotmem_create: reuse this process's segment of that name, else make it."""
+        # Imported here, as in attach: -t loads this module but never makes a segment.
+        from heartmonitor.modules.cluster.slotmem import Slotmem, slotmem_filename
+
         filename = slotmem_filename(httpd, name)
         existing = self.instances.get(filename)
         if existing is not None and existing.item_size == item_size and existing.num == count:
@@ -34,6 +40,8 @@ class ShmProvider:
 
     def attach(self, httpd, name: str):
         """slotmem_attach: this process's segment, or another process's by its name."""
+        from heartmonitor.modules.cluster.slotmem import Slotmem, slotmem_filename
+
         filename = slotmem_filename(httpd, name)
         if filename in self.instances:
             return self.instances[filename]

@@ -9,9 +9,7 @@ hooks; mod_heartmonitor uses them for its table of servers.
 from __future__ import annotations
 
 import functools
-import json
 import os
-import struct
 import time
 from collections.abc import Awaitable
 
@@ -179,6 +177,8 @@ def dumps_in_pieces(report: dict) -> list[str]:
             return f"\0{len(spliced) - 1}\0"
         raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
+    import json  # here: -t of a configuration never renders a status page
+
     rest = json.dumps(report, indent=2, default=placeholder) + "\n"
     pieces = []
     for number, value in enumerate(spliced):
@@ -306,6 +306,8 @@ async def render_auto(httpd, request, f: Figures) -> list[str]:
 
 def _f32(value: float) -> float:
     """The C code divides floats: round through single precision like it."""
+    import struct  # here: -t of a configuration never renders a status page
+
     return struct.unpack("f", struct.pack("f", value))[0]
 
 

@@ -14,12 +14,16 @@ pass retries, and identical failures are logged once a minute, not every 5 s.
 from __future__ import annotations
 
 import abc
+from collections.abc import Callable
 
 from heartmonitor import log
 
-from .publish import Publisher
 from .settings import MonitorSettings
-from .table import Server, ServerTable
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (-t start-up)
+if TYPE_CHECKING:  # -t loads this module (mod_heartmonitor's provider group), not these
+    from .publish import Publisher
+    from .table import Server, ServerTable
 
 STORAGE_GROUP = "heartbeat_storage"
 STORAGE_VERSION = "0"
@@ -135,8 +139,9 @@ class HeartbeatStorage(abc.ABC):
         return None
 
 
-def storage_class(httpd, config) -> type[HeartbeatStorage] | None:
-    """The provider that config names (None when no loaded module offers it)."""
+def storage_class(httpd, config) -> Callable[..., HeartbeatStorage] | None:
+    """The provider that config names, called with (httpd, config) (None when no loaded
+    module offers it)."""
     return httpd.lookup_provider(STORAGE_GROUP, config.storage_kind, STORAGE_VERSION)
 
 
