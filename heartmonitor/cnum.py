@@ -115,7 +115,8 @@ def apr_atoi64(text: str | None) -> int:
 
 
 # glibc strtod's grammar in the C locale: hexadecimal first, so that "0x1" is not "0".
-_STRTOD = re.compile(
+# Compiled on first use (a few ms of -t start-up that most configurations never need).
+_STRTOD_PATTERN = (
     r"[ \t\n\v\f\r]*([+-]?)(?:"
     r"(0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)(?:[pP][+-]?[0-9]+)?)"
     r"|((?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)"
@@ -129,7 +130,7 @@ def strtod(text: str) -> tuple[float, int]:
     Only ASCII counts (Python's float() also takes '١٢' and '1_0'); an overflow is
     +-inf, as strtod returns HUGE_VAL. Linear in the length of the text.
     """
-    match = _STRTOD.match(text)
+    match = re.match(_STRTOD_PATTERN, text)
     if match is None:
         return 0.0, 0
     sign, hexadecimal, decimal, infinity, _nan = match.groups()

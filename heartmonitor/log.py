@@ -11,10 +11,10 @@ Messages are escaped like ap_escape_errorlog_item and cut at MAX_STRING_LEN byte
 
 from __future__ import annotations
 
+import _thread  # threading's lock and thread id, without importing threading on -t
 import os
 import sys
 import syslog
-import threading
 import time
 
 EMERG, ALERT, CRIT, ERR, WARNING, NOTICE, INFO, DEBUG = range(8)
@@ -113,7 +113,7 @@ def format_line(
     if startup:
         prefix = ""
     else:
-        tid = threading.get_native_id()
+        tid = _thread.get_native_id()
         prefix = (
             f"[{module}:{LEVEL_NAMES[level]}] [pid {os.getpid()}:tid {tid}] "
         )
@@ -143,7 +143,7 @@ class LogTarget:
         self.timestamps = syslog_facility is None
         # While starting, serious lines also go to the terminal (see heartmonitor.serve).
         self.echo = echo
-        self._lock = threading.Lock()
+        self._lock = _thread.allocate_lock()
 
     def write(self, line: str, level: int) -> None:
         echo = self.echo
