@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import socket
+import _socket  # socket.py without its enums and selectors: their import costs -t start-up
 
 from . import log
 from .apr.sockaddr import AddrParseError, getaddrinfo, parse_addr_port
@@ -34,23 +34,23 @@ def resolve(host: str | None, port: int):
     APR asks with AI_ADDRCONFIG (AI_PASSIVE too for no host) and asks again without
     AI_ADDRCONFIG when that finds nothing (loopback addresses do not count for it).
     """
-    flags = socket.AI_ADDRCONFIG | (socket.AI_PASSIVE if host is None else 0)
+    flags = _socket.AI_ADDRCONFIG | (_socket.AI_PASSIVE if host is None else 0)
     try:
-        infos = getaddrinfo(host, port, socket.AF_UNSPEC, socket.SOCK_STREAM, 0, flags)
-    except socket.gaierror as failure:
-        if failure.errno not in (socket.EAI_NONAME, getattr(socket, "EAI_ADDRFAMILY", -9)):
+        infos = getaddrinfo(host, port, _socket.AF_UNSPEC, _socket.SOCK_STREAM, 0, flags)
+    except _socket.gaierror as failure:
+        if failure.errno not in (_socket.EAI_NONAME, getattr(_socket, "EAI_ADDRFAMILY", -9)):
             raise
-        infos = getaddrinfo(host, port, socket.AF_UNSPEC, socket.SOCK_STREAM, 0,
-                            flags & ~socket.AI_ADDRCONFIG)
+        infos = getaddrinfo(host, port, _socket.AF_UNSPEC, _socket.SOCK_STREAM, 0,
+                            flags & ~_socket.AI_ADDRCONFIG)
     return [(family, sockaddr[0]) for family, _t, _p, _n, sockaddr in infos]
 
 
 def is_inaddr_any(listener: Listener) -> bool:
-    return listener.family == socket.AF_INET and listener.ip == "0.0.0.0"
+    return listener.family == _socket.AF_INET and listener.ip == "0.0.0.0"
 
 
 def is_in6addr_any(listener: Listener) -> bool:
-    return listener.family == socket.AF_INET6 and listener.ip == "::"
+    return listener.family == _socket.AF_INET6 and listener.ip == "::"
 
 
 def bind_order(listeners: list[Listener]) -> list[Listener]:
@@ -98,7 +98,7 @@ def set_listener(cmd, mconfig, argv: list[str]) -> str | None:
             return "Cannot define multiple Listeners on the same IP:port"
     try:
         addresses = resolve(host, port)
-    except socket.gaierror as failure:
+    except _socket.gaierror as failure:
         cmd.httpd.log_startup_error(
             "core", log.CRIT, f"AH00077: alloc_listener: failed to set up sockaddr for {host}",
             status=eai_status(failure),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import socket
+import _socket  # socket.py without its enums and selectors: their import costs -t start-up
 
 from . import log
 from .apr.fnmatch import fnmatch
@@ -11,7 +11,7 @@ from .config.words import getword_conf
 from .server_rec import ServerAddr, ServerRec
 
 
-def eai_status(error: socket.gaierror) -> tuple[str, str]:
+def eai_status(error: _socket.gaierror) -> tuple[str, str]:
     """What httpd logs for a resolver failure: "(EAI 2)Name or service not known".
 
     log.c prints an apr_status_t from APR_OS_START_EAIERR (670000) on as "EAI n".
@@ -23,12 +23,12 @@ def eai_status(error: socket.gaierror) -> tuple[str, str]:
 
 def _numeric(host: str) -> int | None:
     """The family of a numeric address written canonically, None for anything else."""
-    for family in (socket.AF_INET, socket.AF_INET6):
+    for family in (_socket.AF_INET, _socket.AF_INET6):
         try:
-            packed = socket.inet_pton(family, host)
+            packed = _socket.inet_pton(family, host)
         except (OSError, ValueError):  # ValueError: bytes that are not UTF-8
             continue
-        return family if socket.inet_ntop(family, packed) == host else None
+        return family if _socket.inet_ntop(family, packed) == host else None
     return None
 
 
@@ -51,16 +51,16 @@ def get_addresses(httpd, word: str, default_port: int, addrs: list) -> str | Non
     if not port and not wild_port:
         port = default_port
     if host == "*" or host.lower() == "_default_":
-        addrs.append(ServerAddr(socket.AF_INET, "0.0.0.0", port, host))
+        addrs.append(ServerAddr(_socket.AF_INET, "0.0.0.0", port, host))
         return None
     numeric = _numeric(host)
     if numeric is not None:
         addrs.append(ServerAddr(numeric, host, port, host))
         return None
     try:
-        infos = getaddrinfo(host, port or None, socket.AF_UNSPEC, socket.SOCK_STREAM, 0,
-                            socket.AI_ADDRCONFIG)
-    except socket.gaierror as error:
+        infos = getaddrinfo(host, port or None, _socket.AF_UNSPEC, _socket.SOCK_STREAM, 0,
+                            _socket.AI_ADDRCONFIG)
+    except _socket.gaierror as error:
         httpd.log_startup_error(
             "core", log.ERR, f"AH00547: Could not resolve host name {host} -- ignoring!",
             status=eai_status(error),
@@ -91,7 +91,7 @@ def get_local_host(httpd) -> str:
     argv0 = httpd.argv0
     found = None
     try:
-        name = socket.gethostname()
+        name = _socket.gethostname()
     except OSError:
         httpd.log_startup_error(
             "core", log.WARNING,
@@ -100,16 +100,16 @@ def get_local_host(httpd) -> str:
         name = None
     if name is not None:
         try:
-            info = getaddrinfo(name, None, socket.AF_UNSPEC, socket.SOCK_STREAM, 0,
-                               socket.AI_ADDRCONFIG)[0]
-        except socket.gaierror:
+            info = getaddrinfo(name, None, _socket.AF_UNSPEC, _socket.SOCK_STREAM, 0,
+                               _socket.AI_ADDRCONFIG)[0]
+        except _socket.gaierror:
             httpd.log_startup_error(
                 "core", log.WARNING, f"AH00557: {argv0}: apr_sockaddr_info_get() failed for {name}"
             )
             info = None
         if info is not None:
             try:
-                fqdn = socket.getnameinfo(info[4], socket.NI_NAMEREQD)[0]
+                fqdn = _socket.getnameinfo(info[4], _socket.NI_NAMEREQD)[0]
             except OSError:
                 fqdn = ""
             if "." in fqdn:
@@ -140,7 +140,7 @@ class IpChain:
 
 
 def _packed(sar: ServerAddr) -> bytes:
-    return socket.inet_pton(sar.family, sar.ip)
+    return _socket.inet_pton(sar.family, sar.ip)
 
 
 def _hash_addr(sar: ServerAddr) -> int:
@@ -233,9 +233,9 @@ def build_tables(httpd) -> VhostTables:
 
 def _reverse_name(httpd, sar: ServerAddr) -> str:
     try:
-        return socket.getnameinfo((sar.ip, sar.port), socket.NI_NAMEREQD)[0]
-    except (OSError, socket.gaierror) as error:
-        status = eai_status(error) if isinstance(error, socket.gaierror) else None
+        return _socket.getnameinfo((sar.ip, sar.port), _socket.NI_NAMEREQD)[0]
+    except (OSError, _socket.gaierror) as error:
+        status = eai_status(error) if isinstance(error, _socket.gaierror) else None
         httpd.log_error("core", log.ERR,
                         f"AH00549: Failed to resolve server name for {ip_getbuf(sar.ip)} "
                         "(check DNS) -- or specify an explicit ServerName", status=status)
@@ -245,7 +245,7 @@ def _reverse_name(httpd, sar: ServerAddr) -> str:
 def _address_text(sar: ServerAddr) -> str:
     if _is_any(sar):
         text = f"*:{sar.port}"
-    elif sar.family == socket.AF_INET6:
+    elif sar.family == _socket.AF_INET6:
         text = f"[{sar.ip}]:{sar.port}"
     else:
         text = f"{sar.ip}:{sar.port}"
@@ -298,7 +298,7 @@ def _chain_of(httpd, local_ip: str, local_port: int) -> IpChain | None:
     tables = httpd.vhost_tables
     if tables is None or not httpd.vhosts:
         return None
-    family = socket.AF_INET6 if ":" in local_ip else socket.AF_INET
+    family = _socket.AF_INET6 if ":" in local_ip else _socket.AF_INET
     try:
         chain = tables.find_ipaddr(ServerAddr(family, local_ip, local_port, ""))
     except OSError:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import socket
+import _socket  # socket.py without its enums and selectors: their import costs -t start-up
 
 from heartmonitor.apr.ipsubnet import MESSAGES, SubnetError, create
 from heartmonitor.apr.sockaddr import getaddrinfo
@@ -45,7 +45,7 @@ def host_parse(cmd, line: str):
 
 def _reverse(ip: str) -> str | None:
     try:
-        return socket.gethostbyaddr(ip)[0]
+        return _socket.gethostbyaddr(ip)[0]
     except OSError:
         return None
 

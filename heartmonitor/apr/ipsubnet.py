@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import socket
+import _socket  # socket.py without its enums and selectors: their import costs -t start-up
 
 from ..cstr import atoi, strtol
 
@@ -32,13 +32,13 @@ class Subnet:
 
     def contains(self, address: str) -> bool:
         """apr_ipsubnet_test: IPv4-mapped IPv6 peers match IPv4 subnets."""
-        family = socket.AF_INET6 if ":" in address else socket.AF_INET
-        packed = socket.inet_pton(family, address)
-        if family == socket.AF_INET6 and self.family == socket.AF_INET:
+        family = _socket.AF_INET6 if ":" in address else _socket.AF_INET
+        packed = _socket.inet_pton(family, address)
+        if family == _socket.AF_INET6 and self.family == _socket.AF_INET:
             if packed[:12] != b"\0" * 10 + b"\xff\xff":
                 return False
             packed = packed[12:]
-            family = socket.AF_INET
+            family = _socket.AF_INET
         if family != self.family:
             return False
         return int.from_bytes(packed, "big") & self.mask == self.sub
@@ -79,16 +79,16 @@ def _parse_network(text: str) -> Subnet:
         sub |= octet << shift
         mask |= 0xFF << shift
         shift -= 8
-    return Subnet(socket.AF_INET, sub, mask)
+    return Subnet(_socket.AF_INET, sub, mask)
 
 
 def create(address: str, mask_or_bits: str | None) -> Subnet:
     if not _looks_like_ip(address):
         raise SubnetError(None)
     family = None
-    for candidate in (socket.AF_INET6, socket.AF_INET):
+    for candidate in (_socket.AF_INET6, _socket.AF_INET):
         try:
-            packed = socket.inet_pton(candidate, address)
+            packed = _socket.inet_pton(candidate, address)
         except (OSError, ValueError):
             continue
         family = candidate
@@ -97,18 +97,18 @@ def create(address: str, mask_or_bits: str | None) -> Subnet:
         if mask_or_bits is not None:
             raise SubnetError(APR_EBADIP)
         return _parse_network(address)
-    if family == socket.AF_INET6 and packed[:12] == b"\0" * 10 + b"\xff\xff":
+    if family == _socket.AF_INET6 and packed[:12] == b"\0" * 10 + b"\xff\xff":
         raise SubnetError(APR_EBADIP)
-    maxbits = 128 if family == socket.AF_INET6 else 32
+    maxbits = 128 if family == _socket.AF_INET6 else 32
     value = int.from_bytes(packed, "big")
     mask = (1 << maxbits) - 1
     if mask_or_bits is not None:
         bits, end, _overflow = strtol(mask_or_bits)
         if end == len(mask_or_bits) and mask_or_bits and 0 < bits <= maxbits:
             mask = ((1 << bits) - 1) << (maxbits - bits)
-        elif family == socket.AF_INET:
+        elif family == _socket.AF_INET:
             try:
-                mask = int.from_bytes(socket.inet_pton(socket.AF_INET, mask_or_bits), "big")
+                mask = int.from_bytes(_socket.inet_pton(_socket.AF_INET, mask_or_bits), "big")
             except (OSError, ValueError):  # ValueError: bytes that are not UTF-8
                 raise SubnetError(APR_EBADMASK) from None
         else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import socket
+import _socket  # socket.py without its enums and selectors: their import costs -t start-up
 
 from ..cstr import atoi
 
@@ -25,30 +25,30 @@ def ip_getbuf(ip: str) -> str:
 
 def getaddrinfo(host: str | None, port: int | None, family: int = 0, type: int = 0,
                 proto: int = 0, flags: int = 0) -> list:
-    """socket.getaddrinfo on the name's bytes, as httpd's C resolver sees them.
+    """_socket.getaddrinfo on the name's bytes, as httpd's C resolver sees them.
 
     Python encodes a str host with the IDNA codec, which raises UnicodeError for names
     that glibc merely fails to resolve ('.', 'a..b', a 64-character label, raw bytes);
-    here every failure is a socket.gaierror, as it is for httpd.
+    here every failure is a _socket.gaierror, as it is for httpd.
     """
     name = None if host is None else host.encode("utf-8", "surrogateescape")
     try:
-        return socket.getaddrinfo(name, port, family, type, proto, flags)
+        return _socket.getaddrinfo(name, port, family, type, proto, flags)
     except (UnicodeError, ValueError):  # a name C could not even hold (a NUL byte)
-        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known") from None
+        raise _socket.gaierror(_socket.EAI_NONAME, "Name or service not known") from None
 
 
 def sockaddr_info_get(host: str) -> bool:
     """Whether apr_sockaddr_info_get(host, APR_UNSPEC, port 0) succeeds: getaddrinfo with
     AI_ADDRCONFIG, retried without it on EAI_ADDRFAMILY as APR retries."""
     try:
-        getaddrinfo(host, None, socket.AF_UNSPEC, socket.SOCK_STREAM, 0, socket.AI_ADDRCONFIG)
-    except socket.gaierror as error:
-        if error.errno != socket.EAI_ADDRFAMILY:
+        getaddrinfo(host, None, _socket.AF_UNSPEC, _socket.SOCK_STREAM, 0, _socket.AI_ADDRCONFIG)
+    except _socket.gaierror as error:
+        if error.errno != _socket.EAI_ADDRFAMILY:
             return False
         try:
-            getaddrinfo(host, None, socket.AF_UNSPEC, socket.SOCK_STREAM)
-        except socket.gaierror:
+            getaddrinfo(host, None, _socket.AF_UNSPEC, _socket.SOCK_STREAM)
+        except _socket.gaierror:
             return False
     return True
 
@@ -59,7 +59,7 @@ class AddrParseError(ValueError):
 
 def _is_ipv6_literal(text: str) -> bool:
     try:
-        socket.inet_pton(socket.AF_INET6, text)
+        _socket.inet_pton(_socket.AF_INET6, text)
     except (OSError, ValueError):
         return False
     return True
@@ -127,7 +127,7 @@ def resolve_ipv4(host: str, port: int) -> str:
     if _dotted_quad(host):
         return host
 
-    infos = getaddrinfo(host, port, socket.AF_INET, socket.SOCK_STREAM)
+    infos = getaddrinfo(host, port, _socket.AF_INET, _socket.SOCK_STREAM)
     return infos[0][4][0]
 
 
@@ -139,5 +139,5 @@ def resolve_ipv6(host: str, port: int) -> str:
     """
     if _is_ipv6_literal(host):
         return host
-    infos = getaddrinfo(host, port, socket.AF_INET6, socket.SOCK_DGRAM)
+    infos = getaddrinfo(host, port, _socket.AF_INET6, _socket.SOCK_DGRAM)
     return infos[0][4][0]
