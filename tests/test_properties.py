@@ -15,8 +15,10 @@ import tempfile
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from heartmonitor.config.command import TAKE_ARGV, Command
 from heartmonitor.config.grammar import reference_words
 from heartmonitor.config.reader import ConfigFile, LineBuffer
+from heartmonitor.config.walker import PLAIN_SPLITTERS, SPLITTERS
 from heartmonitor.config.words import first_word, getword_conf, resolve_env, split_words
 from tests.conftest import need_apache2
 
@@ -34,6 +36,24 @@ def test_split_words_matches_reference_grammar(text):
 def test_first_word_matches_getword(text):
     word, pos = getword_conf(text)
     assert first_word(text) == (word, text[pos:])
+
+
+PLAIN_ARGS = st.text(alphabet=" \t\v\f\rab=", max_size=24)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.sampled_from(sorted(PLAIN_SPLITTERS)), PLAIN_ARGS)
+def test_plain_splitters_count_as_the_word_by_word_ones(how, args):
+    """invoke_cmd's str.split() path gives each cmd_how the same calls or message."""
+    command = Command("FooBar", how, 0, "the help text")
+    assert PLAIN_SPLITTERS[how](command, args.split()) == SPLITTERS[how](command, args)
+
+
+def test_plain_take_argv_stops_at_64_arguments():
+    command = Command("FooBar", TAKE_ARGV, 0, None)
+    args = " ".join(f"a{i}" for i in range(70))
+    assert PLAIN_SPLITTERS[TAKE_ARGV](command, args.split()) == SPLITTERS[TAKE_ARGV](
+        command, args) == [([f"a{i}" for i in range(64)],)]
 
 
 def lines_slowly(data: str):

@@ -65,20 +65,23 @@ def too_long(config_file: ConfigFile) -> str:
     return f"Error reading {config_file.name} at line {config_file.line_number}: Line too long"
 
 
-def build_config_sub(httpd: Httpd, line: str, parms: CmdParms, level: Level) -> str | None:
-    """ap_build_config_sub: one logical line into the tree."""
+def build_config_sub(httpd: Httpd, line: str, parms: CmdParms, level: Level,
+                     config_file: ConfigFile | None = None) -> str | None:
+    """ap_build_config_sub: one logical line (of config_file, the file being read) into
+    the tree."""
     if not line or line[0] == "#":
         return None
     cmd_name, args = first_word(httpd.resolve_env(line) if "$" in line else line)
     if not cmd_name:
         return None
     if cmd_name[1:2] != "/":
-        if cmd_name.endswith(">"):
+        if cmd_name[-1] == ">":
             cmd_name = cmd_name[:-1]
-        if cmd_name.startswith("<") and not args:
+        if not args and cmd_name[:1] == "<":
             args = ">"
 
-    config_file = parms.file_being_read()
+    if config_file is None:
+        config_file = parms.file_being_read()
     node = Directive(cmd_name, args, config_file.name, config_file.line_number)
     commands = httpd.commands.get(
         cmd_name.lower() if cmd_name.isascii() else ascii_lower(cmd_name)
@@ -95,23 +98,23 @@ def build_config_sub(httpd: Httpd, line: str, parms: CmdParms, level: Level) -> 
                 level.add(produced)
             return error
 
-    if cmd_name.startswith("<"):
-        if cmd_name[1:2] != "/":
-            level.open_section(node)
-        elif level.parent is None:
-            parms.err_directive = node
-            return f"{cmd_name} without matching <{cmd_name[2:]} section"
-        else:
-            if not cmd_name.endswith(">"):
-                parms.err_directive = node
-                return f"{cmd_name}> directive missing closing '>'"
-            closer = cmd_name[:-1]
-            if ascii_lower(closer[2:]) != ascii_lower(level.parent.directive[1:]):
-                parms.err_directive = node
-                return f"Expected </{level.parent.directive[1:]}> but saw {closer}>"
-            level.close_section(level.parent)
+    if cmd_name[:1] != "<":  # Level.add, inline: most lines come here
+        node.parent = level.parent
+        level.nodes.append(node)
+    elif cmd_name[1:2] != "/":
+        level.open_section(node)
+    elif level.parent is None:
+        parms.err_directive = node
+        return f"{cmd_name} without matching <{cmd_name[2:]} section"
     else:
-        level.add(node)
+        if not cmd_name.endswith(">"):
+            parms.err_directive = node
+            return f"{cmd_name}> directive missing closing '>'"
+        closer = cmd_name[:-1]
+        if ascii_lower(closer[2:]) != ascii_lower(level.parent.directive[1:]):
+            parms.err_directive = node
+            return f"Expected </{level.parent.directive[1:]}> but saw {closer}>"
+        level.close_section(level.parent)
     return None
 
 
@@ -146,7 +149,7 @@ def build_config(httpd: Httpd, parms: CmdParms, nodes: list[Directive],
         if line is None:
             break
         try:
-            error = build_config_sub(httpd, line, parms, level)
+            error = build_config_sub(httpd, line, parms, level, config_file)
         except RecursionError:
             return NESTED_TOO_DEEPLY
         if error is not None:

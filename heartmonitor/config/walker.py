@@ -91,9 +91,6 @@ def _raw_args(cmd: Command, args: str) -> str | Calls:
 
 
 def _take1(cmd: Command, args: str) -> str | Calls:
-    if args.isascii() and _PLAIN_UNSAFE.isdisjoint(args):
-        plain = args.split()
-        return [(plain[0],)] if len(plain) == 1 else _usage(cmd, "takes one argument")
     words = Words(args)
     w = words.next()
     if not w or words.rest:
@@ -211,6 +208,80 @@ SPLITTERS: dict[int, Callable[[Command, str], str | Calls]] = {
 }
 
 
+# The same rules over the words str.split() found: for an ASCII argument text without
+# quotes, backslashes or \x1c-\x1f, ap_getword_conf finds exactly those words, none
+# empty, so counting them is all the splitters above do (most lines take this way).
+def _plain_take1(cmd: Command, w: list[str]) -> str | Calls:
+    return [(w[0],)] if len(w) == 1 else _usage(cmd, "takes one argument")
+
+
+def _plain_take2(cmd: Command, w: list[str]) -> str | Calls:
+    return [(w[0], w[1])] if len(w) == 2 else _usage(cmd, "takes two arguments")
+
+
+def _plain_take12(cmd: Command, w: list[str]) -> str | Calls:
+    count = len(w)
+    if count == 1:
+        return [(w[0], None)]
+    return [(w[0], w[1])] if count == 2 else _usage(cmd, "takes 1-2 arguments")
+
+
+def _plain_take3(cmd: Command, w: list[str]) -> str | Calls:
+    return [(w[0], w[1], w[2])] if len(w) == 3 else _usage(cmd, "takes three arguments")
+
+
+def _plain_take23(cmd: Command, w: list[str]) -> str | Calls:
+    count = len(w)
+    if count == 2:
+        return [(w[0], w[1], None)]
+    return [(w[0], w[1], w[2])] if count == 3 else _usage(cmd, "takes two or three arguments")
+
+
+def _plain_take123(cmd: Command, w: list[str]) -> str | Calls:
+    count = len(w)
+    if not 1 <= count <= 3:
+        return _usage(cmd, "takes one, two or three arguments")
+    return [(w[0], w[1] if count > 1 else None, w[2] if count > 2 else None)]
+
+
+def _plain_take13(cmd: Command, w: list[str]) -> str | Calls:
+    count = len(w)
+    if count == 1:
+        return [(w[0], None, None)]
+    return [(w[0], w[1], w[2])] if count == 3 else _usage(cmd, "takes one or three arguments")
+
+
+def _plain_iterate(cmd: Command, w: list[str]) -> str | Calls:
+    return [(word,) for word in w] if w else _usage(cmd, "requires at least one argument")
+
+
+def _plain_iterate2(cmd: Command, w: list[str]) -> str | Calls:
+    if len(w) < 2:
+        return _usage(cmd, "requires at least two arguments")
+    first = w[0]
+    return [(first, word) for word in w[1:]]
+
+
+def _plain_flag(cmd: Command, w: list[str]) -> str | Calls:
+    lower = w[0].lower() if w else ""
+    if lower not in ("on", "off"):
+        return f"{cmd.name} must be On or Off"
+    return [(lower != "off",)]
+
+
+def _plain_take_argv(cmd: Command, w: list[str]) -> str | Calls:
+    return [(w[:AP_MAX_ARGC],)]
+
+
+# NO_ARGS and RAW_ARGS look at the text itself ("  " is an argument to NO_ARGS).
+PLAIN_SPLITTERS: dict[int, Callable[[Command, list[str]], str | Calls]] = {
+    TAKE1: _plain_take1, TAKE2: _plain_take2, ITERATE: _plain_iterate,
+    ITERATE2: _plain_iterate2, FLAG: _plain_flag, TAKE12: _plain_take12,
+    TAKE3: _plain_take3, TAKE23: _plain_take23, TAKE123: _plain_take123,
+    TAKE13: _plain_take13, TAKE_ARGV: _plain_take_argv,
+}
+
+
 def _override_refused(httpd: Httpd, cmd: Command, parms: CmdParms) -> str | None:
     """The directive may not appear here: httpd's message ("" when only logged)."""
     if parms.override & cmd.override:
@@ -232,15 +303,25 @@ def invoke_cmd(httpd: Httpd, cmd: Command, parms: CmdParms, mconfig: Any,
                args: str) -> str | None:
     """Check where it stands, split the arguments per cmd_how, call the handler (per
     argument for ITERATE); httpd's messages."""
-    refused = _override_refused(httpd, cmd, parms)
-    if refused is not None:
-        return refused or None
+    if not parms.override & cmd.override:
+        refused = _override_refused(httpd, cmd, parms)
+        if refused is not None:
+            return refused or None
     parms.info = cmd.data
     parms.cmd = cmd
-    split = SPLITTERS.get(cmd.how)
-    if split is None:
-        return f"{cmd.name} is improperly configured internally (server bug)"
-    calls = split(cmd, args)
+    how = cmd.how
+    if how == RAW_ARGS:
+        calls: str | Calls = [(args,)]
+    else:
+        plain = (PLAIN_SPLITTERS.get(how) if args.isascii() and _PLAIN_UNSAFE.isdisjoint(args)
+                 else None)
+        if plain is not None:
+            calls = plain(cmd, args.split())
+        else:
+            split = SPLITTERS.get(how)
+            if split is None:
+                return f"{cmd.name} is improperly configured internally (server bug)"
+            calls = split(cmd, args)
     if isinstance(calls, str):
         return calls
     # The declaration's context check, then the handler (inline: every Include level

@@ -43,43 +43,49 @@ def getword_conf(line: str, pos: int = 0) -> tuple[str, int]:
     """Return (word, position after the word and the white space that follows it)."""
     global _word
     if _word is None:
-        space = r"[ \t\n\v\f\r]*"
+        # White space, then a plain word, a quoted one (to its closing quote, if any; a
+        # backslash keeps the quote or backslash after it inside), or nothing (at the
+        # end). Possessive and unrolled: nothing here ever backtracks.
+        space = r"[ \t\n\v\f\r]*+"
         _word = re.compile(
-            space + r"""(?:"((?:\\["\\]|[^"])*)"?|'((?:\\['\\]|[^'])*)'?|([^ \t\n\v\f\r]*))"""
+            space + r"""(?:([^"' \t\n\v\f\r][^ \t\n\v\f\r]*+)"""
+            r"""|"([^"\\]*+(?:\\["\\]?[^"\\]*+)*+)"?|'([^'\\]*+(?:\\['\\]?[^'\\]*+)*+)'?)?"""
             + space
         ).match
     match = _word(line, pos)
     assert match is not None  # every part of the pattern may match nothing
-    plain = match.group(3)
-    if plain is not None:
+    kind = match.lastindex
+    if kind == 1:
+        plain = match.group(1)
         return (_unescape(plain, "") if "\\" in plain else plain), match.end()
-    double = match.group(1)
-    if double is not None:
-        return _unescape(double, '"'), match.end()
-    return _unescape(match.group(2), "'"), match.end()
+    if kind is None:
+        return "", match.end()
+    if kind == 2:
+        return _unescape(match.group(2), '"'), match.end()
+    return _unescape(match.group(3), "'"), match.end()
 
 
 # Characters that make the quick str.split() path differ from ap_getword_conf: quotes and
 # backslashes change words, and Python's split() also breaks on \x1c-\x1f.
 _SLOW = frozenset("\"'\\\x1c\x1d\x1e\x1f")
 
-
-_CONTROL = frozenset("\x1c\x1d\x1e\x1f")
+_plain_first = None
 
 
 def first_word(line: str) -> tuple[str, str]:
     """(first word, the rest after the white space that follows it): ap_getword_conf once.
 
-    An ASCII line whose first word is unquoted and has no backslash, and which holds no
-    \x1c-\x1f (Python white space that C's isspace() is not), takes str.split.
+    A first word that is not quoted and holds no backslash is the text up to C white
+    space, taken as it is: one regex match (every configuration line comes here).
     """
-    if line.isascii() and _CONTROL.isdisjoint(line):
-        parts = line.split(None, 1)
-        if not parts:
-            return "", ""
-        first = parts[0]
-        if first[0] not in _QUOTES and "\\" not in first:
-            return first, parts[1] if len(parts) > 1 else ""
+    global _plain_first
+    if _plain_first is None:
+        _plain_first = re.compile(
+            r"[ \t\n\v\f\r]*([^ \t\n\v\f\r\"'\\][^ \t\n\v\f\r\\]*+)(?=[ \t\n\v\f\r]|\Z)"
+            r"[ \t\n\v\f\r]*").match
+    match = _plain_first(line)
+    if match is not None:
+        return match.group(1), line[match.end():]
     word, pos = getword_conf(line)
     return word, line[pos:]
 
