@@ -15,11 +15,11 @@ def show_address(ip: str, port: int) -> str:
 def ip_getbuf(ip: str) -> str:
     """apr_sockaddr_ip_getbuf's text: a v4-mapped IPv6 address is shown as IPv4."""
     try:
-        packed = socket.inet_pton(socket.AF_INET6, ip)
+        packed = _socket.inet_pton(_socket.AF_INET6, ip)
     except (OSError, ValueError):
         return ip
     if packed[:12] == bytes(10) + b"\xff\xff":
-        return socket.inet_ntop(socket.AF_INET, packed[12:])
+        return _socket.inet_ntop(_socket.AF_INET, packed[12:])
     return ip
 
 
