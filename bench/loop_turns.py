@@ -8,33 +8,130 @@ per tick, "monotonic_seconds cpu_ms", to the file named by HEARTMONITOR_TURNS_OU
 
     HEARTMONITOR_TURNS_OUT=/tmp/turns python bench/loop_turns.py -f httpd.conf -DFOREGROUND
 
+With HEARTMONITOR_STALLS_OUT=file as well, a watcher thread notices when the loop's tick
+is more than STALL late and samples the main thread's stack (sys._current_frames) every
+SAMPLE seconds until it ticks again; at exit the file holds, per stall whose own CPU time
+went over STALL, its CPU ms and the stacks sampled during it (stall_report() reads it).
+Full garbage collections are timed too (gc.callbacks: CPU time of the collecting thread,
+with the objects in each generation and where it started), as they hold the GIL
+without a Python frame to sample. Off unless the variable is set: the server itself never pays.
+
 The interpreter running this file is the one whose heartmonitor is measured.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
+import gc
 import os
 import sys
+import threading
 import time
+import traceback
 
 TICK = 0.002
+STALL = 0.05
+SAMPLE = 0.005
+GC_SHOWN = 0.02  # full collections that took this much CPU are listed
 
 
 class Turns:
     def __init__(self) -> None:
         self.last = time.thread_time()
+        self.last_wall = time.monotonic()
         self.ticks: list[tuple[float, float]] = []
 
     def tick(self) -> None:
-        now = time.thread_time()
-        self.ticks.append((time.monotonic(), now - self.last))
-        self.last = now
+        now, wall = time.thread_time(), time.monotonic()
+        self.ticks.append((wall, now - self.last))
+        self.last, self.last_wall = now, wall  # after the append: the watcher reads it
         asyncio.get_running_loop().call_later(TICK, self.tick)
 
     def write(self, path: str) -> None:
         with open(path, "w") as handle:
             handle.writelines(f"{when:.4f} {gap * 1000:.2f}\n" for when, gap in self.ticks)
+
+
+class StallWatcher(threading.Thread):
+    """Samples the main thread's stack while the loop's tick is late (see the docstring)."""
+
+    def __init__(self, turns: Turns) -> None:
+        super().__init__(name="stall-watcher", daemon=True)
+        self.turns = turns
+        self.main = threading.main_thread().ident
+        self.stalls: list[tuple[float, float, collections.Counter]] = []
+        self.gc_started = 0.0
+        self.gc_where = ""
+        self.gcs: list[tuple[float, float, str]] = []  # (when, ms, thread and stack)
+
+    def run(self) -> None:
+        assert self.main is not None
+        while True:
+            time.sleep(SAMPLE)
+            tick = self.turns.last_wall
+            if time.monotonic() - tick < STALL:
+                continue
+            stacks: collections.Counter = collections.Counter()
+            while self.turns.last_wall == tick:
+                frame = sys._current_frames().get(self.main)
+                if frame is not None:
+                    stacks[_stack(frame)] += 1
+                time.sleep(SAMPLE)
+            cpu = self.turns.ticks[-1][1]
+            if cpu >= STALL:
+                self.stalls.append((tick, cpu * 1000, stacks))
+
+    def on_gc(self, phase: str, info: dict) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            counts = [len(gc.get_objects(n)) for n in range(3)]
+            self.gc_started = time.thread_time()
+            self.gc_where = (f"{threading.current_thread().name} objects {counts} "
+                             f"{_stack(sys._getframe(0))}")
+        else:
+            self.gcs.append((time.monotonic(), (time.thread_time() - self.gc_started) * 1000,
+                             self.gc_where))
+
+    def write(self, path: str) -> None:
+        with open(path, "w") as handle:
+            for when, ms, where in self.gcs:
+                if ms >= GC_SHOWN * 1000:
+                    handle.write(f"gc {when:.4f} {ms:.1f}\n  1 {where}\n")
+            for when, ms, stacks in self.stalls:
+                handle.write(f"stall {when:.4f} {ms:.1f}\n")
+                for stack, count in stacks.most_common(3):
+                    handle.write(f"  {count} {stack}\n")
+
+
+def _stack(frame) -> str:
+    """The innermost frames of heartmonitor's code (and the one it called), as one line."""
+    frames = traceback.extract_stack(frame)
+    last = max((i for i, f in enumerate(frames) if "/heartmonitor/" in f.filename),
+               default=len(frames) - 1)
+    shown = frames[max(0, last - 4) : last + 2]
+    return " < ".join(f"{os.path.basename(f.filename)}:{f.lineno} {f.name}"
+                      for f in reversed(shown))
+
+
+def stall_report(path: str, start: float, end: float, top: int = 8) -> list[str]:
+    """The longest stalls within [start, end] of a file written above, with their stacks."""
+    blocks: list[tuple[float, list[str]]] = []
+    inside = False
+    with open(path) as handle:
+        for line in handle:
+            if line.startswith("  "):
+                if inside:
+                    blocks[-1][1].append(line.rstrip())
+                continue
+            kind, when, ms = line.split()
+            inside = start <= float(when) <= end
+            if inside:
+                blocks.append((float(ms), [f"{kind} {float(ms):.0f} ms at "
+                                            f"+{float(when) - start:.0f} s"]))
+    blocks.sort(key=lambda block: -block[0])
+    return [text for _ms, lines in blocks[:top] for text in lines]
 
 
 def cpu_stalls(path: str, start: float, end: float) -> tuple[float, float]:
@@ -59,6 +156,11 @@ def main() -> int:
     from heartmonitor.cli import main as heartmonitor
 
     turns = Turns()
+    watcher = None
+    if os.environ.get("HEARTMONITOR_STALLS_OUT"):
+        watcher = StallWatcher(turns)
+        gc.callbacks.append(watcher.on_gc)
+        watcher.start()
     run = serve.run
 
     def measured(coroutine):
@@ -74,6 +176,8 @@ def main() -> int:
     finally:
         if os.environ.get("HEARTMONITOR_TURNS_OUT"):
             turns.write(os.environ["HEARTMONITOR_TURNS_OUT"])
+        if watcher is not None:
+            watcher.write(os.environ["HEARTMONITOR_STALLS_OUT"])
 
 
 if __name__ == "__main__":

@@ -11,6 +11,10 @@ in 10,000 new ones, so servers go stale and appear all the time. Meanwhile:
 - a scraper fetches /server-status?auto, ?json and ?metrics in turn, one a second;
 - SIGHUP (a restart) is sent every 10 s.
 
+A source not heard for FORGET seconds leaves the table (HeartbeatForget), so RSS follows
+the live table. The server runs under bench/loop_turns.py with its stall watcher on: the
+longest turns of its loop are printed with where its main thread was meanwhile.
+
 At the end it prints the longest stall and p99, datagram loss (what the kernel dropped
 at the monitor's socket over what was sent), RSS over time, scrape times and sizes, and
 the error lines of the error log and of stderr.
@@ -41,13 +45,16 @@ sys.path[:] = [ROOT] + [p for p in sys.path if os.path.abspath(p or ".") != HERE
 
 import http.client  # noqa: E402
 
-from bench.loop_turns import cpu_stalls  # noqa: E402
+from bench.loop_turns import cpu_stalls, stall_report  # noqa: E402
 from tests.live import PrivateNetwork, read, wait_for  # noqa: E402
 
 PORT = 8096
 GROUP_HEX = "010000EF:6D5F"  # 239.0.0.1:27999 as /proc/net/udp writes it
 CHURN_EVERY = 10.0
 CHURN = 10_000
+# Retired sources leave the table a minute after their last heartbeat: the table holds
+# the live sources and the last minute's retired ones, however many have passed through.
+FORGET = 60
 SENDER = r"""
 import socket, struct, sys, time
 sources, rate, seconds = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
@@ -103,7 +110,9 @@ def config(directory: str) -> str:
             f"Listen 127.0.0.1:{PORT}\n"
             "LoadModule heartmonitor_module modules/mod_heartmonitor.so\n"
             "LoadModule status_module modules/mod_status.so\n"
+            "LoadModule heartlab_module modules/mod_heartlab.so\n"
             "HeartbeatListen 239.0.0.1:27999\nHeartbeatMaxServers 0\n"
+            f"HeartbeatForget {FORGET}\n"
             f"HeartbeatStorage {directory}/hb.dat\n"
             "<Location /server-status>\n    SetHandler server-status\n</Location>\n")
     return path
@@ -184,10 +193,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as directory, PrivateNetwork():
         conf = config(directory)
         turns = os.path.join(directory, "turns")
+        stalls = os.path.join(directory, "stalls")
         process = subprocess.Popen(
             [sys.executable, os.path.join(HERE, "loop_turns.py"), "-f", conf, "-DFOREGROUND"],
             cwd=directory, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            env=dict(os.environ, HEARTMONITOR_TURNS_OUT=turns))
+            env=dict(os.environ, HEARTMONITOR_TURNS_OUT=turns, HEARTMONITOR_STALLS_OUT=stalls))
         log = os.path.join(directory, "error_log")
         if not wait_for(lambda: "AH00489" in read(log) or process.poll() is not None, 60):
             raise SystemExit(f"not ready: {read(log)}")
@@ -242,6 +252,8 @@ def main() -> None:
         print(f"longest turn of the server's loop in its own CPU time {cpu_longest:.1f} ms, "
               f"p99 {cpu_p99:.1f} ms (bench/loop_turns.py: the machine's other load left "
               "out)")
+        for line in stall_report(stalls, started, started + args.seconds):
+            print(f"    {line}")
         print(f"datagrams sent {sent:,}, dropped at the socket {lost:,} "
               f"({100 * lost / max(sent, 1):.3f}%)")
         for path in ("/server-status?auto", "/server-status?json", "/server-status?metrics"):
