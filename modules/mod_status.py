@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import os
 import time
-from collections.abc import Awaitable
+from collections.abc import AsyncIterable, Awaitable
 
 from heartmonitor import HTTPD_VERSION, SERVER_BANNER, SERVER_BUILT
 from heartmonitor.apr.snprintf import format_g
@@ -157,17 +157,25 @@ def ht_time(moment: float) -> str:
     return time.strftime(DEFAULT_TIME_FORMAT, time.localtime(moment))
 
 
-class JsonText:
-    """A JSON array a status_json hook has already written, as json.dumps(indent=2) writes
-    it where the array sits (`depth` levels deep): a large table is formatted in slices
-    instead of in one json.dumps call that would hold the event loop."""
+# A page in pieces: strings, and async iterables of strings that a status hook formats
+# as the page is sent (a large table is never held as text).
+Piece = str | AsyncIterable[str]
 
-    def __init__(self, pieces: list[str], depth: int) -> None:
+
+class JsonText:
+    """A JSON array a status_json hook writes, as json.dumps(indent=2) writes it where
+    the array sits (`depth` levels deep): a large table is formatted in slices, as the
+    page is sent, instead of in one json.dumps call that would hold the event loop.
+    `count`: how many elements, when pieces is an async iterable."""
+
+    def __init__(self, pieces: list[str] | AsyncIterable[str], depth: int,
+                 count: int | None = None) -> None:
         self.pieces = pieces  # the elements, indented, joined by ",\n", in pieces
         self.depth = depth
+        self.empty = count == 0 if count is not None else not pieces
 
 
-def dumps_in_pieces(report: dict) -> list[str]:
+def dumps_in_pieces(report: dict) -> list[Piece]:
     """json.dumps(report, indent=2) + "\n" in pieces, JsonText values spliced in."""
     spliced: list[JsonText] = []
 
@@ -180,14 +188,17 @@ def dumps_in_pieces(report: dict) -> list[str]:
     import json  # here: -t of a configuration never renders a status page
 
     rest = json.dumps(report, indent=2, default=placeholder) + "\n"
-    pieces = []
+    pieces: list[Piece] = []
     for number, value in enumerate(spliced):
         before, _mark, rest = rest.partition(f'"\\u0000{number}\\u0000"')
-        if not value.pieces:
+        if value.empty:
             pieces.append(before + "[]")
             continue
         pieces.append(before + "[\n")
-        pieces.extend(value.pieces)
+        if isinstance(value.pieces, list):
+            pieces.extend(value.pieces)
+        else:
+            pieces.append(value.pieces)
         pieces.append(f"\n{'  ' * value.depth}]")
     pieces.append(rest)
     return pieces
@@ -196,17 +207,34 @@ def dumps_in_pieces(report: dict) -> list[str]:
 WRITE_PIECE = 1 << 16
 
 
-async def write_pieces(request, pieces: list[str]) -> None:
+async def strings(pieces: list[Piece]):
+    """Each piece's text in turn, formatting the pieces that hooks format lazily."""
+    for piece in pieces:
+        if isinstance(piece, str):
+            yield piece
+        else:
+            async for text in piece:
+                yield text
+
+
+async def page_text(pieces: list[Piece]) -> str:
+    """The whole text of pieces (tests and small pages)."""
+    return "".join([text async for text in strings(pieces)])
+
+
+async def write_pieces(request, pieces: list[Piece]) -> None:
     """The pieces encoded and added to the response, about WRITE_PIECE characters per turn
-    of the loop (a large table's page is written in many turns)."""
+    of the loop, each WRITE_PIECE sent before the next is formatted: a large table's
+    page is written in many turns, as fast as the client reads it, and never held whole."""
     pending: list[str] = []
     size = 0
-    for piece in pieces:
+    async for piece in strings(pieces):
         pending.append(piece)
         size += len(piece)
         if size >= WRITE_PIECE:
             request.write("".join(pending))
             pending, size = [], 0
+            await request.flush()
             await yield_to_loop()
     if pending:
         request.write("".join(pending))
@@ -255,16 +283,16 @@ def _flags(figures: Figures, short: bool, notable: bool) -> int:
             | (AP_STATUS_EXTENDED if figures.extended else 0))
 
 
-async def _run_status_hooks(httpd, request, flags: int) -> list[str]:
+async def _run_status_hooks(httpd, request, flags: int) -> list[Piece]:
     """What the status_hook functions add: each returns a string or a list of pieces."""
-    pieces: list[str] = []
+    pieces: list[Piece] = []
     for hook in httpd.hooks("status_hook"):
         added = await _hook_result(hook.function(httpd, request, flags)) or ""
         pieces.extend([added] if isinstance(added, str) else added)
     return pieces
 
 
-async def render_auto(httpd, request, f: Figures) -> list[str]:
+async def render_auto(httpd, request, f: Figures) -> list[Piece]:
     tick = 100
     gu, gs, gcu, gcs = f.cpu
     lines = [
@@ -311,7 +339,7 @@ def _f32(value: float) -> float:
     return struct.unpack("f", struct.pack("f", value))[0]
 
 
-async def render_html(httpd, request, f: Figures, notable: bool) -> list[str]:
+async def render_html(httpd, request, f: Figures, notable: bool) -> list[Piece]:
     gu, gs, gcu, gcs = f.cpu
     out = [
         DOCTYPE_HTML_3_2, "<html><head>\n<title>Apache Status</title>\n</head><body>\n",
@@ -473,13 +501,13 @@ async def render_json(httpd, request, f: Figures) -> dict:
     return report
 
 
-async def render_metrics(httpd, request, f: Figures) -> list[str]:
+async def render_metrics(httpd, request, f: Figures) -> list[Piece]:
     major, minor, patch = (int(x) for x in HTTPD_VERSION.split("."))
     flags = f.scoreboard.flags()
     states = {"idle": "_", "startup": "S", "read": "R", "reply": "W", "keepalive": "K",
               "dns": "D", "closing": "C", "logging": "L", "graceful_stop": "G",
               "idle_cleanup": "I", "open_slot": "."}
-    lines = [
+    lines: list[Piece] = [
         "# TYPE apache_up gauge", "apache_up 1",
         "# TYPE apache_version gauge",
         f"apache_version {major + minor / 100 + patch / 100000:.5f}",
@@ -516,8 +544,10 @@ async def render_metrics(httpd, request, f: Figures) -> list[str]:
         lines.append(f'apache_scoreboard{{state="{state}"}} {flags.count(flag)}')
     for hook in httpd.hooks("status_metrics"):
         lines.extend(await _hook_result(hook.function(httpd, request, f.now)) or [])
-    # A hook's item of many lines ends with its newline already: it is not copied again.
-    return [line if line.endswith("\n") else line + "\n" for line in lines]
+    # A hook's item of many lines ends with its newline already (an item formatted as
+    # the page is sent too): it is not copied again.
+    return [line + "\n" if isinstance(line, str) and not line.endswith("\n") else line
+            for line in lines]
 
 
 def pre_config(httpd) -> None:

@@ -22,6 +22,8 @@ from tests.test_storage import (
     StatusMonitor,
     StatusRequest,
     slotmem_storage,
+    status_items,
+    status_text,
 )
 
 T0 = 10_000.0
@@ -210,7 +212,7 @@ def test_status_views_show_published_values_and_state(monkeypatch):
     monitor.publisher = publish
     httpd = FakeHttpd()
     httpd.extensions = {"heartmonitor": monitor}
-    auto = "".join(asyncio.run(status_view.status_hook(httpd, StatusRequest("auto"), 1)))
+    auto = status_text(asyncio.run(status_view.status_hook(httpd, StatusRequest("auto"), 1)))
     assert auto.split("HeartbeatServer[2]")[0] == (
         "HeartbeatServers: 3\nHeartbeatServersFresh: 3\nHeartbeatServersStale: 0\n"
         "HeartbeatServer[0]IP: 10.0.0.1\nHeartbeatServer[0]Port: 80\n"
@@ -220,10 +222,11 @@ def test_status_views_show_published_values_and_state(monkeypatch):
         "HeartbeatServer[1]Ready: 5\nHeartbeatServer[1]Busy: 2\n"
         "HeartbeatServer[1]LastSeen: 4\nHeartbeatServer[1]State: warming\n")
     assert auto.endswith("HeartbeatServer[2]LastSeen: 8\n")  # warmed up: no State line
-    html = "".join(asyncio.run(status_view.status_hook(httpd, StatusRequest(""), 0)))
+    html = status_text(asyncio.run(status_view.status_hook(httpd, StatusRequest(""), 0)))
     assert ("<tr><td>10.0.0.1</td><td>80</td><td>0</td><td>2</td><td>4</td>"
             "<td>draining</td></tr>\n") in html
-    metrics = asyncio.run(status_view.status_metrics(httpd, StatusRequest("metrics"), now))
+    metrics = status_items(asyncio.run(
+        status_view.status_metrics(httpd, StatusRequest("metrics"), now)))
     start = metrics.index("# TYPE heartmonitor_server_state gauge")
     assert metrics[start:start + 3] == [
         "# TYPE heartmonitor_server_state gauge",
@@ -234,7 +237,7 @@ def test_status_views_show_published_values_and_state(monkeypatch):
     from heartmonitor.modules.mod_status import dumps_in_pieces
 
     report = asyncio.run(status_view.status_json(httpd, StatusRequest("json"), now))
-    servers = json.loads("".join(dumps_in_pieces(report)))["Heartbeat"]["Servers"]
+    servers = json.loads(status_text(dumps_in_pieces(report)))["Heartbeat"]["Servers"]
     assert [(s["IP"], s["Ready"], s["State"]) for s in servers] == [
         ("10.0.0.1", 0, "draining"), ("10.0.0.2", 5, "warming"), ("10.0.0.3", 10, "fresh")]
 

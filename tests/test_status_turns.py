@@ -16,6 +16,7 @@ import pytest
 from heartmonitor import collector
 from heartmonitor.modules.cluster import status_view
 from heartmonitor.modules.cluster.table import ServerTable
+from heartmonitor.modules.mod_status import page_text
 
 from .test_storage import StatusRequest, status_httpd
 
@@ -76,12 +77,14 @@ def test_a_large_page_is_the_same_text_written_over_many_turns(monkeypatch):
     rows_per_turn: list[int] = []
     pieces, turns = drive(status_view.status_hook(httpd, StatusRequest("auto"), 1),
                           lambda turn: rows_per_turn.append(len(seen)))
+    assert seen == []  # rows are formatted as the page is sent
+    text, sent_turns = drive(page_text(pieces), lambda turn: rows_per_turn.append(len(seen)))
     fresh = sum(1 for s in table.servers.values() if NOW - s.seen <= table.expire)
     assert pieces[0] == (f"HeartbeatServers: {fresh}\nHeartbeatServersFresh: {fresh}\n"
                          f"HeartbeatServersStale: {2500 - fresh}\n")
-    assert "".join(pieces[1:]) == expected_auto(table)
-    # 25 turns to read the table, 20 to merge, 20 to format: never more than 100 rows.
-    assert turns == 25 + 21 + 20
+    assert text == pieces[0] + expected_auto(table)
+    # 25 turns to read the table, 20 to merge, then 20 to format: never more than 100 rows.
+    assert (turns, sent_turns) == (25 + 21, 20)
     formatted = [after - before for before, after in itertools.pairwise([0, *rows_per_turn])]
     assert max(formatted) == 100
 
@@ -101,7 +104,7 @@ def test_servers_that_come_and_go_while_a_page_is_written(monkeypatch):
 
     report, _turns = drive(status_view.status_json(httpd, StatusRequest("json&all"), NOW),
                            churn)
-    listed = "".join(report["Heartbeat"]["Servers"].pieces)
+    listed, _turns = drive(page_text([report["Heartbeat"]["Servers"].pieces]))
     assert listed.count('"IP"') == 999
     assert f'"IP": "{ip(5)}"' in listed
     assert f'"IP": "{ip(999)}"' not in listed and f'"IP": "{ip(2000)}"' not in listed

@@ -368,6 +368,18 @@ class StatusRequest:
         self.args = args
 
 
+def status_text(pieces) -> str:
+    """A status page's pieces as one text, those a hook formats as it is sent formatted."""
+    from heartmonitor.modules.mod_status import page_text
+
+    return asyncio.run(page_text(pieces))
+
+
+def status_items(pieces) -> list[str]:
+    """The pieces, each one formatted as it is sent turned into its whole text."""
+    return [piece if isinstance(piece, str) else status_text([piece]) for piece in pieces]
+
+
 def status_httpd(now: float):
     table = ServerTable()
     table.update("10.0.0.2", 80, 1, 7, now=now - 3)
@@ -384,7 +396,7 @@ def test_status_lists_fresh_servers_unless_all(monkeypatch):
     now = 5000.0
     monkeypatch.setattr(status_view.time, "time", lambda: now)
     httpd = status_httpd(now)
-    auto = "".join(asyncio.run(status_view.status_hook(httpd, StatusRequest("auto"), 1)))
+    auto = status_text(asyncio.run(status_view.status_hook(httpd, StatusRequest("auto"), 1)))
     assert auto == (
         "HeartbeatServers: 2\nHeartbeatServersFresh: 2\nHeartbeatServersStale: 1\n"
         "HeartbeatServer[0]IP: 10.0.0.1\nHeartbeatServer[0]Port: 81\n"
@@ -393,13 +405,14 @@ def test_status_lists_fresh_servers_unless_all(monkeypatch):
         "HeartbeatServer[1]IP: 10.0.0.2\nHeartbeatServer[1]Port: 80\n"
         "HeartbeatServer[1]Ready: 7\nHeartbeatServer[1]Busy: 1\n"
         "HeartbeatServer[1]LastSeen: 3\n")
-    every = "".join(asyncio.run(status_view.status_hook(httpd, StatusRequest("auto&all"), 1)))
+    every = status_text(asyncio.run(
+        status_view.status_hook(httpd, StatusRequest("auto&all"), 1)))
     # IP text order, as before: 10.0.0.10 sorts between 10.0.0.1 and 10.0.0.2.
     assert every.startswith("HeartbeatServers: 3\n") and (
         "HeartbeatServer[1]IP: 10.0.0.10\nHeartbeatServer[1]Port: 8080\n"
         "HeartbeatServer[1]Ready: 4\nHeartbeatServer[1]Busy: 0\n"
         "HeartbeatServer[1]LastSeen: 100\nHeartbeatServer[2]IP: 10.0.0.2\n") in every
-    html = "".join(asyncio.run(status_view.status_hook(httpd, StatusRequest(""), 0)))
+    html = status_text(asyncio.run(status_view.status_hook(httpd, StatusRequest(""), 0)))
     assert html == (
         "<hr /><h2>Heartbeats</h2>\n<p>2 fresh and 1 stale servers (stale servers are "
         "listed on <a href=\"?all\">?all</a>), not listening, storage /run/hb.dat (file)</p>\n"
@@ -408,7 +421,8 @@ def test_status_lists_fresh_servers_unless_all(monkeypatch):
         "<tr><td>10.0.0.1</td><td>81</td><td>5</td><td>2</td><td>0</td><td>fresh</td></tr>\n"
         "<tr><td>10.0.0.2</td><td>80</td><td>7</td><td>1</td><td>3</td><td>fresh</td></tr>\n"
         "</table>\n")
-    metrics = asyncio.run(status_view.status_metrics(httpd, StatusRequest("metrics"), now))
+    metrics = status_items(asyncio.run(
+        status_view.status_metrics(httpd, StatusRequest("metrics"), now)))
     assert metrics[:9] == [
         "# TYPE heartmonitor_servers gauge", 'heartmonitor_servers{state="fresh"} 2',
         'heartmonitor_servers{state="stale"} 1', "# TYPE heartmonitor_server_ready gauge",
@@ -434,10 +448,11 @@ def test_status_json_is_json_dumps_of_the_same_report(args, listed):
     httpd = status_httpd(now)
     report = {"ServerName": "x", **asyncio.run(
         status_view.status_json(httpd, StatusRequest(args), now))}
-    text = "".join(dumps_in_pieces(report))
+    text = status_text(dumps_in_pieces(report))
     servers = json.loads(text)["Heartbeat"]["Servers"]
     assert [s["IP"] for s in servers] == listed
     report["Heartbeat"]["Servers"] = servers
     assert text == json.dumps(report, indent=2) + "\n"
     empty = {"a": {"b": JsonText([], 2)}}
-    assert "".join(dumps_in_pieces(empty)) == json.dumps({"a": {"b": []}}, indent=2) + "\n"
+    assert status_text(dumps_in_pieces(empty)) == json.dumps({"a": {"b": []}}, indent=2) + \
+        "\n"

@@ -60,6 +60,12 @@ class Request:
         self.headers_out: list[tuple[str, str]] = []
         self.body: list[bytes] = []
         self.allowed = 0
+        # A large body goes out as it is written (flush): the head is sent then, chunked
+        # or not, and whether the connection stays open is settled.
+        self.streamed = False
+        self.chunked = False
+        self.keep = False
+        self.withheld = 0  # bytes of a HEAD request's body, counted and let go
 
     @property
     def client(self) -> str:
@@ -104,6 +110,11 @@ class Request:
         if isinstance(data, str):
             data = data.encode("latin-1", "replace")
         self.body.append(data)
+
+    async def flush(self) -> None:
+        """Send what was written so far when it is large, waiting while the client is
+        behind (see HttpConnection.flush_body); ConnectionError once the client is gone."""
+        await self.connection.flush_body(self)
 
     def log_error(self, module: str, level: int, message: str, status=None,
                   source: str | None = None) -> None:

@@ -43,6 +43,9 @@ FD_RESERVE = 32  # descriptors kept for storage writes, logs and restarts
 # ap_status_drops_connection
 CLOSING_STATUSES = frozenset((400, 408, 411, 413, 414, 500, 501, 503))
 WRITE_PER_TURN = 1 << 20  # body bytes handed to the transport per turn of the loop
+# A handler's output of this many bytes is sent before it ends (no Content-Length then):
+# httpd does the same past its first buffer.
+STREAM_AT = 1 << 16
 # Timeout 0 does not limit the wait for a new connection's first byte: httpd never sees
 # such a connection before then (the kernel holds it back, TCP_DEFER_ACCEPT).
 FIRST_BYTE_WAIT = DEFAULT_TIMEOUT
@@ -738,6 +741,8 @@ class HttpConnection(asyncio.Protocol):
                        notes: str = "") -> bool:
         """The response (the handler's, or httpd's page for an error status); True to keep
         the connection open."""
+        if request.streamed:
+            return await self._end_stream(request, status)
         method = request.method
         if status == 0:
             status = request.status
@@ -751,21 +756,46 @@ class HttpConnection(asyncio.Protocol):
                                  or self.httpd.server_conf.server_admin)]
             content_type = "text/html; charset=iso-8859-1"
             headers = [h for h in request.headers_out if h[0] == "Allow"]
-        length = sum(map(len, pieces))
+        length = sum(map(len, pieces)) + request.withheld
         if request.http09:
             self.sent = length
             await self._write_body(pieces)
             return False
+        head, keep = await self._head(request, status, close, length, content_type, headers)
+        self.sent = length
+        if request.header_only:
+            written = self._write(head)
+        elif length <= WRITE_PER_TURN:
+            written = self._write(b"".join((head, *pieces)))  # one write, one segment
+        else:
+            written = self._write(head)
+            if written:
+                await self._write_body(pieces)
+        if not written:
+            return False
+        await self._drained()
+        return keep
+
+    async def _head(self, request: Request, status: int, close: bool, length: int | None,
+                    content_type: str | None, headers: list[tuple[str, str]]
+                    ) -> tuple[bytes, bool]:
+        """The response's status line and headers, and whether the connection stays open.
+        length None: the body is streamed, chunked to an HTTP/1.1 client and ended by
+        closing the connection for HTTP/1.0, as httpd does when a handler's output does not
+        fit the first buffer."""
         # After a body error httpd reads no more of it and closes the connection; a body
         # the client holds back for a 100 Continue never sent is not read either.
         errored = close or status in CLOSING_STATUSES or self.closing
         if not errored and not self.expect_100:
             errored = not await self._discard_body()
+        chunked = length is None and request.proto_num >= 1001
         httpd = self.httpd
         settings = resolved(httpd.server_conf, request.server)
         decision = set_keepalive(request, settings, self.requests - 1, status,
                                  errored=errored, expecting_100=self.expect_100,
-                                 framed=not self.body_broken, running=not self.closing)
+                                 framed=not self.body_broken and (length is not None
+                                                                  or chunked),
+                                 running=not self.closing)
         keep = decision.keep
         if keep:
             if self.base_server is None or self.base_httpd is not httpd:
@@ -777,8 +807,10 @@ class HttpConnection(asyncio.Protocol):
                f"Server: {SERVER_BANNER}\r\n"]
         for name, value in headers:
             out.append(f"{name}: {value}\r\n")
-        header_only = request.header_only
-        if not (header_only and status >= 400) and not self.body_broken:
+        if chunked:
+            out.append("Transfer-Encoding: chunked\r\n")
+        elif length is not None and not (request.header_only and status >= 400) \
+                and not self.body_broken:
             # httpd sends no body, and so no length, for a HEAD request's error (and no
             # length after a chunk it could not parse: the connection's end marks the end).
             out.append(f"Content-Length: {length}\r\n")
@@ -787,18 +819,58 @@ class HttpConnection(asyncio.Protocol):
         if content_type:
             out.append(f"Content-Type: {content_type}\r\n")
         out.append("\r\n")
-        self.sent = length
-        head = "".join(out).encode("latin-1", "replace")
-        if header_only:
-            written = self._write(head)
-        elif length <= WRITE_PER_TURN:
-            written = self._write(b"".join((head, *pieces)))  # one write, one segment
-        else:
-            written = self._write(head)
-            if written:
-                await self._write_body(pieces)
-        if not written:
+        return "".join(out).encode("latin-1", "replace"), keep
+
+    # -- streamed responses -------------------------------------------------------------
+
+    async def flush_body(self, request: Request) -> None:
+        """What a handler has written so far goes to the client once it is STREAM_AT bytes
+        or more (the head first, without a length), then waits while the client has more
+        than the transport's high-water mark left to read: a large status page is never
+        held whole, and a slow reader holds back its writer only. Raises ConnectionError
+        when the connection has ended."""
+        if request.http09:
+            return
+        size = sum(map(len, request.body))
+        if request.header_only:  # counted for the length, never sent
+            request.withheld += size
+            request.body.clear()
+            return
+        if not request.streamed:
+            if size < STREAM_AT:
+                return
+            head, request.keep = await self._head(request, request.status, False, None,
+                                                  request.content_type, request.headers_out)
+            request.streamed = True
+            request.chunked = request.proto_num >= 1001
+            self.sent = 0
+            if not self._write(head):
+                raise ConnectionResetError()
+        self._send_part(request)
+        await self._drained()
+
+    def _send_part(self, request: Request, last: bool = False) -> None:
+        data = b"".join(request.body)
+        request.body.clear()
+        self.sent += len(data)
+        if request.chunked:
+            data = (b"%x\r\n%b\r\n" % (len(data), data) if data else b"") \
+                + (b"0\r\n\r\n" if last else b"")
+        if data and not self._write(data):
+            raise ConnectionResetError()
+
+    async def _end_stream(self, request: Request, status: int) -> bool:
+        """The rest of a streamed body and its end; a handler that failed once the head
+        was sent can only cut the connection (httpd aborts it too)."""
+        if status != 0:
+            self.abort()
             return False
+        self._send_part(request, last=True)
+        await self._drained()
+        return request.keep
+
+    async def _drained(self) -> None:
+        """Until the transport's buffer is below its low-water mark (at most Timeout)."""
         if self.write_paused:
             self._arm(self.server.timeout)
             self.drain_waiter = self.loop.create_future()
@@ -806,7 +878,6 @@ class HttpConnection(asyncio.Protocol):
                 await self.drain_waiter
             finally:
                 self.drain_waiter = None
-        return keep
 
     async def _write_body(self, pieces: list[bytes]) -> None:
         """The body onto the transport as it was produced, in pieces: a large status page

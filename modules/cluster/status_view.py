@@ -3,7 +3,8 @@
 By default only fresh servers (heard within `expire` seconds) are listed, with a count
 of the stale ones; `?all` lists every server the table still holds. Rows are gathered,
 sorted and formatted ROWS_PER_TURN at a time (sorted runs merged lazily), so a table of
-300,000 servers never holds the event loop for more than a few milliseconds at a time.
+300,000 servers never holds the event loop for more than a few milliseconds at a time;
+the rows are formatted as the page is sent, so its text is never held whole.
 """
 
 from __future__ import annotations
@@ -11,12 +12,12 @@ from __future__ import annotations
 import heapq
 import itertools
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from json.encoder import encode_basestring_ascii as json_string
 
 from heartmonitor.apr.sockaddr import show_address
 from heartmonitor.cstr import as_unsigned32
-from heartmonitor.modules.mod_status import JsonText, escape_html
+from heartmonitor.modules.mod_status import JsonText, Piece, escape_html
 
 from .slices import yield_to_loop
 
@@ -72,15 +73,19 @@ async def gather(monitor, now: float, everything: bool) -> Rows:
     runs: list[list[Row]] = []
     marked: list[Row] = []
     fresh = total = 0
+    mask = 0xFFFFFFFF  # as_unsigned32, inline: this runs for every server of the page
     for ips in ip_slices(table):
         await yield_to_loop()
         run = []
+        append = run.append
         for ip in ips:
             server = table.get(ip)
             if server is None:  # gone since the page began
                 continue
             total += 1
-            age = max(server.age(now), 0)
+            age = int(now - server.seen)  # server.age(now), not below 0
+            if age < 0:
+                age = 0
             if age > expire:
                 if not everything:
                     continue
@@ -98,8 +103,8 @@ async def gather(monitor, now: float, everything: bool) -> Rows:
             else:
                 fresh += 1
                 state = "fresh"
-            run.append((server.ip, as_unsigned32(server.port), as_unsigned32(server.ready),
-                        as_unsigned32(server.busy), age, state))
+            append((ip, server.port & mask, server.ready & mask, server.busy & mask, age,
+                    state))
         run.sort()
         runs.append(run)
     merged = heapq.merge(*runs)
@@ -115,21 +120,22 @@ async def gather(monitor, now: float, everything: bool) -> Rows:
     return rows
 
 
-async def joined(rows: Rows, line: Callable[[int, Row], str], keep: bool = False
-                 ) -> list[str]:
-    """line(index, row) for every row: one string per slice of rows. Unless kept for
-    another pass, the rows are let go slice by slice, so that freeing them never holds
-    the loop either."""
-    pieces: list[str] = []
+async def joined(rows: Rows, line: Callable[[int, Row], str], keep: bool = False,
+                 trim: int = 0) -> AsyncIterator[str]:
+    """line(index, row) for every row: one string per slice of rows, formatted when the
+    page is sent that far (the text of a large table is never held whole). Unless kept
+    for another pass, the rows are let go slice by slice, so that freeing them never
+    holds the loop either. trim: characters cut off the end of the last row."""
     start = 0
     chunks = rows.chunks
+    last = len(chunks) - 1
     for number, chunk in enumerate(chunks):
         await yield_to_loop()
-        pieces.append("".join([line(start + offset, row) for offset, row in enumerate(chunk)]))
+        text = "".join([line(start + offset, row) for offset, row in enumerate(chunk)])
         start += len(chunk)
         if not keep:
             chunks[number] = []
-    return pieces
+        yield text[:-trim] if trim and number == last else text
 
 
 def _auto_line(index: int, row: Row) -> str:
@@ -141,7 +147,7 @@ def _auto_line(index: int, row: Row) -> str:
             f"HeartbeatServer[{index}]LastSeen: {age}\n{shown}")
 
 
-async def status_hook(httpd, request, flags: int) -> list[str]:
+async def status_hook(httpd, request, flags: int) -> list[Piece]:
     monitor = httpd.extensions.get("heartmonitor")
     if monitor is None:
         return []
@@ -150,7 +156,7 @@ async def status_hook(httpd, request, flags: int) -> list[str]:
         head = (f"HeartbeatServers: {listed.count}\n"
                 f"HeartbeatServersFresh: {listed.fresh}\n"
                 f"HeartbeatServersStale: {listed.stale}\n")
-        return [head, *await joined(listed, _auto_line)]
+        return [head, joined(listed, _auto_line)]
     listener = monitor.listener
     where = (f"listening on {show_address(*listener.address[:2])}"
              if listener is not None else "not listening")
@@ -166,7 +172,7 @@ async def status_hook(httpd, request, flags: int) -> list[str]:
             f"servers{hidden}, {where}, storage {escape_html(monitor.storage.describe())}</p>\n"
             "<table border=\"0\"><tr><th>Server</th><th>Port</th><th>Ready</th><th>Busy</th>"
             "<th>Seen (s ago)</th><th>State</th></tr>\n")
-    return [head, *await joined(listed, html_line), "</table>\n"]
+    return [head, joined(listed, html_line), "</table>\n"]
 
 
 async def status_json(httpd, request, now: float) -> dict:
@@ -185,15 +191,13 @@ async def status_json(httpd, request, now: float) -> dict:
                 f'{pad}  "LastSeen": {age},\n{pad}  "Fresh": {fresh},\n'
                 f'{pad}  "State": "{state}"\n{pad}}},\n')
 
-    pieces = await joined(listed, element)
-    if pieces:
-        pieces[-1] = pieces[-1][:-2]  # no comma after the last element
+    pieces = joined(listed, element, trim=2)  # no comma after the last element
     return {"Heartbeat": {
         "Listen": show_address(*listener.address[:2]) if listener else None,
         "Storage": monitor.storage.describe(),
         "Fresh": listed.fresh,
         "Stale": listed.stale,
-        "Servers": JsonText(pieces, 2),
+        "Servers": JsonText(pieces, 2, listed.count),
     }}
 
 
@@ -204,18 +208,18 @@ def _metric_line(name: str, column: int) -> Callable[[int, Row], str]:
     return line
 
 
-async def status_metrics(httpd, request, now: float) -> list[str]:
+async def status_metrics(httpd, request, now: float) -> list[Piece]:
     monitor = httpd.extensions.get("heartmonitor")
     if monitor is None:
         return []
     listed = await gather(monitor, now, wants_all(request))
-    lines = ["# TYPE heartmonitor_servers gauge",
+    lines: list[Piece] = ["# TYPE heartmonitor_servers gauge",
              f'heartmonitor_servers{{state="fresh"}} {listed.fresh}',
              f'heartmonitor_servers{{state="stale"}} {listed.stale}']
     for name, column in (("ready", 2), ("busy", 3), ("last_seen_seconds", 4)):
         lines.append(f"# TYPE heartmonitor_server_{name} gauge")
-        pieces = await joined(listed, _metric_line(name, column), keep=column != 4)
-        lines.extend(pieces)  # items of many lines, each ending with its newline
+        # an item of many lines, each ending with its newline
+        lines.append(joined(listed, _metric_line(name, column), keep=column != 4))
     lines += _state_metrics(listed)
     if monitor.listener is not None:
         counters = monitor.listener.counters
