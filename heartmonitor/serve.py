@@ -173,7 +173,7 @@ class Runner:
         self.httpd = httpd
         httpd.loop = asyncio.get_running_loop()
         httpd.background_tasks = set()
-        httpd.stopping = False
+        httpd.stopping = httpd.restarting = False
         httpd.error_log.target.echo = None
         if self.http is None:
             self.http = HttpServer(httpd, self.scoreboard)
@@ -200,6 +200,7 @@ class Runner:
 
     async def stop_generation(self, graceful: bool, final: bool) -> None:
         httpd = self.httpd
+        httpd.restarting = not final
         httpd.stopping = True
         tasks = list(getattr(httpd, "background_tasks", ()))
         if tasks:
@@ -311,7 +312,7 @@ class Runner:
             lock.release()
         old.log_error("core", log.ERR, "restart failed (see above); the running configuration "
                                        "stays")
-        old.stopping = False
+        old.stopping = old.restarting = False
         if self._prepare_safely(old) and await self._start_safely(old):
             if old.error_log.target is not old_target:
                 old_target.close()

@@ -107,6 +107,7 @@ class Httpd:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.background_tasks: set[asyncio.Task[Any]] = set()
         self.stopping = False
+        self.restarting = False  # stopping for a restart: a new generation follows
         self.clock: Clock = SYSTEM_CLOCK  # tests put a clock they move by hand here
         # ap_state_query(AP_SQ_MAIN_STATE) while post_config runs: the preflight pass
         # ("create-pre-config") or the real one ("create-config").

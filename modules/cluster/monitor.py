@@ -8,7 +8,9 @@ is chosen there, once, from the "heartbeat_storage" providers (storage.py).
 
 What the monitor knows survives graceful restarts (httpd keeps it in the child that
 owns the watchdog, and loses it when that child changes): the table, the socket when
-its address is unchanged, and the slotmem segment with its index.
+its address is unchanged (read throughout the restart: no datagram is lost in the gap,
+where httpd closes the socket and loses what arrives), and the slotmem segment with
+its index.
 
 The POST handler is in post.py, the terminal output in console.py, the server-status
 parts in status_view.py.
@@ -72,9 +74,12 @@ class Monitor:
             self.httpd.log_error("heartmonitor", log.DEBUG,
                                  "AH02092: stopping _heartmonitor_ listener.",
                                  source="mod_heartmonitor.c(660)")
-            if listener is not None:
-                listener.stop()
-            await self.update(now)
+            # The socket is still read: a restart that keeps it (its address unchanged)
+            # loses nothing while the generations change; one that does not, or the
+            # server's stop, closes it (_listener, shutdown). The last write is for a
+            # stop: after a restart the new generation writes as it starts.
+            if not self.httpd.restarting:
+                await self.update(now)
             await self.storage.close()
         return 0
 
