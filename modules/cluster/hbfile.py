@@ -105,12 +105,14 @@ def render(servers: Iterable[Server], now: float, expire: int = SEEN_TIMEOUT,
     """hm_file_update_stats: every server seen within `expire` (SEEN_TIMEOUT) seconds,
     with its published values when a publisher is given."""
     lines = []
+    mask = 0xFFFFFFFF  # as_unsigned32, inline: this runs for every server every 5 s
     for server in servers:
-        seen = server.age(now)
+        seen = int(now - server.seen)  # server.age(now)
         if seen > expire:
             continue
         if publish is None:
-            lines.append(format_line(server.ip, server.ready, server.busy, seen, server.port))
+            lines.append(f"{server.ip} &ready={server.ready & mask}&busy={server.busy & mask}"
+                         f"&lastseen={seen & mask}&port={server.port & mask}\n")
         else:
             shown = publish(server, now)
             lines.append(format_line(server.ip, shown.ready, shown.busy, shown.lastseen(now),
