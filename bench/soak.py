@@ -20,7 +20,7 @@ at the monitor's socket over what was sent), RSS over time, scrape times and siz
 the error lines of the error log and of stderr.
 
     python bench/soak.py [--seconds 600] [--sources 300000] [--rate 25000]
-                         [--hup-every 10] [--scrape-every 1]
+                         [--hup-every 10] [--scrape-every 1] [--graceful]
 
 (--hup-every 0 or --scrape-every 0 leave restarts or scrapes out, to see what costs what.)
 
@@ -189,6 +189,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=25_000.0)
     parser.add_argument("--hup-every", type=float, default=10.0)
     parser.add_argument("--scrape-every", type=float, default=1.0)
+    parser.add_argument("--graceful", action="store_true",
+                        help="SIGUSR1 (graceful restart: pages in flight finish), not SIGHUP")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory, PrivateNetwork():
         conf = config(directory)
@@ -218,7 +220,7 @@ def main() -> None:
             time.sleep(1)
             elapsed = time.monotonic() - started
             if time.monotonic() >= next_hup:
-                process.send_signal(signal.SIGHUP)
+                process.send_signal(signal.SIGUSR1 if args.graceful else signal.SIGHUP)
                 hups += 1
                 next_hup += args.hup_every
             if int(elapsed) % 10 == 0 or not rss:
@@ -242,7 +244,8 @@ def main() -> None:
         base = samples[0] if samples else 0.0
         sent = int(sent_text[0]) if sent_text else 0
         print(f"{args.seconds:.0f} s, {args.sources:,} sources at {args.rate:,.0f}/s "
-              f"(churning {CHURN:,} every {CHURN_EVERY:.0f} s), {hups} SIGHUPs; "
+              f"(churning {CHURN:,} every {CHURN_EVERY:.0f} s), {hups} "
+              f"{'SIGUSR1' if args.graceful else 'SIGHUP'}s; "
               f"monitor {'alive' if alive else 'DEAD'} at the end")
         if samples:
             print(f"longest event-loop stall {(samples[-1] - base) * 1000:.1f} ms, "
