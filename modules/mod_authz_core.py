@@ -289,13 +289,6 @@ def apply_sections(request, section: Section, parent_op: str) -> int:
     return result
 
 
-def authorize(config: AuthzDirConfig | None, request) -> bool:
-    """authorize_user_core for an unauthenticated request: True when access is granted."""
-    if config is None or config.section is None:
-        return True
-    return apply_sections(request, config.section, AND) == GRANTED
-
-
 # -- the providers mod_authz_core registers ------------------------------------------------
 
 

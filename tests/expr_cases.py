@@ -131,6 +131,7 @@ CASES: list[tuple[str, str, tuple[str, ...], str, int]] = [
     ("file('/etc/hostname') == file('/etc/hostname') && -n file('/etc/hostname')", "", (),
      "127.0.0.1", 404),
     ("%{HTTP:X-File} == 'x' || file('/no/such/file') == ''", "", (), "127.0.0.1", 500),
+    ("file('/etc') == ''", "", (), "127.0.0.1", 500),
     ("ldap('a*(b)') == 'a\\\\2a\\\\28b\\\\29'", "", (), "127.0.0.1", 404),
     # IPv6 clients
     ("%{IPV6} == 'on' && %{REMOTE_ADDR} -ipmatch '::1/128'", "", (), "::1", 404),

@@ -101,7 +101,7 @@ def test_require_expr_table(namespace, tmp_path):
     pattern = r"AH02320|Evaluation of expression|AH00027"
     assert (_log_lines(str(tmp_path / "ours" / "error_log"), pattern)
             == _log_lines(str(tmp_path / "real" / "error_log"), pattern))
-    assert len(_log_lines(str(tmp_path / "real" / "error_log"), pattern)) == 3
+    assert len(_log_lines(str(tmp_path / "real" / "error_log"), pattern)) == 5
 
 
 IF_CONF = """LogLevel info
@@ -365,3 +365,24 @@ def test_setenvif_and_if_in_virtual_hosts(namespace, tmp_path):
     assert [(t, h, s, seen(o)) for t, h, s, _r, o in answers] == [
         (t, h, s, seen(r)) for t, h, s, r, _o in answers]
     assert [r[0] for _t, _h, _s, r, _o in answers] == VHOST_STATUSES
+
+
+def test_heartbeat_admin_behind_if_and_require_expr(namespace, tmp_path):
+    """heartbeat-admin (heartlab_module's, which httpd lacks) chosen by <If> and guarded by
+    Require expr like any other handler."""
+    from tests.live import heartmonitor_server
+    from tests.test_monitor import monitor_conf
+
+    admin = ("<Location /admin>\n"
+             "    <If \"-R '10.0.0.0/8'\">\n        SetHandler heartbeat-admin\n    </If>\n"
+             "    Require expr \"%{REMOTE_ADDR} -ipmatch '10.0.0.0/8' || "
+             "%{HTTP:X-Admin} == 'yes'\"\n"
+             "</Location>\n")
+    directory = str(tmp_path)
+    conf = monitor_conf(directory, admin, port=PORTS[1])
+    with heartmonitor_server(conf, directory):
+        answers = [_exchange(PORTS[1], "/admin", headers, source)[:2] for headers, source in (
+            ((), "10.1.2.3"), ((), "127.0.0.1"), (("X-Admin: yes",), "127.0.0.1"))]
+    assert [status for status, _body in answers] == [200, 403, 404]
+    assert answers[0][1] == b""
+    assert b"<title>403 Forbidden</title>" in answers[1][1]

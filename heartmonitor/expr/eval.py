@@ -674,21 +674,35 @@ _REQUEST_VARIABLES: dict[str, Callable[[Any], str | None]] = {
 
 
 def _file(ctx: Evaluation, path: str) -> str:
+    """file_func: the whole file (up to MAX_FILE_SIZE) as stat sized it; a directory
+    opens and fails to read, as with apr_file_open and apr_file_read."""
     try:
-        with open(_path(path), "rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
-            if size > MAX_FILE_SIZE:
-                ctx.error = f"File {path} too large"
-                return ""
-            try:
-                data = handle.read(size) if size else b""
-            except OSError:
-                ctx.error = f"Cannot read from file {path}"
-                return ""
+        descriptor = os.open(_path(path), os.O_RDONLY)
     except (OSError, ValueError):
         ctx.error = f"Cannot open file {path}"
         return ""
-    return _c_string(data.decode("latin-1"))
+    try:
+        size = os.fstat(descriptor).st_size
+        if size > MAX_FILE_SIZE:
+            ctx.error = f"File {path} too large"
+            return ""
+        if size == 0:
+            return ""
+        chunks = []
+        remaining = size
+        try:
+            while remaining > 0:
+                chunk = os.read(descriptor, remaining)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                remaining -= len(chunk)
+        except OSError:
+            ctx.error = f"Cannot read from file {path}"
+            return ""
+    finally:
+        os.close(descriptor)
+    return _c_string(b"".join(chunks).decode("latin-1"))
 
 
 def _filesize(path: str) -> str:
