@@ -631,7 +631,7 @@ _REQUEST_VARIABLES: dict[str, Callable[[Any], str | None]] = {
     "SERVER_SOFTWARE": lambda r: SERVER_BANNER,
     "API_VERSION": lambda r: MODULE_MAGIC_NUMBER_MAJOR,
     "REQUEST_METHOD": lambda r: r.method,
-    "REQUEST_SCHEME": lambda r: r.server.server_scheme or "http",
+    "REQUEST_SCHEME": lambda r: "https" if r.server.server_scheme == "https" else "http",
     "REQUEST_URI": lambda r: r.uri,
     "REQUEST_FILENAME": lambda r: r.filename,
     "SCRIPT_FILENAME": lambda r: r.filename,
