@@ -55,6 +55,7 @@ CASES: list[tuple[str, str, tuple[str, ...], str, int]] = [
     ("'/a/b' -fnmatch '/a/*'", "", (), "127.0.0.1", 404),
     ("'ABC.txt' -strcmatch 'abc.*'", "", (), "127.0.0.1", 404),
     ("'ABC.txt' -strmatch 'abc.*'", "", (), "127.0.0.1", 403),
+    ("'Àb' -strcmatch 'àB'", "", (), "127.0.0.1", 403),
     ("'x1' -strmatch 'x[0-9]' && 'x!' -strmatch 'x[!a-z]'", "", (), "127.0.0.1", 404),
     # unary operators
     ("-n %{QUERY_STRING}", "", (), "127.0.0.1", 403),

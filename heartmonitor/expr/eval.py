@@ -249,7 +249,8 @@ def fnmatch_regex(pattern: str, pathname: bool, casefold: bool) -> re.Pattern:
         else:
             out.append(re.escape(ch))
         i += 1
-    flags = re.S | (re.I if casefold else 0)
+    # APR_FNM_CASE_BLIND folds ASCII letters only (apr_tolower in the C locale).
+    flags = re.S | (re.I | re.A if casefold else 0)
     return re.compile("".join(out), flags)
 
 
@@ -848,9 +849,11 @@ def unary_operator(ctx: Evaluation, name: str, arg: str) -> bool:
         info = _lstat_path(arg)
         return info is not None and bool(info.st_mode & 0o111)
     if name == "F":
-        # A file subrequest: heartmonitor serves no files, so only whether it exists.
-        info = _stat(arg)
-        return info is not None
+        # A file subrequest (a relative name is taken from the request's directory):
+        # heartmonitor makes no subrequests, so only whether the file exists.
+        if not arg.startswith("/"):
+            arg = os.path.join(os.path.dirname(ctx.request.filename or "/"), arg)
+        return _stat(arg) is not None
     # -U, -A: heartmonitor makes no subrequests (httpd without a request: false).
     return False
 
