@@ -158,6 +158,22 @@ BrowserMatch "^legacy" legacy !probe_version
 <Location /deep>
     Require expr "DEEP"
 </Location>
+<Location /anyof>
+    Require ip 192.0.2.1
+    <If "%{QUERY_STRING} =~ /^merge/">
+        AuthMerging Or
+        <RequireAll>
+            Require expr "%{QUERY_STRING} == 'merge-ok'"
+            Require not ip 10.0.0.0/8
+        </RequireAll>
+    </If>
+    <ElseIf "-n %{QUERY_STRING}">
+        <RequireAny>
+            Require ip 10.0.0.0/8
+            Require expr "%{QUERY_STRING} -in {'one', 'two'}"
+        </RequireAny>
+    </ElseIf>
+</Location>
 <Location /dyn>
     SetHandler "%{QUERY_STRING}"
 </Location>
@@ -212,6 +228,13 @@ IF_REQUESTS = [
     ("/broken", (), "127.0.0.1", "GET", b""),
     ("/deep", (), "127.0.0.1", "GET", b""),
     ("/nested", (), "127.0.0.1", "GET", b""),
+    ("/anyof", (), "127.0.0.1", "GET", b""),
+    ("/anyof?two", (), "127.0.0.1", "GET", b""),
+    ("/anyof?three", (), "127.0.0.1", "GET", b""),
+    ("/anyof?three", (), "10.1.2.3", "GET", b""),
+    ("/anyof?merge-ok", (), "127.0.0.1", "GET", b""),
+    ("/anyof?merge-ok", (), "10.1.2.3", "GET", b""),
+    ("/anyof?merge-no", (), "127.0.0.1", "GET", b""),
     ("/dyn?Server-Status", (), "127.0.0.1", "GET", b""),
     ("/plain?dirfail", (), "127.0.0.1", "GET", b""),
     ("/plain?dirdeny", (), "127.0.0.1", "GET", b""),
@@ -225,7 +248,8 @@ IF_REQUESTS = [
 ]
 # What apache2 answers (checked below, so that the comparison is about something).
 IF_STATUSES = [404, 200, 405, 200, 403, 404, 403, 403, 404, 403, 404, 403, 404, 403, 403,
-               404, 403, 404, 404, 500, 200, 404, 403, 404, 200, 403, 403, 403, 200, 200]
+               404, 403, 404, 404, 500, 403, 404, 403, 404, 404, 403, 403,
+               200, 404, 403, 404, 200, 403, 403, 403, 200, 200]
 
 
 def test_if_sections_setenvif_and_handlers(namespace, tmp_path):
