@@ -29,7 +29,7 @@ from . import dispatch
 from .dispatch import process_request
 from .errors import REASONS, error_page
 from .head import Head, Limits, read_head
-from .keepalive import keep_alive_wait, resolved, set_keepalive
+from .keepalive import DROPS_CONNECTION, keep_alive_wait, resolved, set_keepalive
 from .request import BodyError, Request
 from .scoreboard import SERVER_BUSY_WRITE, Scoreboard
 
@@ -41,7 +41,6 @@ ACCEPT_PAUSE = 0.5  # after EMFILE/ENFILE on accept, as httpd's listener backs o
 ACCEPT_BATCH = 64  # connections accepted per wake-up
 FD_RESERVE = 32  # descriptors kept for storage writes, logs and restarts
 # ap_status_drops_connection
-CLOSING_STATUSES = frozenset((400, 408, 411, 413, 414, 500, 501, 503))
 WRITE_PER_TURN = 1 << 20  # body bytes handed to the transport per turn of the loop
 # A handler's output of this many bytes is sent before it ends (no Content-Length then):
 # httpd does the same past its first buffer.
@@ -785,7 +784,7 @@ class HttpConnection(asyncio.Protocol):
         fit the first buffer."""
         # After a body error httpd reads no more of it and closes the connection; a body
         # the client holds back for a 100 Continue never sent is not read either.
-        errored = close or status in CLOSING_STATUSES or self.closing
+        errored = close or status in DROPS_CONNECTION or self.closing
         if not errored and not self.expect_100:
             errored = not await self._discard_body()
         chunked = length is None and request.proto_num >= 1001
