@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from . import second_reading
 from .directives import show_directives
 from .readconfig import process_config_tree, read_config, setup_prelinked_modules
 from .server import RUN_NORMAL, Httpd
@@ -48,7 +49,11 @@ def read_and_check(httpd, confname: str) -> bool:
 def configure(httpd, options) -> int:
     """Run the command line's mode; returns the exit code."""
     confname = options.confname or httpd.layout.server_config_file
-    if not read_and_check(httpd, confname):
+    if httpd.run_mode == RUN_NORMAL:
+        second_reading.start(httpd)
+    read = read_and_check(httpd, confname)
+    second_reading.stop(httpd)
+    if not read:
         if httpd.strict:
             explain_failure(httpd)
         return 1

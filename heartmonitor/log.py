@@ -143,9 +143,13 @@ class LogTarget:
         self.timestamps = syslog_facility is None
         # While starting, serious lines also go to the terminal (see heartmonitor.serve).
         self.echo = echo
+        # While set, every line is also kept here (heartmonitor.second_reading).
+        self.record: list[tuple[str, int]] | None = None
         self._lock = _thread.allocate_lock()
 
     def write(self, line: str, level: int) -> None:
+        if self.record is not None:
+            self.record.append((line, level))
         echo = self.echo
         if echo is not None and level <= ERR and echo is not self.stream:
             try:

@@ -4,14 +4,15 @@ worker/worker.c, prefork/prefork.c).
 heartmonitor serves from one asyncio loop whatever MPM a configuration loads; the tuning
 values are read as the MPM reads them (atoi) and checked by its check_config hook: httpd's
 start-up warnings on the first read (AH00507, AH00513, AH00180 ...), their error_log forms
-on a restart, and the first ServerLimit and ThreadLimit kept in httpd.retained.
+on a restart (and in the error log at start-up, as httpd's second reading logs them), and
+the first ServerLimit and ThreadLimit kept in httpd.retained.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from . import log
+from . import log, second_reading
 from .cnum import atoi
 
 
@@ -145,15 +146,15 @@ class Checker:
         self.retained = httpd.retained.setdefault(self.module, {"module_loads": 0})
         self.retained["module_loads"] += 1
         self.startup = self.retained["module_loads"] == 1
-        if self.startup:
-            self.retained["second_pass"] = []
 
     def report(self, key: str, startup_text: str, restart_text: str) -> None:
         code = self.profile.codes[key]
         restart_line = f"AH{int(code[2:]) + 1:05d}: {restart_text}"
         if self.startup:
-            self.httpd.startup(f"{code}: WARNING: {startup_text}", level=log.WARNING)
-            self.retained["second_pass"].append(restart_line)
+            # httpd's second reading at start-up logs the restart form instead.
+            second_reading.console_only(self.httpd, f"{code}: WARNING: {startup_text}",
+                                        log.WARNING)
+            second_reading.add(self.httpd, self.module, log.WARNING, restart_line)
         else:
             self.restart_warning(restart_line)
 
@@ -293,26 +294,6 @@ def prefork_check_config(httpd) -> None:
     checker.at_least_one("start_servers", "StartServers", values["StartServers"])
     checker.at_least_one("min_spare", "MinSpareServers", values["MinSpareServers"],
                          _SPARE_TAIL)
-
-
-def second_pass(profile: Profile) -> Callable:
-    """A post_config hook: the lines of httpd's second reading at start-up.
-
-    httpd reads its configuration twice when it starts; the second reading's check_config
-    is no longer the first and logs its findings in the restart form, into the error log
-    that the first pass opened. heartmonitor reads once: this logs those lines when its
-    error log is open, once per process.
-    """
-
-    def log_lines(httpd) -> None:
-        retained = httpd.retained.get(f"mpm_{profile.name}", {})
-        lines = retained.pop("second_pass", None)
-        if lines is None or httpd.error_log is None:
-            return
-        for line in lines:
-            httpd.log_error(f"mpm_{profile.name}", log.WARNING, line)
-
-    return log_lines
 
 
 def mpm_handlers(profile: Profile) -> dict[str, Callable[..., str | None]]:

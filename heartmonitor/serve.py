@@ -26,7 +26,7 @@ import sys
 import threading
 import time
 
-from . import SERVER_BANNER, SERVER_BUILT, log, mpm
+from . import SERVER_BANNER, SERVER_BUILT, log, mpm, second_reading
 from .collector import freeze_long_lived
 from .errorlog import LogOpenError, open_error_log
 from .http.scoreboard import Scoreboard
@@ -163,6 +163,7 @@ class Runner:
                 target.write("AH00016: Configuration Failed", log.EMERG)
                 target.echo = echo
             return False
+        second_reading.replay(httpd)
         httpd.main_state = "create-config"
         if not httpd.run_hook_all("post_config"):
             httpd.log_error("", log.EMERG, "AH00020: Configuration Failed, exiting")

@@ -4,9 +4,8 @@ as the MPM checks it and does nothing."""
 
 from heartmonitor.listen import listen_commands
 from heartmonitor.module import MIDDLE, Hook, Module
-from heartmonitor.mpm import EVENT, mpm_handlers, second_pass, threaded_check_config
+from heartmonitor.mpm import EVENT, mpm_handlers, threaded_check_config
 
 MODULE = Module("mpm_event_module", "event.c", commands=listen_commands(),
                 handlers=mpm_handlers(EVENT),
-                hooks={"check_config": Hook(threaded_check_config(EVENT), MIDDLE),
-                       "post_config": Hook(second_pass(EVENT), MIDDLE)})
+                hooks={"check_config": Hook(threaded_check_config(EVENT), MIDDLE)})

@@ -4,9 +4,8 @@ as the MPM checks it and does nothing."""
 
 from heartmonitor.listen import listen_commands
 from heartmonitor.module import MIDDLE, Hook, Module
-from heartmonitor.mpm import PREFORK, mpm_handlers, prefork_check_config, second_pass
+from heartmonitor.mpm import PREFORK, mpm_handlers, prefork_check_config
 
 MODULE = Module("mpm_prefork_module", "prefork.c", commands=listen_commands(),
                 handlers=mpm_handlers(PREFORK),
-                hooks={"check_config": Hook(prefork_check_config, MIDDLE),
-                       "post_config": Hook(second_pass(PREFORK), MIDDLE)})
+                hooks={"check_config": Hook(prefork_check_config, MIDDLE)})

@@ -4,9 +4,8 @@ as the MPM checks it and does nothing."""
 
 from heartmonitor.listen import listen_commands
 from heartmonitor.module import MIDDLE, Hook, Module
-from heartmonitor.mpm import WORKER, mpm_handlers, second_pass, threaded_check_config
+from heartmonitor.mpm import WORKER, mpm_handlers, threaded_check_config
 
 MODULE = Module("mpm_worker_module", "worker.c", commands=listen_commands(),
                 handlers=mpm_handlers(WORKER),
-                hooks={"check_config": Hook(threaded_check_config(WORKER), MIDDLE),
-                       "post_config": Hook(second_pass(WORKER), MIDDLE)})
+                hooks={"check_config": Hook(threaded_check_config(WORKER), MIDDLE)})

@@ -1,4 +1,5 @@
-"""The MPMs' check_config on start-up and on restarts, as apache2 logs it.
+"""The MPMs' check_config on start-up and on restarts, and httpd's second reading of the
+configuration at start-up, as apache2 logs them.
 
 httpd's check_config prints its start-up form ("AH00513: WARNING: ...") on the console
 the first time a process reads its configuration, and the restart form (AH00514) through
@@ -130,3 +131,59 @@ def test_check_config_lines_as_apache2(tmp_path, mpm):
     assert our_console == real_console
     assert our_lines == real_lines
     assert any("not allowed during restart" in line for line in real_lines)
+
+
+# Read at start-up: AH03491 while the file is read, AH00558 as the virtual hosts are
+# fixed up, AH00513/AH00514 in check_config; each twice, the second time in the error log.
+SECOND_READING = """LoadModule remoteip_module {moddir}/mod_remoteip.so
+ThreadsPerChild 30
+<VirtualHost *:{port}>
+RemoteIPProxyProtocol On
+RemoteIPProxyProtocol Off
+</VirtualHost>
+"""
+# What heartmonitor leaves out on purpose (README): mod_remoteip's post_config notices
+# of the PROXY protocol it does not run; what apache2's children log depends on timing.
+LEFT_OUT = ("AH03492: ", "AH03494: ", "AH02155: ")
+
+
+def start_up_lines(error_log: str, ready: str, program: str, directory: str,
+                   port: int) -> list[str]:
+    """The error log up to the ready line, without times, pids and left-out lines."""
+    lines = []
+    for line in error_log.splitlines():
+        if f"] {ready}: " in line:
+            break
+        line = re.sub(r"^\[[^]]+\] (\[[\w:]+\]) \[pid \d+:tid \d+\] ", r"\1 ", line)
+        if not any(code in line for code in LEFT_OUT):
+            line = line.replace(directory, "DIR").replace(f":{port}", ":PORT")
+            lines.append(line.replace(f" {program}: ", " PROG: "))
+    return lines
+
+
+def test_second_reading_at_start_up_as_apache2(tmp_path):
+    apache2 = need_apache2()
+    results = []
+    with PrivateNetwork():
+        for name, port in zip(("real", "ours"), PORTS["event"], strict=True):
+            directory = str(tmp_path / name)
+            os.mkdir(directory)
+            path = os.path.join(directory, "httpd.conf")
+            moddir = APACHE_MODULES if name == "real" else "modules"
+            text = config(directory, port, "event", SECOND_READING.format(moddir=moddir,
+                                                                          port=port), moddir)
+            write(path, text.replace("ServerName localhost\n", ""))
+            if name == "real":
+                server = apache2_server(apache2, path, directory)
+                server.command.insert(0, "setsid")
+            else:
+                server = heartmonitor_server(path, directory)
+            with server:
+                pass
+            program = "apache2" if name == "real" else "heartmonitor"
+            results.append(start_up_lines(read(server.error_log), READY["event"], program,
+                                          directory, port))
+    theirs, ours = results
+    assert ours == theirs
+    assert [line.split(": ", 1)[0].split()[-1] for line in theirs] == [
+        "AH03491", "AH00558", "AH00514"]
