@@ -7,6 +7,7 @@ In a private network namespace (only `lo`) both servers run the same configurati
 - POST `v=1&ready=10&busy=2` to /hb, `ab -k`, 50 clients
 - GET /server-status?auto, `ab -k`, 20 clients
 - GET of a missing page, `ab -k`, 20 clients
+- GET /guarded?auto: server-status behind `Require expr` and an `<If>`, `ab -k`, 20 clients
 - POST to /hb from 1,000 distinct source addresses (127.1.x.y), keep-alive, one
   connection per address (ab cannot bind a source address; a uvloop client does it)
 
@@ -56,7 +57,12 @@ CONF = ("HeartbeatListen 239.0.0.1:27999\nHeartbeatMaxServers 0\n"
         "RequestReadTimeout header=20-40,MinRate=500 body=20,MinRate=500\n"
         "<Location /hb>\n    SetHandler heartbeat\n</Location>\n"
         "<Location /server-status>\n    SetHandler server-status\n"
-        "    Require local\n</Location>\n")
+        "    Require local\n</Location>\n"
+        "<Location /guarded>\n    SetHandler server-status\n"
+        "    Require expr \"%{{REMOTE_ADDR}} -ipmatch '127.0.0.0/8' && "
+        "%{{HTTP_USER_AGENT}} =~ /^ApacheBench/\"\n"
+        "    <If \"%{{QUERY_STRING}} == 'never'\">\n        Require all denied\n    </If>\n"
+        "</Location>\n")
 
 
 def ab(port: int, path: str, clients: int, requests: int, body: str | None) -> tuple:
@@ -170,6 +176,8 @@ def main() -> int:
              lambda port: ab(port, "/server-status?auto", 20, requests, None)),
             ("GET missing page, 20 clients",
              lambda port: ab(port, "/missing", 20, requests, None)),
+            ("GET /guarded?auto (Require expr, <If>)",
+             lambda port: ab(port, "/guarded?auto", 20, requests, None)),
             (f"POST /hb from {options.sources} addresses",
              lambda port: many_sources(port, options.sources, options.seconds * share)),
         ]

@@ -410,3 +410,31 @@ def test_heartbeat_admin_behind_if_and_require_expr(namespace, tmp_path):
     assert [status for status, _body in answers] == [200, 403, 404]
     assert answers[0][1] == b""
     assert b"<title>403 Forbidden</title>" in answers[1][1]
+
+
+SSL_CONF = """LogLevel info
+<Location /a>
+    Require expr "-z %{SSL_PROTOCOL} && %{HTTPS} == 'off' && SSL('HTTPS') == 'off'"
+</Location>
+<Location /b>
+    Require expr "SSL('HTTP_HOST') == 'localhost' && SSL('HTTP:X-A') == 'q' && -z SSL('NOPE')"
+</Location>
+<Location /c>
+    Require expr "'x' -in PeerExtList('1.2.3')"
+</Location>
+<Location /d>
+    Require expr "SSL('ENV:PATH') == osenv('PATH') && SSL('REQUEST_METHOD') == 'GET'"
+</Location>
+"""
+
+
+def test_mod_ssl_variables_on_a_plain_connection(namespace, tmp_path):
+    """With mod_ssl loaded, its variables and functions evaluate as on a connection
+    without TLS (heartmonitor serves none)."""
+    real, ours = _pair(tmp_path, SSL_CONF, [*MODULES, "ssl", "socache_shmcb"])
+    requests = [("/a", ()), ("/b", ("X-A: q",)), ("/b", ()), ("/c", ()), ("/d", ())]
+    with real, ours:
+        answers = [(_exchange(PORTS[0], target, headers)[:2],
+                    _exchange(PORTS[1], target, headers)[:2]) for target, headers in requests]
+    assert [our for _real, our in answers] == [real for real, _our in answers]
+    assert [real[0] for real, _our in answers] == [404, 404, 403, 403, 404]

@@ -95,13 +95,16 @@ async def process_request(httpd, request: Request) -> int:
         per_dir = walk_sections(httpd, request)
         core_config = _core_dir(httpd, per_dir)
         handler = _static_handler(core_config)
+        # What the walks before translate_name merge: only where there are <If>s.
+        early = (_location_vector(httpd, request)
+                 if core_config is not None and core_config.sec_if else None)
         if len(cache.walks) >= _CACHE_LIMIT:
             cache.walks.clear()
-        walk = cache.walks[(id(server), path)] = (filename, per_dir, handler)
-    request.filename, request.per_dir_config, request.handler = walk
+        walk = cache.walks[(id(server), path)] = (filename, per_dir, handler, early)
+    request.filename, request.per_dir_config, request.handler, early = walk
     core_config = _core_dir(httpd, request.per_dir_config)
-    if core_config is not None and core_config.sec_if:
-        _early_if_walks(httpd, request)
+    if early is not None:
+        _early_if_walks(httpd, request, early)
         request.per_dir_config = walk_if_sections(httpd, request, request.per_dir_config)
         core_config = _core_dir(httpd, request.per_dir_config)
         request.handler = _static_handler(core_config)
@@ -281,19 +284,24 @@ def merge_vectors(base: dict, new: dict) -> dict:
     return merged
 
 
-def _early_if_walks(httpd, request: Request) -> None:
+def _location_vector(httpd, request: Request) -> dict:
+    """The server's defaults and its matching <Location> sections (what
+    ap_process_request_internal has merged before the file is mapped)."""
+    per_dir = dict(httpd.server_conf.lookup_defaults)
+    if request.server is not httpd.server_conf:
+        per_dir = merge_vectors(per_dir, request.server.lookup_defaults)
+    for section in _sections_matching(httpd, request):
+        if section.kind == "location":
+            per_dir = merge_vectors(per_dir, section.config)
+    return per_dir
+
+
+def _early_if_walks(httpd, request: Request, per_dir: dict) -> None:
     """ap_process_request_internal walks <Location> and <If> before translate_name too,
-    twice, on the server's defaults and its <Location> sections only (no file name yet):
-    the conditions there are evaluated (and their failures logged) each time, their
-    merged result is not what serves the request."""
+    twice, with no file name yet: the conditions there are evaluated (and their failures
+    logged) each time; their merged result is not what serves the request."""
     filename, request.filename = request.filename, None
     try:
-        per_dir = dict(httpd.server_conf.lookup_defaults)
-        if request.server is not httpd.server_conf:
-            per_dir = merge_vectors(per_dir, request.server.lookup_defaults)
-        for section in _sections_matching(httpd, request):
-            if section.kind == "location":
-                per_dir = merge_vectors(per_dir, section.config)
         for _walk in range(2):
             walk_if_sections(httpd, request, per_dir)
     finally:
