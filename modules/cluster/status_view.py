@@ -76,7 +76,7 @@ async def gather(monitor, now: float, everything: bool) -> Rows:
     mask = 0xFFFFFFFF  # as_unsigned32, inline: this runs for every server of the page
     for ips in ip_slices(table):
         await yield_to_loop()
-        run = []
+        run: list[Row] = []
         append = run.append
         for ip in ips:
             server = table.get(ip)
