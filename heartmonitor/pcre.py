@@ -13,8 +13,8 @@ regexes never pays for it.
 
 from __future__ import annotations
 
+import _thread  # threading's lock, without importing threading
 import ctypes
-import threading
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (-t start-up)
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ _PCRE2_INFO_CAPTURECOUNT = 4
 LIBRARY = "libpcre2-8.so.0"
 
 _lib: Any = None
-_lock = threading.Lock()
+_lock = _thread.allocate_lock()
 
 
 class PcreUnavailable(RuntimeError):

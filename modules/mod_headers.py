@@ -9,7 +9,6 @@ from __future__ import annotations
 from heartmonitor.checkmodule import checks_module
 from heartmonitor.config.words import getword_conf
 from heartmonitor.cstr import ascii_lower
-from heartmonitor.expr import STRING_RESULT
 from heartmonitor.regex import NOSUB, pregcomp
 
 _ACTIONS = frozenset(("set", "setifempty", "add", "append", "merge", "unset", "echo", "edit",
@@ -93,6 +92,8 @@ def header_inout(cmd, action: str, hdr: str, value, subs, envclause, onsuccess) 
     if lower in ("edit", "edit*"):
         value = subs
     if value.startswith("expr="):
+        from heartmonitor.expr import STRING_RESULT  # with the tables, as _parse_expr
+
         error = _parse_expr(cmd, value[5:], STRING_RESULT)
         if error is not None:
             return f"Can't parse value expression : {error}"

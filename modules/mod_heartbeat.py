@@ -6,13 +6,16 @@ running parts live in heartmonitor.modules.cluster.sender.
 
 from __future__ import annotations
 
-import socket
-
 from heartmonitor.apr.sockaddr import AddrParseError, parse_addr_port, resolve_ipv4
 from heartmonitor.module import MIDDLE, Hook, Module
-from heartmonitor.modules.cluster import sender
 from heartmonitor.server import Httpd
 from heartmonitor.server_rec import ServerRec
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (-t start-up)
+if TYPE_CHECKING:
+    import socket
+
+    from heartmonitor.modules.cluster.sender import Simulation
 
 AP_WATCHDOG_SINGLETON = "_singleton_"
 
@@ -25,7 +28,7 @@ class SenderConfig:
         self.address: tuple[str, int] | None = None
         # Set by heartlab_module (HeartbeatAddressInterface, HeartbeatSimulate).
         self.interface: str | None = None
-        self.simulations: list[sender.Simulation] = []
+        self.simulations: list[Simulation] = []
         self.simulation_socket: socket.socket | None = None
 
 
@@ -56,12 +59,16 @@ def watchdog_need(httpd, server, name: str, parent: int, singleton: int):
 
 def watchdog_exit(httpd, server, name: str):
     if name == AP_WATCHDOG_SINGLETON:
+        # Imported here: the sender (sockets, struct, ipaddress) runs only when serving.
+        from heartmonitor.modules.cluster import sender
+
         sender.close(server.module_config[MODULE])
 
 
 def watchdog_step(httpd, server, name: str):
     if name != AP_WATCHDOG_SINGLETON:
         return
+    from heartmonitor.modules.cluster import sender
 
     sender.send_heartbeat(httpd, server.module_config[MODULE])
 

@@ -8,10 +8,12 @@ mod_lbmethod_heartbeat would see.
 from __future__ import annotations
 
 from heartmonitor.module import LAST, Hook, Module
-from heartmonitor.modules.cluster import reader
-from heartmonitor.modules.cluster.slotmem import Slotmem
 from heartmonitor.server import Httpd
 from heartmonitor.server_rec import ServerRec
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (-t start-up)
+if TYPE_CHECKING:
+    from heartmonitor.modules.cluster.slotmem import Slotmem
 
 DEFAULT_HEARTBEAT_STORAGE = "hb.dat"
 
@@ -30,6 +32,9 @@ def set_storage(cmd, mconfig, path: str) -> str | None:
 
 
 def post_config(httpd) -> bool:
+    # Imported here: the storage reader runs only when serving, never for -t.
+    from heartmonitor.modules.cluster import reader
+
     return reader.post_config(httpd, MODULE)
 
 

@@ -8,8 +8,8 @@ RemoteIPProxyProtocol keeps httpd's lists of addresses and its AH03491 notice.
 
 from __future__ import annotations
 
+import _socket  # socket.py without its enums and selectors: their import costs -t start-up
 import os
-import socket
 
 from heartmonitor.apr.ipsubnet import MESSAGES, SubnetError, create
 from heartmonitor.checkmodule import checks_module
@@ -42,9 +42,9 @@ def proxies_set(cmd, mconfig, arg: str) -> str | None:
             return (f"RemoteIP: Error parsing IP {arg} the subnet /{mask} is invalid for "
                     f"{cmd.cmd.name}")
         try:
-            socket.getaddrinfo(address, None, type=socket.SOCK_STREAM)
+            _socket.getaddrinfo(address, None, type=_socket.SOCK_STREAM)
             error = None
-        except socket.gaierror as failure:
+        except _socket.gaierror as failure:
             error = failure.strerror
         except UnicodeError:
             error = "Name or service not known"

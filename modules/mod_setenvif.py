@@ -12,7 +12,6 @@ virtual host set the request's variables before its sections are walked
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from heartmonitor import log
 from heartmonitor.checkmodule import checks_module
@@ -21,6 +20,7 @@ from heartmonitor.constants import DECLINED, HTTP_INTERNAL_SERVER_ERROR
 from heartmonitor.cstr import ascii_lower
 from heartmonitor.regex import ICASE, NOSUB, pregcomp
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (-t start-up)
 if TYPE_CHECKING:  # the expression tables load only when a configuration has one
     from heartmonitor.expr import Expression
 

@@ -8,14 +8,14 @@ httpd notes it, so that the same notices appear.
 
 from __future__ import annotations
 
-import socket
+import _socket  # socket.py without its enums and selectors: their import costs -t start-up
 
 from heartmonitor import log
 from heartmonitor.apr.sockaddr import ip_getbuf
 from heartmonitor.server_rec import ServerAddr, ServerRec
 
 # The main server's address record: apr_sockaddr_info_get(NULL, APR_UNSPEC, port 0).
-MAIN_SERVER_ADDR = ServerAddr(socket.AF_INET, "0.0.0.0", 0, "")
+MAIN_SERVER_ADDR = ServerAddr(_socket.AF_INET, "0.0.0.0", 0, "")
 _V4_MAPPED = bytes(10) + b"\xff\xff"
 
 
@@ -32,8 +32,8 @@ class AddrInfo:
 
 def packed_ip(addr: ServerAddr) -> bytes:
     """The address bytes apr compares (4 for IPv4, 16 for IPv6; no scope)."""
-    family = socket.AF_INET6 if ":" in addr.ip else socket.AF_INET
-    return socket.inet_pton(family, addr.ip.partition("%")[0])
+    family = _socket.AF_INET6 if ":" in addr.ip else _socket.AF_INET
+    return _socket.inet_pton(family, addr.ip.partition("%")[0])
 
 
 def ip_equal(one: bytes, other: bytes) -> bool:
