@@ -523,7 +523,7 @@ def set_document_root(cmd, mconfig, arg: str) -> str | None:
     if path is None:
         return "DocumentRoot must be a directory"
     config.document_root = path
-    if not os.path.isdir(path):
+    if not cmd.httpd.is_directory(path):
         if cmd.server.is_virtual:
             cmd.httpd.startup(f"AH00112: Warning: DocumentRoot [{path}] does not exist")
         else:

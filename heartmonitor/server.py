@@ -92,6 +92,8 @@ class Httpd:
         self.include_depth = 0
         self.include_lineno = 0
         self.files_read: list[str] = []
+        # Paths found to be directories (or not) while this configuration is checked.
+        self._directories: dict[str, bool] = {}
         self.config_generation = 1
         self.diagnostics: list[dict] = []
         self.extensions: dict[str, object] = {}
@@ -246,6 +248,14 @@ class Httpd:
             return line
 
         return resolve_env(line, self._lookup_variable, self._warn_undefined)
+
+    def is_directory(self, path: str) -> bool:
+        """os.path.isdir, asked once per path while one configuration is checked (a large
+        configuration names the same DocumentRoot in every virtual host)."""
+        known = self._directories.get(path)
+        if known is None:
+            known = self._directories[path] = os.path.isdir(path)
+        return known
 
     def server_root_relative(self, name: str) -> str | None:
         return server_root_relative(self.server_root, name)

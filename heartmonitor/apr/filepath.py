@@ -19,6 +19,11 @@ def filepath_merge(rootpath: str | None, addpath: str | None) -> str:
     """
     addpath = addpath or ""
     if addpath.startswith("/"):
+        if len(addpath) + 4 > APR_PATH_MAX:
+            raise PathTooLong(addpath)
+        if ("//" not in addpath and "/./" not in addpath and "/../" not in addpath
+                and not addpath.endswith(("/.", "/.."))):
+            return addpath  # already what the merge below would make of it
         rootpath = ""
     elif rootpath is None:
         rootpath = os.getcwd()

@@ -412,6 +412,7 @@ _SECTION_CHECKS = (
     (NOT_IN_PROXY, ("<proxy", "<proxymatch")),
 )
 _SECTION_MASK = NOT_IN_DIRECTORY | NOT_IN_LOCATION | NOT_IN_FILES | NOT_IN_PROXY
+_SECTION_NAMES = frozenset(name for _mask, names in _SECTION_CHECKS for name in names)
 
 
 def _enclosing_sections(directive: Directive) -> dict[str, Directive]:
@@ -443,6 +444,14 @@ def check_cmd_context(parms: CmdParms, forbidden: int) -> str | None:
             return None
     directive = parms.directive
     if not forbidden & _SECTION_MASK or directive is None or directive.parent is None:
+        return None
+    node = directive.parent
+    while node is not None:  # most stand in none of those sections (<VirtualHost> ...)
+        name = node.directive
+        if (name.lower() if name.isascii() else ascii_lower(name)) in _SECTION_NAMES:
+            break
+        node = node.parent
+    else:
         return None
     sections = _enclosing_sections(directive)
     for mask, names in _SECTION_CHECKS:
