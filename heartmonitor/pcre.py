@@ -126,16 +126,24 @@ _UNSET = (1 << (8 * ctypes.sizeof(ctypes.c_size_t))) - 1  # PCRE2_UNSET
 class Regex:
     """A compiled pattern (ap_regex_t); freed with the object."""
 
-    __slots__ = ("pattern", "flags", "groups", "_code", "_lib")
+    __slots__ = ("pattern", "flags", "_groups", "_code", "_lib")
 
     def __init__(self, pattern: str, flags: int, code: int, lib: Any) -> None:
         self.pattern = pattern
         self.flags = flags
         self._code = code
         self._lib = lib
-        count = ctypes.c_uint32(0)
-        lib.pcre2_pattern_info_8(code, _PCRE2_INFO_CAPTURECOUNT, ctypes.byref(count))
-        self.groups = count.value  # re_nsub
+        self._groups = -1
+
+    @property
+    def groups(self) -> int:
+        """re_nsub, asked of PCRE2 when first needed (configuration checks never do)."""
+        if self._groups < 0:
+            count = ctypes.c_uint32(0)
+            self._lib.pcre2_pattern_info_8(self._code, _PCRE2_INFO_CAPTURECOUNT,
+                                           ctypes.byref(count))
+            self._groups = count.value
+        return self._groups
 
     def __del__(self) -> None:
         code, self._code = getattr(self, "_code", 0), 0  # NULL once freed

@@ -44,12 +44,15 @@ class Subnet:
         return int.from_bytes(packed, "big") & self.mask == self.sub
 
 
+_DOTTED = frozenset(".0123456789")
+
+
 def _looks_like_ip(text: str) -> bool:
     if not text:
         return False
     if ":" in text:
         return True
-    return all(ch == "." or (ch.isdigit() and ch.isascii()) for ch in text)
+    return _DOTTED.issuperset(text)
 
 
 def _parse_network(text: str) -> Subnet:
@@ -86,13 +89,13 @@ def create(address: str, mask_or_bits: str | None) -> Subnet:
     if not _looks_like_ip(address):
         raise SubnetError(None)
     family = None
-    for candidate in (_socket.AF_INET6, _socket.AF_INET):
-        try:
-            packed = _socket.inet_pton(candidate, address)
-        except (OSError, ValueError):
-            continue
+    # Only an address with a ':' can be IPv6, and only one without can be IPv4.
+    candidate = _socket.AF_INET6 if ":" in address else _socket.AF_INET
+    try:
+        packed = _socket.inet_pton(candidate, address)
         family = candidate
-        break
+    except (OSError, ValueError):
+        pass
     if family is None:
         if mask_or_bits is not None:
             raise SubnetError(APR_EBADIP)

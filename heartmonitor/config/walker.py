@@ -445,7 +445,7 @@ def check_cmd_context(parms: CmdParms, forbidden: int) -> str | None:
     directive = parms.directive
     if not forbidden & _SECTION_MASK or directive is None or directive.parent is None:
         return None
-    node = directive.parent
+    node: Directive | None = directive.parent
     while node is not None:  # most stand in none of those sections (<VirtualHost> ...)
         name = node.directive
         if (name.lower() if name.isascii() else ascii_lower(name)) in _SECTION_NAMES:
