@@ -8,6 +8,7 @@ ever rewritten.
 from __future__ import annotations
 
 import os
+import re
 
 from heartmonitor.checkmodule import checks_module, server_warning
 from heartmonitor.config.words import getword_conf
@@ -98,22 +99,23 @@ def cmd_rewritemap(cmd, mconfig, name: str, source: str, owner) -> str | None:
     return None
 
 
+# An argument's text: quoted, up to the closing quote; otherwise up to white space, a
+# backslash keeping the white space after it. Possessive: matching never backtracks.
+_ARGUMENT = {
+    "": re.compile(r"[^ \t\n\v\f\r\\]*+(?:\\[ \t\n\v\f\r]?[^ \t\n\v\f\r\\]*+)*+"),
+    '"': re.compile(r'[^"]*+'),
+    "'": re.compile(r"[^']*+"),
+}
+
+
 def _argument(text: str, pos: int) -> tuple[str, int]:
     """One argument of parseargline: quoted or up to white space; '\\ ' escapes a space."""
-    quote = ""
-    if pos < len(text) and text[pos] in "\"'":
-        quote = text[pos]
+    quote = text[pos] if pos < len(text) and text[pos] in "\"'" else ""
+    if quote:
         pos += 1
-    start = pos
-    while pos < len(text):
-        ch = text[pos]
-        if (ch in _SPACE and not quote) or ch == quote:
-            break
-        if ch == "\\" and pos + 1 < len(text) and text[pos + 1] in _SPACE:
-            pos += 2
-            continue
-        pos += 1
-    return text[start:pos], pos
+    match = _ARGUMENT[quote].match(text, pos)
+    assert match is not None  # the patterns may match nothing
+    return match.group(), match.end()
 
 
 def parseargline(text: str) -> tuple[str, str, str | None] | None:
@@ -169,6 +171,17 @@ def cond_flag(key: str, value: str, flags: set) -> str | None:
     return None
 
 
+# cmd_rewriterule_setflag's flags by first letter: the rest of each name it accepts.
+_RULE_FLAG_TAILS = {
+    "c": ("", "hain", "o", "ookie"), "e": ("", "nv", "nd"), "f": ("", "orbidden"),
+    "g": ("", "one"), "h": ("", "andler"), "l": ("", "ast"),
+    "n": ("e", "oescape", "", "ext", "s", "osubreq", "c", "ocase"),
+    "p": ("", "roxy", "t", "assthrough"), "q": ("sa", "sappend", "sd", "sdiscard", "sl",
+                                              "slast"),
+    "s": ("", "kip"), "t": ("", "ype"), "u": ("nsafeprefixstat", "nsafeallow3f", "nc"),
+}
+
+
 def _rule_flag_ok(key: str, value: str, flags: set) -> str | None:
     """cmd_rewriterule_setflag: None when the flag is known, else its error."""
     first, rest = ascii_lower(key[:1]), ascii_lower(key[1:])
@@ -180,14 +193,6 @@ def _rule_flag_ok(key: str, value: str, flags: set) -> str | None:
         return "unknown"
     if first == "d":
         return None
-    table = {
-        "c": ("", "hain", "o", "ookie"), "e": ("", "nv", "nd"), "f": ("", "orbidden"),
-        "g": ("", "one"), "h": ("", "andler"), "l": ("", "ast"),
-        "n": ("e", "oescape", "", "ext", "s", "osubreq", "c", "ocase"),
-        "p": ("", "roxy", "t", "assthrough"), "q": ("sa", "sappend", "sd", "sdiscard", "sl",
-                                                  "slast"),
-        "s": ("", "kip"), "t": ("", "ype"), "u": ("nsafeprefixstat", "nsafeallow3f", "nc"),
-    }
     if first == "r":
         if rest and rest != "edirect":
             return "unknown"
@@ -196,7 +201,7 @@ def _rule_flag_ok(key: str, value: str, flags: set) -> str | None:
             if status != 500 and not is_known(status):
                 return f"invalid HTTP response code '{value}' for flag 'R'"
         return None
-    if first in table and rest in table[first]:
+    if first in _RULE_FLAG_TAILS and rest in _RULE_FLAG_TAILS[first]:
         if first == "q" and rest in ("sa", "sappend"):
             flags.add("QSA")
         if first == "n" and rest in ("c", "ocase"):

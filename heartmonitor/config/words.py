@@ -112,36 +112,29 @@ def words_until_empty(args: str) -> list[str]:
     return words
 
 
+_VARIABLE = None
+
+
 def resolve_env(line: str, lookup, warn) -> str:
     """ap_resolve_env: replace each ${NAME} by lookup(NAME); unknown names stay as written.
 
     lookup(name) returns the value or None; warn(name) is called for an undefined name
-    that contains no ':' (AH00111).
+    that contains no ':' (AH00111). A name runs from '${' to the first '}'; a '$' without
+    them is kept.
     """
     if "$" not in line:
         return line
-    out = []
-    pos = 0
-    n = len(line)
-    while pos < n:
-        dollar = line.find("$", pos)
-        if dollar < 0:
-            out.append(line[pos:])
-            break
-        out.append(line[pos:dollar])
-        if dollar + 1 < n and line[dollar + 1] == "{":
-            close = line.find("}", dollar + 2)
-            if close >= 0:
-                name = line[dollar + 2 : close]
-                value = lookup(name)
-                if value is None:
-                    if ":" not in name:
-                        warn(name)
-                    out.append(line[dollar : close + 1])
-                else:
-                    out.append(value)
-                pos = close + 1
-                continue
-        out.append("$")
-        pos = dollar + 1
-    return "".join(out)
+    global _VARIABLE
+    if _VARIABLE is None:
+        _VARIABLE = re.compile(r"\$\{([^}]*)\}")
+
+    def value(match: re.Match) -> str:
+        name = match.group(1)
+        found = lookup(name)
+        if found is None:
+            if ":" not in name:
+                warn(name)
+            return match.group()
+        return found
+
+    return _VARIABLE.sub(value, line)
