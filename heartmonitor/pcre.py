@@ -41,6 +41,9 @@ _PCRE2_NOTBOL = 0x00000001
 _PCRE2_NOTEOL = 0x00000002
 _PCRE2_ERROR_NOMATCH = -1
 _PCRE2_INFO_CAPTURECOUNT = 4
+_PCRE2_INFO_NAMECOUNT = 17
+_PCRE2_INFO_NAMEENTRYSIZE = 18
+_PCRE2_INFO_NAMETABLE = 19
 
 LIBRARY = "libpcre2-8.so.0"
 
@@ -152,6 +155,24 @@ class Regex:
 
     def __repr__(self) -> str:
         return f"Regex({self.pattern!r})"
+
+    def group_names(self) -> dict[int, str]:
+        """The named groups (ap_regname): {capture number: name}."""
+        lib = self._lib
+        count, size = ctypes.c_uint32(0), ctypes.c_uint32(0)
+        lib.pcre2_pattern_info_8(self._code, _PCRE2_INFO_NAMECOUNT, ctypes.byref(count))
+        if not count.value:
+            return {}
+        lib.pcre2_pattern_info_8(self._code, _PCRE2_INFO_NAMEENTRYSIZE, ctypes.byref(size))
+        table = ctypes.c_void_p()
+        lib.pcre2_pattern_info_8(self._code, _PCRE2_INFO_NAMETABLE, ctypes.byref(table))
+        raw = ctypes.string_at(table.value, count.value * size.value) if table.value else b""
+        names = {}
+        for index in range(count.value):
+            entry = raw[index * size.value:(index + 1) * size.value]
+            name = entry[2:].split(b"\0", 1)[0].decode("utf-8", "surrogateescape")
+            names[(entry[0] << 8) + entry[1]] = name
+        return names
 
     def search(self, subject: str | bytes, eflags: int = 0) -> RegexMatch | None:
         """ap_regexec: a match anywhere in the subject, or None (errors count as no match)."""

@@ -177,6 +177,17 @@ BrowserMatch "^legacy" legacy !probe_version
 <Location /dyn>
     SetHandler "%{QUERY_STRING}"
 </Location>
+<LocationMatch "^/u/(?<user>[^/]+)(?:/(?<Item>\\w+))?">
+    Require expr "%{ENV:MATCH_USER} == 'bob' && -z reqenv('MATCH_ITEM')"
+</LocationMatch>
+<DirectoryMatch "^/var/(?<top>www)/">
+    <If "reqenv('MATCH_TOP') == 'www' && %{QUERY_STRING} == 'no'">
+        Require all denied
+    </If>
+</DirectoryMatch>
+<FilesMatch "^(?<stem>[a-z]+)\\.txt$">
+    Require expr "env('MATCH_STEM') != 'secret'"
+</FilesMatch>
 <Location /nested>
     Require expr "NESTED"
 </Location>
@@ -235,6 +246,12 @@ IF_REQUESTS = [
     ("/anyof?merge-ok", (), "127.0.0.1", "GET", b""),
     ("/anyof?merge-ok", (), "10.1.2.3", "GET", b""),
     ("/anyof?merge-no", (), "127.0.0.1", "GET", b""),
+    ("/u/bob", (), "127.0.0.1", "GET", b""),
+    ("/u/eve", (), "127.0.0.1", "GET", b""),
+    ("/u/bob/thing", (), "127.0.0.1", "GET", b""),
+    ("/x?no", (), "127.0.0.1", "GET", b""),
+    ("/secret.txt", (), "127.0.0.1", "GET", b""),
+    ("/public.txt", (), "127.0.0.1", "GET", b""),
     ("/dyn?Server-Status", (), "127.0.0.1", "GET", b""),
     ("/plain?dirfail", (), "127.0.0.1", "GET", b""),
     ("/plain?dirdeny", (), "127.0.0.1", "GET", b""),
@@ -249,6 +266,7 @@ IF_REQUESTS = [
 # What apache2 answers (checked below, so that the comparison is about something).
 IF_STATUSES = [404, 200, 405, 200, 403, 404, 403, 403, 404, 403, 404, 403, 404, 403, 403,
                404, 403, 404, 404, 500, 403, 404, 403, 404, 404, 403, 403,
+               404, 403, 403, 403, 403, 404,
                200, 404, 403, 404, 200, 403, 403, 403, 200, 200]
 
 

@@ -92,7 +92,8 @@ async def process_request(httpd, request: Request) -> int:
     if walk is None:
         filename = request.document_root + path
         request.filename = filename
-        per_dir = walk_sections(httpd, request)
+        variables: list[tuple[str, str]] = []
+        per_dir = walk_sections(httpd, request, variables)
         core_config = _core_dir(httpd, per_dir)
         handler = _static_handler(core_config)
         # What the walks before translate_name merge: only where there are <If>s.
@@ -100,8 +101,11 @@ async def process_request(httpd, request: Request) -> int:
                  if core_config is not None and core_config.sec_if else None)
         if len(cache.walks) >= _CACHE_LIMIT:
             cache.walks.clear()
-        walk = cache.walks[(id(server), path)] = (filename, per_dir, handler, early)
-    request.filename, request.per_dir_config, request.handler, early = walk
+        walk = cache.walks[(id(server), path)] = (filename, per_dir, handler, early,
+                                                  variables)
+    request.filename, request.per_dir_config, request.handler, early, variables = walk
+    for name, value in variables:
+        request.subprocess_env.set(name, value)
     core_config = _core_dir(httpd, request.per_dir_config)
     if early is not None:
         _early_if_walks(httpd, request, early)
@@ -223,6 +227,30 @@ def _sections_matching(httpd, request: Request) -> list:
     return matched
 
 
+def _match_variables(request: Request, sections: list) -> list[tuple[str, str]]:
+    """MATCH_<NAME> for the named groups of the regex sections that matched (core's
+    ap_regname refs: the walks set them in r->subprocess_env), in walk order."""
+    filename = request.filename or ""
+    directory = filename if filename.endswith("/") else os.path.dirname(filename) + "/"
+    subjects = {"directory": directory, "files": os.path.basename(filename),
+                "location": request.uri}
+    pairs = []
+    for section in sections:
+        if section.regex is None:
+            continue
+        names = section.regex.group_names()
+        if not names:
+            continue
+        match = section.regex.search(subjects[section.kind])
+        if match is None:
+            continue
+        for number, name in sorted(names.items()):
+            value = match.group(number)
+            if value is not None:
+                pairs.append(("MATCH_" + name.upper(), value))
+    return pairs
+
+
 def _location_matches(section, uri: str) -> bool:
     """ap_location_walk: a regex search, a wildcard, or a prefix ending at a '/'."""
     if section.regex is not None:
@@ -265,13 +293,18 @@ def _wildcard(pattern: str) -> re.Pattern:
     return re.compile("".join(out), re.S)
 
 
-def walk_sections(httpd, request: Request) -> dict:
-    """The merged per-directory configuration of each module for this request."""
+def walk_sections(httpd, request: Request,
+                  variables: list[tuple[str, str]] | None = None) -> dict:
+    """The merged per-directory configuration of each module for this request (and in
+    `variables`, the MATCH_ variables of the regex sections it matched)."""
     merged = dict(httpd.server_conf.lookup_defaults)
     if request.server is not httpd.server_conf:
         merged = merge_vectors(merged, request.server.lookup_defaults)
-    for section in _sections_matching(httpd, request):
+    sections = _sections_matching(httpd, request)
+    for section in sections:
         merged = merge_vectors(merged, section.config)
+    if variables is not None:
+        variables.extend(_match_variables(request, sections))
     return merged
 
 
