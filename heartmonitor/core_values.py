@@ -7,6 +7,7 @@ checks its value, returns httpd's error or logs httpd's start-up warning, and ke
 from __future__ import annotations
 
 import os
+import sys
 
 from . import log
 from .catalogue import MODULES
@@ -453,6 +454,37 @@ def set_allow2f(cmd, mconfig, arg: str) -> str | None:
     return None
 
 
+# ap_regcomp_default_cflag_by_name: AP_REG_EXTENDED is 0 in 2.4, so httpd finds no flag
+# for EXTENDED and refuses it as unknown.
+_REGEX_DEFAULT_FLAGS = {"icase": 0x01, "dotall": 0x40, "dollar_endonly": 0x200}
+_REGEX_DEFAULT = [0x40 | 0x200]  # AP_REG_DEFAULT; a static in httpd, kept across readings
+
+
+def set_regex_default_options(cmd, mconfig, line: str) -> str | None:
+    """RAW_ARGS: `none`, or ICASE/DOTALL/DOLLAR_ENDONLY set, or added/removed with +/-."""
+    cflags = _REGEX_DEFAULT[0]
+    pos = 0
+    while pos < len(line):
+        name, pos = getword_conf(line, pos)
+        if ascii_lower(name) == "none":
+            cflags = 0
+            continue
+        how = 0
+        if name[:1] in ("+", "-"):
+            how = 1 if name[0] == "+" else -1
+            name = name[1:]
+        cflag = _REGEX_DEFAULT_FLAGS.get(ascii_lower(name), 0)
+        if not cflag:
+            return f"{cmd.cmd.name}: option '{name}' unknown"
+        cflags = cflags | cflag if how > 0 else cflags & ~cflag if how < 0 else cflag
+    _REGEX_DEFAULT[0] = cflags
+    if "heartmonitor.pcre" in sys.modules or cflags != 0x40 | 0x200:
+        # Imported here only: PCRE2 (ctypes) stays unloaded for -t of most configurations.
+        from . import pcre
+        pcre.set_default_cflags(cflags)
+    return None
+
+
 _ON_OFF = "parameter must be 'on' or 'off'"
 
 def _declared(name: str, handler) -> Command:
@@ -501,4 +533,5 @@ COMMANDS = [
     _declared("TraceEnable", set_trace_enable),
     _declared("ProtocolsHonorOrder", set_protocols_honor_order),
     _declared("HttpProtocolOptions", set_http_protocol_options),
+    _declared("RegexDefaultOptions", set_regex_default_options),
 ]

@@ -30,6 +30,7 @@ DOTALL = 0x40
 DOLLAR_ENDONLY = 0x200
 NO_DEFAULT = 0x400
 DEFAULT = DOTALL | DOLLAR_ENDONLY  # AP_REG_DEFAULT, what RegexDefaultOptions starts as
+_default_cflags = DEFAULT  # what RegexDefaultOptions set (ap_regcomp_set_default_cflags)
 
 # pcre2.h option bits.
 _PCRE2_CASELESS = 0x00000008
@@ -197,6 +198,12 @@ class Regex:
             lib.pcre2_match_data_free_8(match_data)
 
 
+def set_default_cflags(cflags: int) -> None:
+    """ap_regcomp_set_default_cflags: what every later regex gets unless NO_DEFAULT."""
+    global _default_cflags
+    _default_cflags = cflags
+
+
 def compile_regex(pattern: str | bytes, flags: int = EXTENDED) -> Regex | str:
     """ap_regcomp: the compiled regex, or PCRE2's error message when httpd would refuse it.
 
@@ -206,7 +213,7 @@ def compile_regex(pattern: str | bytes, flags: int = EXTENDED) -> Regex | str:
     """
     lib = _library()
     if not flags & NO_DEFAULT:
-        flags |= DEFAULT
+        flags |= _default_cflags
     options = _PCRE2_DUPNAMES
     if flags & ICASE:
         options |= _PCRE2_CASELESS

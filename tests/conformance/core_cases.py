@@ -163,6 +163,14 @@ CORE_CASES = [
     Case("error_document_expr_ok", "ErrorDocument 404 /x/%{REQUEST_URI}\nErrorDocument 403 \"Go away %{REMOTE_ADDR}\"\nErrorDocument 500 default\n"),
     Case("sethandler_expr_bad", loc("SetHandler %{FOO\n")),
     Case("sethandler_expr_ok", loc("SetHandler server-%{tolower:STATUS}\n")),
+    # RegexDefaultOptions: EXTENDED is 0 in 2.4's ap_regex.h, so httpd calls it unknown
+    Case("regex_default_options_ok", "RegexDefaultOptions ICASE\nRegexDefaultOptions none "
+         "+dotall -Dollar_EndOnly 'icase'\n<LocationMatch ^/x>\n</LocationMatch>\n"),
+    Case("regex_default_options_unknown", "RegexDefaultOptions +BOGUS\n"),
+    Case("regex_default_options_extended", "RegexDefaultOptions -EXTENDED\n"),
+    Case("regex_default_options_sign_only", "RegexDefaultOptions ICASE +\n"),
+    Case("regex_default_options_vhost", "<VirtualHost *:80>\nRegexDefaultOptions none\n"
+         "</VirtualHost>\n"),
 ] + [
     Case(f"errorlog_format_{index:02d}", f"ErrorLogFormat {args}\n") for index, args in enumerate((
         '"%Z"', '"x %"', '"%{foo"', '"%t"', '"%M"', '"%+M"', 'connection "%M"', 'request "%7a"',
