@@ -6,7 +6,9 @@ that reading says lands there (AH00558, AH03491, ...), after the first pass's po
 lines, and the MPM's check_config, no longer at its first load, logs its restart forms
 (AH00514 where the console had AH00513). heartmonitor reads once: it records what the
 reading writes on standard error and writes that into the error log between its two
-post_config passes, the MPM's console lines replaced by their restart forms.
+post_config passes, the MPM's console lines replaced by their restart forms. When httpd
+detaches (`-k start`, also with NO_DETACH) apr_proc_detach has pointed standard error at
+/dev/null before the second reading, so its lines are lost: none are written then.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from __future__ import annotations
 from . import log
 
 _LINES = "second_reading"
+# The defines that keep httpd's MPM from calling apr_proc_detach (-X defines DEBUG).
+_NOT_DETACHED = ("DEBUG", "FOREGROUND", "ONE_PROCESS")
 
 
 def start(httpd) -> None:
@@ -52,6 +56,8 @@ def replay(httpd) -> None:
     error_log = httpd.error_log
     if not lines or error_log is None:
         return
+    if not any(name in httpd.defines for name in _NOT_DETACHED):
+        return  # detached: httpd's second reading wrote them to /dev/null
     target = error_log.target
     if target.syslog_facility is not None or target.stream is httpd.startup_log.target.stream:
         return  # httpd's standard error is not the error log then

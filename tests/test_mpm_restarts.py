@@ -15,11 +15,13 @@ from __future__ import annotations
 import os
 import re
 import signal
+import subprocess
+import sys
 
 import pytest
 
 from tests.conftest import need_apache2
-from tests.helpers import write
+from tests.helpers import ROOT, write
 from tests.live import (
     APACHE_MODULES,
     PrivateNetwork,
@@ -187,3 +189,48 @@ def test_second_reading_at_start_up_as_apache2(tmp_path):
     assert ours == theirs
     assert [line.split(": ", 1)[0].split()[-1] for line in theirs] == [
         "AH03491", "AH00558", "AH00514"]
+
+
+def start_detached(command: list[str], directory: str) -> str:
+    """`-k start`, wait for the ready line, stop; what the command wrote on its console."""
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": ROOT})
+    error_log = os.path.join(directory, "error_log")
+    pid_file = os.path.join(directory, "httpd.pid")
+    try:
+        assert wait_for(lambda: READY["event"] in read(error_log), 15), read(error_log)
+    finally:
+        pid = wait_for(lambda: read(pid_file).strip())
+        os.kill(int(pid), signal.SIGTERM)
+        wait_for(lambda: "AH00491" in read(error_log))
+    return process.communicate(timeout=10)[1].decode()
+
+
+@pytest.mark.parametrize("defines", [[], ["-DNO_DETACH"]], ids=["detached", "no_detach"])
+def test_second_reading_lost_when_detached_as_apache2(tmp_path, defines):
+    """`-k start` (NO_DETACH too): apr_proc_detach points standard error at /dev/null
+    before the second reading, so none of its lines reach the error log."""
+    apache2 = need_apache2()
+    results = []
+    with PrivateNetwork():
+        for name, port in zip(("real", "ours"), PORTS["worker"], strict=True):
+            directory = str(tmp_path / name)
+            os.mkdir(directory)
+            path = os.path.join(directory, "httpd.conf")
+            moddir = APACHE_MODULES if name == "real" else "modules"
+            text = config(directory, port, "event", SECOND_READING.format(moddir=moddir,
+                                                                          port=port), moddir)
+            write(path, text.replace("ServerName localhost\n", ""))
+            program = [apache2] if name == "real" else [sys.executable, "-m", "heartmonitor"]
+            console = start_detached([*program, "-f", path, *defines, "-k", "start"],
+                                     directory)
+            program_name = "apache2" if name == "real" else "heartmonitor"
+            console = re.sub(r"^\[[^]]+\] (\[[\w:]+\]) \[pid \d+:tid \d+\] ", r"\1 ",
+                             console, flags=re.M).replace(f" {program_name}: ", " PROG: ")
+            results.append((console.replace(directory, "DIR").replace(f":{port}", ":PORT"),
+                            start_up_lines(read(os.path.join(directory, "error_log")),
+                                           READY["event"], program_name, directory, port)))
+    theirs, ours = results
+    assert ours == theirs
+    assert theirs[1] == []
+    assert "AH00558: PROG: Could not reliably" in theirs[0]
