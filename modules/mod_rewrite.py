@@ -101,10 +101,12 @@ def cmd_rewritemap(cmd, mconfig, name: str, source: str, owner) -> str | None:
 
 # An argument's text: quoted, up to the closing quote; otherwise up to white space, a
 # backslash keeping the white space after it. Possessive: matching never backtracks.
+# (re caches the compiled patterns: nothing is compiled for a configuration without
+# RewriteRule or RewriteCond.)
 _ARGUMENT = {
-    "": re.compile(r"[^ \t\n\v\f\r\\]*+(?:\\[ \t\n\v\f\r]?[^ \t\n\v\f\r\\]*+)*+"),
-    '"': re.compile(r'[^"]*+'),
-    "'": re.compile(r"[^']*+"),
+    "": r"[^ \t\n\v\f\r\\]*+(?:\\[ \t\n\v\f\r]?[^ \t\n\v\f\r\\]*+)*+",
+    '"': r'[^"]*+',
+    "'": r"[^']*+",
 }
 
 
@@ -113,7 +115,7 @@ def _argument(text: str, pos: int) -> tuple[str, int]:
     quote = text[pos] if pos < len(text) and text[pos] in "\"'" else ""
     if quote:
         pos += 1
-    match = _ARGUMENT[quote].match(text, pos)
+    match = re.compile(_ARGUMENT[quote]).match(text, pos)
     assert match is not None  # the patterns may match nothing
     return match.group(), match.end()
 

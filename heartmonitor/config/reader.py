@@ -208,12 +208,16 @@ class ConfigFile:
         plain = self._plain
         if plain is not None:
             index = self._index
-            if index >= len(plain):
-                self.line_number += 1
-                return None
-            self._index = index + 1
-            self.line_number, line = plain[index]
-            return line
+            count = len(plain)
+            while index < count:
+                line = plain[index]
+                index += 1
+                if line is not None:  # not a line a continuation swallowed
+                    self._index = self.line_number = index
+                    return line
+            self._index = index
+            self.line_number += 1
+            return None
         data = self._data
         pos = self._pos
         # Fast path: a plain physical line that fits the buffer, with no NUL and no
@@ -302,36 +306,36 @@ class ArgvConfig(ConfigFile):
         return buf.strip(SPACE)
 
 
-def _logical_lines(data: str) -> list[tuple[int, str]]:
-    """(line number, trimmed text) of each logical line, as ap_cfg_getline yields them.
+def _logical_lines(data: str) -> list[str | None]:
+    """The logical lines as ap_cfg_getline yields them, one slot per physical line: a
+    line's trimmed text in the slot of its number (a continued line's joined text in the
+    slot of its last physical line, the lines it joined None).
 
     Only for text without NUL bytes whose lines cannot outgrow the buffer: then joining
     continuation lines is all there is to it, including httpd's quirks (an empty line
     after a line ending in two backslashes is swallowed too; a continuation at the end
-    of the file counts one more line). Lines are split and trimmed in bulk; only the
-    continued ones are walked one by one.
+    of the file counts one more line: one more slot). Lines are split and trimmed in
+    bulk; only the continued ones are walked one by one.
     """
     lines = data.split("\n")
     last_has_newline = lines[-1] == ""
     if last_has_newline:
         lines.pop()
     count = len(lines)
-    trimmed = [line.strip(SPACE) for line in lines]
-    numbered = list(zip(range(1, count + 1), trimmed, strict=True))
+    trimmed: list[str | None] = [line.strip(SPACE) for line in lines]
     if "\\\n" not in data and "\\\r\n" not in data:
-        return numbered
-    continued = [i for i, line in enumerate(lines) if line[-1:] == "\\" or line[-2:] == "\\\r"]
-    result: list[tuple[int, str]] = []
+        return trimmed
+    continued = [i for i, line in enumerate(lines) if line.endswith(("\\", "\\\r"))]
     pos = 0
     for start in continued:
         if start < pos:
             continue
-        result.extend(numbered[pos:start])
         buf = Pieces()
         parts = buf.parts
         index = start
         while True:
             line = lines[index]
+            trimmed[index] = None
             if index == count - 1 and not last_has_newline:
                 buf.append(line)
                 break
@@ -350,12 +354,11 @@ def _logical_lines(data: str) -> list[tuple[int, str]]:
                     break
             index += 1
             if index == count:
-                result.append((count + 1, "".join(parts).strip(SPACE)))
-                return result
-        result.append((index + 1, "".join(parts).strip(SPACE)))
+                trimmed.append("".join(parts).strip(SPACE))
+                return trimmed
+        trimmed[index] = "".join(parts).strip(SPACE)
         pos = index + 1
-    result.extend(numbered[pos:])
-    return result
+    return trimmed
 
 
 class NotRegularFile(OSError):
