@@ -94,6 +94,8 @@ class Httpd:
         self.files_read: list[str] = []
         # Paths found to be directories (or not) while this configuration is checked.
         self._directories: dict[str, bool] = {}
+        # Lines whose ${NAME}s all resolved, as they read with the current Defines.
+        self._resolved_lines: dict[str, str] = {}
         self.config_generation = 1
         self.diagnostics: list[dict] = []
         self.extensions: dict[str, object] = {}
@@ -214,6 +216,7 @@ class Httpd:
         return name in self.defines
 
     def define(self, name: str, value: str | None) -> None:
+        self._resolved_lines.clear()
         if name not in self.defines:
             self.defines.append(name)
         if value is not None:
@@ -222,6 +225,7 @@ class Httpd:
             self.defined_vars[key] = (original, value)
 
     def undefine(self, name: str) -> None:
+        self._resolved_lines.clear()
         if name in self.defines:
             index = self.defines.index(name)
             last = self.defines.pop()
@@ -244,10 +248,20 @@ class Httpd:
         self.log_startup_error("core", log.WARNING, message)
 
     def resolve_env(self, line: str) -> str:
+        """ap_resolve_env; a line that resolved whole is remembered until the next Define
+        or UnDefine (a large configuration repeats the same ${NAME} lines)."""
         if "$" not in line:
             return line
-
-        return resolve_env(line, self._lookup_variable, self._warn_undefined)
+        resolved = self._resolved_lines.get(line)
+        if resolved is not None:
+            return resolved
+        undefined: list[str] = []
+        resolved = resolve_env(line, self._lookup_variable, undefined.append)
+        for name in undefined:  # AH00111 each time such a line is read
+            self._warn_undefined(name)
+        if not undefined:
+            self._resolved_lines[line] = resolved
+        return resolved
 
     def is_directory(self, path: str) -> bool:
         """os.path.isdir, asked once per path while one configuration is checked (a large

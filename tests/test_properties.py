@@ -15,6 +15,7 @@ import tempfile
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from heartmonitor.apr.fnmatch import _fnmatch, fnmatch
 from heartmonitor.config.command import TAKE_ARGV, Command
 from heartmonitor.config.grammar import reference_words
 from heartmonitor.config.reader import ConfigFile, LineBuffer
@@ -54,6 +55,17 @@ def test_plain_take_argv_stops_at_64_arguments():
     args = " ".join(f"a{i}" for i in range(70))
     assert PLAIN_SPLITTERS[TAKE_ARGV](command, args.split()) == SPLITTERS[TAKE_ARGV](
         command, args) == [([f"a{i}" for i in range(64)],)]
+
+
+NAME_PARTS = st.sampled_from(["a", "b", ".", "conf", "load", "é", "\udcff", "~"])
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(NAME_PARTS, max_size=3).map("".join),
+       st.lists(NAME_PARTS, max_size=6).map("".join))
+def test_star_suffix_patterns_match_as_apr_fnmatch_loop(tail, name):
+    """'*.conf' and the like take a shortcut: the same answer as the port of the loop."""
+    assert fnmatch("*" + tail, name) == _fnmatch("*" + tail, name)
 
 
 def lines_slowly(data: str):

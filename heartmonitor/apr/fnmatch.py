@@ -104,8 +104,20 @@ def _skip_one(pattern: str, p: int) -> int:
     return p + 1
 
 
+_SPECIAL = frozenset("*?[\\")
+
+
 def fnmatch(pattern: str, string: str) -> bool:
     """apr_fnmatch(pattern, string, APR_FNM_PERIOD) == APR_SUCCESS."""
+    tail = pattern[1:]
+    if pattern[:1] == "*" and tail.isascii() and _SPECIAL.isdisjoint(tail):
+        # '*.conf', the usual Include pattern: what the loop below decides for it.
+        return not string.startswith(".") and string.endswith(tail)
+    return _fnmatch(pattern, string)
+
+
+def _fnmatch(pattern: str, string: str) -> bool:
+    """apr_fnmatch's loop."""
     if not (pattern.isascii() and string.isascii()):
         pattern, string = _as_bytes(pattern), _as_bytes(string)
     p = 0
