@@ -14,7 +14,6 @@ from __future__ import annotations
 import _thread  # threading's lock and thread id, without importing threading on -t
 import os
 import sys
-import syslog
 import time
 
 EMERG, ALERT, CRIT, ERR, WARNING, NOTICE, INFO, DEBUG = range(8)
@@ -158,6 +157,8 @@ class LogTarget:
             except (OSError, ValueError):
                 pass
         if self.syslog_facility is not None:
+            import syslog  # here: only an ErrorLog syslog (never -t) writes there
+
             syslog.syslog(self.syslog_facility | min(level, DEBUG), line)
             return
         data = line + "\n"

@@ -8,7 +8,6 @@ X" (successors), dragging out-of-order entries to the front.
 
 from __future__ import annotations
 
-import graphlib
 from collections.abc import Callable, Mapping
 
 from . import hooks as declared_hooks
@@ -159,6 +158,10 @@ def sort_hooks(hooks: list[Hook]) -> list[Hook]:
 def _refuse_loops(items: list[Hook], predecessors: list[list[int | None]]) -> None:
     """A predecessor/successor loop is a module bug: name the modules in it."""
     graph = {index: [p for p in preds if p is not None] for index, preds in enumerate(predecessors)}
+    if not any(graph.values()):
+        return  # no constraint, no loop
+    import graphlib  # here: most hooks have no constraint (-t start-up time)
+
     try:
         graphlib.TopologicalSorter(graph).prepare()
     except graphlib.CycleError as error:

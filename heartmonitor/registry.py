@@ -13,8 +13,8 @@ the catalogue, inert, in httpd's table order.
 
 from __future__ import annotations
 
-import importlib
 import os
+import sys
 from collections.abc import Callable
 
 from . import modules as emulated_modules
@@ -143,7 +143,11 @@ def find(stem: str) -> Module | None:
     elif stem.replace("_", "").isalnum() and os.path.isfile(
         os.path.join(modules_dir(), stem + ".py")
     ):
-        module = importlib.import_module(f"{__package__}.modules.{stem}").MODULE
+        # __import__ rather than importlib.import_module: importlib (and warnings) would
+        # be one more import for -t.
+        name = f"{__package__}.modules.{stem}"
+        __import__(name)
+        module = sys.modules[name].MODULE
         complete_from_catalogue(module, stem)
     if module is None:
         module = inert_module(stem)

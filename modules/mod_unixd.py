@@ -3,9 +3,7 @@ Suexec, checked as httpd checks them (heartmonitor switches to no user, chroots 
 
 from __future__ import annotations
 
-import grp
 import os
-import pwd
 import stat
 
 from heartmonitor.cnum import atoi, atol
@@ -29,6 +27,8 @@ def _uid(name: str) -> int:
     if name.startswith("#"):
         return atol(name[1:]) & 0xFFFFFFFF
 
+    import pwd  # here, as grp below: only User and Group look names up
+
     try:
         return pwd.getpwnam(name).pw_uid
     except KeyError:
@@ -38,6 +38,8 @@ def _uid(name: str) -> int:
 def _gid(name: str) -> int:
     if name.startswith("#"):
         return atol(name[1:]) & 0xFFFFFFFF
+
+    import grp
 
     try:
         return grp.getgrnam(name).gr_gid
@@ -72,6 +74,8 @@ def _name_to_id(cmd, name: str, lookup, what: str, code: str) -> int:
 
 def set_user(cmd, mconfig, arg: str) -> str | None:
     cmd.server.module_config[MODULE].user_name = arg
+    import pwd
+
     if _name_to_id(cmd, arg, lambda n: pwd.getpwnam(n).pw_uid, "user", "00543") == 0:
         return ROOT_REFUSED
     return None
@@ -79,6 +83,8 @@ def set_user(cmd, mconfig, arg: str) -> str | None:
 
 def set_group(cmd, mconfig, arg: str) -> str | None:
     cmd.server.module_config[MODULE].group_name = arg
+    import grp
+
     _name_to_id(cmd, arg, lambda n: grp.getgrnam(n).gr_gid, "group", "00544")
     return None
 

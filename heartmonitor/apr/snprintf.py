@@ -7,14 +7,14 @@ more than 4 digits longer than the precision.
 
 from __future__ import annotations
 
-import math
-
 NDIG = 80
 FLOAT_DIGITS = 6
 
 
 def _ecvt(arg: float, ndigits: int) -> tuple[list[int], int, bool]:
     """apr_cvt(eflag=1): (digits, position of the decimal point, negative)."""
+    import math  # here: only status pages format numbers (-t start-up time)
+
     ndigits = min(ndigits, NDIG - 2)
     negative = arg < 0
     arg = -arg if negative else arg
