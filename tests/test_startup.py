@@ -31,8 +31,9 @@ NOT_FOR_THE_DEFAULT_CHECK = (
     "heartmonitor.modules.cluster.share_url", "heartmonitor.modules.cluster.slices",
     "heartmonitor.modules.cluster.slotmem", "heartmonitor.modules.cluster.slotstore",
     "heartmonitor.modules.cluster.status_view", "heartmonitor.modules.cluster.table",
-    "heartmonitor.pcre", "inspect", "ipaddress", "json", "mmap", "psutil", "pyparsing",
-    "random", "selectors", "socket", "struct", "threading", "typing", "urllib.parse",
+    "heartmonitor.pcre", "graphlib", "grp", "importlib", "inspect", "ipaddress", "json",
+    "math", "mmap", "psutil", "pwd", "pyparsing", "random", "selectors", "socket", "struct",
+    "syslog", "threading", "typing", "urllib.parse", "warnings",
 )
 
 
