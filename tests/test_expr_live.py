@@ -177,6 +177,19 @@ BrowserMatch "^legacy" legacy !probe_version
 <Location /dyn>
     SetHandler "%{QUERY_STRING}"
 </Location>
+<Location /dynfail>
+    SetHandler "%{file:/no/such/handler}"
+</Location>
+<If "%{QUERY_STRING} == 'inner'">
+    SetEnvIf Request_URI ^/(\\w+) first=$1
+    <If "%{REQUEST_URI} == '/in'">
+        Require env first
+    </If>
+</If>
+<Location /in>
+    Require all denied
+    AuthMerging Or
+</Location>
 <LocationMatch "^/u/(?<user>[^/]+)(?:/(?<Item>\\w+))?">
     Require expr "%{ENV:MATCH_USER} == 'bob' && -z reqenv('MATCH_ITEM')"
 </LocationMatch>
@@ -252,6 +265,9 @@ IF_REQUESTS = [
     ("/x?no", (), "127.0.0.1", "GET", b""),
     ("/secret.txt", (), "127.0.0.1", "GET", b""),
     ("/public.txt", (), "127.0.0.1", "GET", b""),
+    ("/dynfail", (), "127.0.0.1", "GET", b""),
+    ("/in?inner", (), "127.0.0.1", "GET", b""),
+    ("/in", (), "127.0.0.1", "GET", b""),
     ("/dyn?Server-Status", (), "127.0.0.1", "GET", b""),
     ("/plain?dirfail", (), "127.0.0.1", "GET", b""),
     ("/plain?dirdeny", (), "127.0.0.1", "GET", b""),
@@ -266,7 +282,7 @@ IF_REQUESTS = [
 # What apache2 answers (checked below, so that the comparison is about something).
 IF_STATUSES = [404, 200, 405, 200, 403, 404, 403, 403, 404, 403, 404, 403, 404, 403, 403,
                404, 403, 404, 404, 500, 403, 404, 403, 404, 404, 403, 403,
-               404, 403, 403, 403, 403, 404,
+               404, 403, 403, 403, 403, 404, 500, 404, 403,
                200, 404, 403, 404, 200, 403, 403, 403, 200, 200]
 
 
@@ -290,11 +306,13 @@ def test_if_sections_setenvif_and_handlers(namespace, tmp_path):
     varies = [(a[0], a[1], a[4][2], a[5][2]) for a in answers]
     assert [(t, h, o) for t, h, _r, o in varies] == [(t, h, r) for t, h, r, _o in varies]
     assert (b"Vary: X-Scrape" in answers[-2][4][2]) is True
-    pattern = r"AH00039|Evaluation of expression|AH02320"
+    pattern = r"AH00039|Evaluation of expression|AH02320|AH03154"
     real_lines = _log_lines(str(tmp_path / "real" / "error_log"), pattern)
     assert _log_lines(str(tmp_path / "ours" / "error_log"), pattern) == real_lines
     assert any("Cannot open file /no/such/file" in line for line in real_lines)
     assert any("Recursion limit reached" in line for line in real_lines)
+    assert any("AH03154: Can't evaluate handler expression: Cannot open file /no/such/handler"
+               in line for line in real_lines)
     # A <Directory>'s condition is evaluated once, a top-level or <Location>'s three times.
     assert sum("/no/such/dir/file" in line for line in real_lines) == 2
     assert sum("/no/such/file" in line for line in real_lines) == 6
