@@ -88,30 +88,7 @@ async def process_request(httpd, request: Request) -> int:
     request.document_root = root
     if not httpd.run_hook_all("post_read_request", request):
         return 500  # mod_setenvif: AH01505
-    walk = cache.walks.get((id(server), path))
-    if walk is None:
-        filename = request.document_root + path
-        request.filename = filename
-        variables: list[tuple[str, str]] = []
-        per_dir = walk_sections(httpd, request, variables)
-        core_config = _core_dir(httpd, per_dir)
-        handler = _static_handler(core_config)
-        # What the walks before translate_name merge: only where there are <If>s.
-        early = (_location_vector(httpd, request)
-                 if core_config is not None and core_config.sec_if else None)
-        if len(cache.walks) >= _CACHE_LIMIT:
-            cache.walks.clear()
-        walk = cache.walks[(id(server), path)] = (filename, per_dir, handler, early,
-                                                  variables)
-    request.filename, request.per_dir_config, request.handler, early, variables = walk
-    for name, value in variables:
-        request.subprocess_env.set(name, value)
-    core_config = _core_dir(httpd, request.per_dir_config)
-    if early is not None:
-        _early_if_walks(httpd, request, early)
-        request.per_dir_config = walk_if_sections(httpd, request, request.per_dir_config)
-        core_config = _core_dir(httpd, request.per_dir_config)
-        request.handler = _static_handler(core_config)
+    core_config = _walk(httpd, cache, request, path)
     if not httpd.run_hook_all("header_parser", request):
         return 500  # mod_setenvif: AH01505
     access = await httpd.run_hook_first("access_checker", request)
@@ -136,6 +113,38 @@ async def process_request(httpd, request: Request) -> int:
     if discarded != OK:
         return discarded
     return default_handler(httpd, request)
+
+
+def _walk(httpd, cache: _Cached, request: Request, path: str):
+    """The request's file name, per-directory configuration and handler (the sections'
+    walk, cached per server and path; then the <If> walks, per request); core's
+    merged configuration."""
+    server = request.server
+    walk = cache.walks.get((id(server), path))
+    if walk is None:
+        filename = request.document_root + path
+        request.filename = filename
+        variables: list[tuple[str, str]] = []
+        per_dir = walk_sections(httpd, request, variables)
+        core_config = _core_dir(httpd, per_dir)
+        handler = _static_handler(core_config)
+        # What the walks before translate_name merge: only where there are <If>s.
+        early = (_location_vector(httpd, request)
+                 if core_config is not None and core_config.sec_if else None)
+        if len(cache.walks) >= _CACHE_LIMIT:
+            cache.walks.clear()
+        walk = cache.walks[(id(server), path)] = (filename, per_dir, handler, early,
+                                                  variables)
+    request.filename, request.per_dir_config, request.handler, early, variables = walk
+    for name, value in variables:
+        request.subprocess_env.set(name, value)
+    if early is None:
+        return _core_dir(httpd, request.per_dir_config)
+    _early_if_walks(httpd, request, early)
+    request.per_dir_config = walk_if_sections(httpd, request, request.per_dir_config)
+    core_config = _core_dir(httpd, request.per_dir_config)
+    request.handler = _static_handler(core_config)
+    return core_config
 
 
 def default_handler(httpd, request: Request) -> int:
