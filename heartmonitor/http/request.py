@@ -66,6 +66,7 @@ class Request:
         self.chunked = False
         self.keep = False
         self.withheld = 0  # bytes of a HEAD request's body, counted and let go
+        self.close_after = head.close  # the head says the connection ends after this one
 
     @property
     def client(self) -> str:

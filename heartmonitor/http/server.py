@@ -838,7 +838,8 @@ class HttpConnection(asyncio.Protocol):
         if not request.streamed:
             if size < STREAM_AT:
                 return
-            head, request.keep = await self._head(request, request.status, False, None,
+            head, request.keep = await self._head(request, request.status,
+                                                  request.close_after, None,
                                                   request.content_type, request.headers_out)
             request.streamed = True
             request.chunked = request.proto_num >= 1001
