@@ -132,6 +132,18 @@ def format_line(
     return prefix + body
 
 
+# write_logline: a line written to a file keeps room for "\n" and the terminator within
+# MAX_STRING_LEN (syslog gets one byte more).
+_LINE_MAX = MAX_STRING_LEN - 2
+
+
+def _cut_for_newline(line: str) -> str:
+    data = line.encode("utf-8", "surrogateescape")
+    if len(data) <= _LINE_MAX:
+        return line
+    return data[:_LINE_MAX].decode("utf-8", "surrogateescape")
+
+
 class LogTarget:
     """Where error_log lines are written: stderr, a file, a pipe to a program, or syslog."""
 
@@ -147,6 +159,8 @@ class LogTarget:
         self._lock = _thread.allocate_lock()
 
     def write(self, line: str, level: int) -> None:
+        if len(line) > _LINE_MAX // 4 and self.syslog_facility is None:
+            line = _cut_for_newline(line)
         if self.record is not None:
             self.record.append((line, level))
         echo = self.echo

@@ -164,6 +164,11 @@ CORE_CASES = [
     Case("sethandler_expr_bad", loc("SetHandler %{FOO\n")),
     Case("sethandler_expr_ok", loc("SetHandler server-%{tolower:STATUS}\n")),
     # RegexDefaultOptions: EXTENDED is 0 in 2.4's ap_regex.h, so httpd calls it unknown
+    # write_logline: a line is cut at MAX_STRING_LEN less "\n" and the terminator (8190)
+    Case("log_line_cut_ascii", "X" + "a" * 9000 + "\n"),
+    Case("log_line_cut_utf8", "X" + "a" * 8100 + "\u00e9" * 60 + "\n"),
+    Case("log_line_cut_expr", "LoadModule rewrite_module {moddir}/mod_rewrite.so\n"
+         "RewriteCond expr \"" + "true && " * 12000 + "true\"\nRewriteRule ^ -\n"),
     Case("regex_default_options_ok", "RegexDefaultOptions ICASE\nRegexDefaultOptions none "
          "+dotall -Dollar_EndOnly 'icase'\n<LocationMatch ^/x>\n</LocationMatch>\n"),
     Case("regex_default_options_unknown", "RegexDefaultOptions +BOGUS\n"),
