@@ -118,14 +118,6 @@ class Runner:
         """open_logs, the Listen sockets and post_config for this configuration."""
         httpd.retained = self.retained
         httpd.extensions["scoreboard"] = self.scoreboard
-        try:
-            error_log = open_error_log(httpd)
-        except LogOpenError:
-            httpd.startup("AH00015: Unable to open logs")
-            return False
-        if first:
-            error_log.target.echo = self.terminal
-        httpd.error_log = error_log
         listeners = httpd.extensions.get("listeners", [])
         try:
             # A [::] that cannot be bound before 0.0.0.0 on its port is not fatal; httpd says so
@@ -138,8 +130,20 @@ class Runner:
                           error.errno, log.CRIT)
             httpd.startup("no listening sockets available, shutting down")
             httpd.startup("AH00015: Unable to open logs")
-            error_log.target.close()
             return False
+        # The MPM's open_logs (the listeners) runs before core's: a start that cannot bind
+        # leaves no error log behind, as httpd's.
+        try:
+            error_log = open_error_log(httpd)
+        except LogOpenError:
+            httpd.startup("AH00015: Unable to open logs")
+            for key, sock in sockets.items():
+                if key not in self.sockets:
+                    sock.close()
+            return False
+        if first:
+            error_log.target.echo = self.terminal
+        httpd.error_log = error_log
         if not self._post_config(httpd):
             for key, sock in sockets.items():
                 if key not in self.sockets:

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 
 from tests.conftest import need_apache2
+from tests.helpers import ROOT
 from tests.live import Server, apache2_server, heartmonitor_server
 
 AH00072 = "(98)Address already in use: AH00072: make_sock: could not bind to address [::]:80\n"
@@ -61,4 +64,35 @@ def test_listen_80_falls_back_to_ipv4_with_ah00072_as_apache2(network, tmp_path)
     finally:
         holder.close()
     assert answers["apache2"] == (True, AH00072)
+    assert answers["heartmonitor"] == answers["apache2"]
+
+
+def test_a_start_that_cannot_bind_fails_as_apache2_and_leaves_no_error_log(network, tmp_path):
+    """The MPM opens its listeners before core opens the error log: AH00072 and AH00015 on
+    the console, exit 1, and no error_log file created."""
+    apache2 = need_apache2()
+    holder = socket.create_server(("127.0.0.1", 80))
+    answers = {}
+    try:
+        for name, program in (("apache2", [apache2]),
+                              ("heartmonitor", [sys.executable, "-m", "heartmonitor"])):
+            directory = str(tmp_path / name)
+            os.makedirs(directory)
+            conf = _config(directory)
+            with open(conf, "r+") as handle:
+                text = handle.read().replace("Listen 80\n", "Listen 127.0.0.1:80\n")
+                handle.seek(0)
+                handle.write(text)
+                handle.truncate()
+            done = subprocess.run([*program, "-f", conf, "-k", "start"], capture_output=True,
+                                  text=True, timeout=30, cwd=ROOT,
+                                  env={**os.environ, "PYTHONPATH": ROOT})
+            answers[name] = (done.returncode, done.stdout, done.stderr,
+                             sorted(os.listdir(directory)))
+    finally:
+        holder.close()
+    assert answers["apache2"] == (
+        1, "", "(98)Address already in use: AH00072: make_sock: could not bind to address "
+               "127.0.0.1:80\nno listening sockets available, shutting down\n"
+               "AH00015: Unable to open logs\n", ["htdocs", "httpd.conf"])
     assert answers["heartmonitor"] == answers["apache2"]
