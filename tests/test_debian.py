@@ -208,8 +208,19 @@ def test_apache2ctl_drives_heartmonitor():
         " curl -s -o /dev/null -w '%{http_code}\\n' http://127.0.0.1/server-status?auto;"
         " cat /var/log/apache2/error.log"
     )
-    env = {"APACHE_HTTPD": heartmonitor_program(), "APACHE_STARTED_BY_SYSTEMD": "yes"}
-    code, out, err = in_debian_namespace("sh", "-c", script, env=env)
+    answers = []
+    for program in ("/usr/sbin/apache2", heartmonitor_program()):
+        env = {"APACHE_HTTPD": program, "APACHE_STARTED_BY_SYSTEMD": "yes"}
+        code, out, err = in_debian_namespace("sh", "-c", script, env=env)
+        name = "apache2" if program.endswith("/apache2") else "heartmonitor"
+        # Only the banner, the command line and the program's name may differ.
+        log = re.sub(r"^\[[^]]+\] (\[[\w:]+\]) \[pid \d+:tid \d+\] ", r"\1 ", out, flags=re.M)
+        log = re.sub(r"(AH00489: ).* (configured)", r"\1BANNER \2", log)
+        log = re.sub(r"(AH00094: Command line: ).*", r"\1PROGRAM", log)
+        answers.append((log.replace(f" {name}: ", " PROG: "),
+                        err.replace(f" {name}: ", " PROG: ")))
+    assert answers[1] == answers[0]
+    assert "AH00493: SIGUSR1 received.  Doing graceful restart" in answers[0][0]
     assert "Syntax OK" in err
     assert out.startswith(
         "configtest=0\nVirtualHost configuration:\n"
