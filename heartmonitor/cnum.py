@@ -59,6 +59,8 @@ def strtol(text: str) -> tuple[int, int, bool]:
     When no digits are found the value is 0 and end is 0, as C leaves endptr at the start.
     An overflow saturates to LONG_MAX or LONG_MIN.
     """
+    if len(text) < 19 and text.isdigit() and text.isascii():
+        return int(text), len(text), False  # digits only, too few to overflow: most numbers
     negative, start, end = _scan(text)
     if end == start:
         return 0, 0, False
