@@ -502,7 +502,7 @@ def set_server_alias(cmd, mconfig, arg: str) -> str | None:
     pos = 0
     while pos < len(arg):
         name, pos = getword_conf(arg, pos)
-        if any(ch in name for ch in "*?"):
+        if "*" in name or "?" in name:
             server.wild_names.append(name)
         else:
             server.names.append(name)
@@ -627,7 +627,7 @@ def set_extended_status(cmd, mconfig, flag: bool) -> str | None:
 
 def set_sethandler(cmd, mconfig, arg: str) -> str | None:
     expression = None
-    if any(ch in arg for ch in "%$\\"):
+    if "%" in arg or "$" in arg or "\\" in arg:
         # Imported here: only a value with %{...}, $N or a backslash is an expression.
         from .expr import STRING_RESULT, compile_cmd
 

@@ -299,7 +299,7 @@ def parse_string_expression(cmd, text: str) -> str | None:
     Only %{...}, $N and backslashes make a string expression more than its literal text,
     so the expression parser is loaded only for such values (-t start-up time).
     """
-    if not any(ch in text for ch in "%$\\"):
+    if not ("%" in text or "$" in text or "\\" in text):
         return None
     from .expr import STRING_RESULT, parse_cmd
 
