@@ -12,6 +12,8 @@ NOMATCH = 1
 
 def fnmatch_test(pattern: str) -> bool:
     """True when the pattern holds a wildcard ('?', '*', or a '[' closed by ']')."""
+    if "?" not in pattern and "*" not in pattern and "[" not in pattern:
+        return False  # nothing the loop below could answer True for
     nesting = 0
     i = 0
     n = len(pattern)
