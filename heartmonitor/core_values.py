@@ -443,8 +443,10 @@ def set_http_protocol_options(cmd, mconfig, arg: str) -> str | None:
 
 
 def set_trace_enable(cmd, mconfig, arg: str) -> str | None:
-    if ascii_lower(arg) not in ("on", "off", "extended"):
+    value = ascii_lower(arg)
+    if value not in ("on", "off", "extended"):
         return "TraceEnable must be one of 'on', 'off', or 'extended'"
+    cmd.server.trace_enable = value  # what the Allow header and a TRACE request get
     return None
 
 

@@ -57,5 +57,6 @@ class ServerRec:
         # KeepAlive, MaxKeepAliveRequests, KeepAliveTimeout (microseconds); None: unset
         # (http/keepalive.py merges a virtual host's with the main server's).
         self.keep_alive: bool | None = None
+        self.trace_enable: str | None = None  # TraceEnable: on, off, extended
         self.keep_alive_max: int | None = None
         self.keep_alive_timeout: int | None = None

@@ -114,9 +114,10 @@ CORPUS: list[tuple[str, bytes]] = [
 ]
 
 # Run with `LimitRequestLine 100`, `LimitRequestFieldSize 100`, `LimitRequestFields 3`
-# and `HttpProtocolOptions Unsafe Require1.0 RegisteredMethods`.
+# `HttpProtocolOptions Unsafe Require1.0 RegisteredMethods` and `TraceEnable Off` (as
+# Debian's security.conf has it: TRACE refused, and left out of every Allow header).
 LIMITS = ("LimitRequestLine 100\nLimitRequestFieldSize 100\nLimitRequestFields 3\n"
-          "HttpProtocolOptions Unsafe Require1.0 RegisteredMethods\n")
+          "HttpProtocolOptions Unsafe Require1.0 RegisteredMethods\nTraceEnable Off\n")
 CORPUS_LIMITED: list[tuple[str, bytes]] = [
     ("request line of 100 bytes", b"GET /" + b"a" * 86 + b" HTTP/1.1\r\n" + H + b"\r\n"),
     ("request line of 101 bytes", b"GET /" + b"a" * 87 + b" HTTP/1.1\r\n" + H + b"\r\n"),
@@ -135,4 +136,12 @@ CORPUS_LIMITED: list[tuple[str, bytes]] = [
     ("Unsafe: space before the colon", get(b"/missing", b"Name : x\r\n")),
     ("Require1.0: HTTP/0.9", b"GET /\r\n"),
     ("RegisteredMethods: unknown method", get(b"/missing").replace(b"GET", b"FOO", 1)),
+    ("TraceEnable Off: TRACE", get(b"/missing").replace(b"GET", b"TRACE", 1)),
+    ("TraceEnable Off: TRACE on heartbeat", get(b"/hb").replace(b"GET", b"TRACE", 1)),
+    ("TraceEnable Off: OPTIONS", get(b"/missing").replace(b"GET", b"OPTIONS", 1)),
+    ("TraceEnable Off: OPTIONS on heartbeat", get(b"/hb").replace(b"GET", b"OPTIONS", 1)),
+    ("TraceEnable Off: PUT on heartbeat", b"PUT /hb HTTP/1.1\r\n" + H
+     + b"Content-Length: 1\r\n\r\nx"),
+    ("TraceEnable Off: DELETE", get(b"/missing").replace(b"GET", b"DELETE", 1)),
+    ("TraceEnable Off: OPTIONS star", b"OPTIONS * HTTP/1.1\r\n" + H + b"\r\n"),
 ]

@@ -90,7 +90,6 @@ def _replay(tmp_path, corpus, extra: str) -> list[str]:
 
 # Where heartmonitor answers otherwise on purpose (README, compatibility table).
 KNOWN = {
-    "options star": "Allow lists methods in APR hash order in httpd",
     "URI of 8175 bytes": "httpd maps it to a file name longer than PATH_MAX: 403 (AH00127)",
 }
 

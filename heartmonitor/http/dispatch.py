@@ -20,13 +20,34 @@ import os
 import re
 
 from heartmonitor import log
-from heartmonitor.constants import DECLINED, DONE, M_GET, M_INVALID, M_OPTIONS, M_POST, OK
+from heartmonitor.constants import (
+    DECLINED,
+    DONE,
+    M_GET,
+    M_INVALID,
+    M_OPTIONS,
+    M_POST,
+    M_TRACE,
+    OK,
+)
 from heartmonitor.core import CORE
 from heartmonitor.vhost import select_server
 
 from .request import Request, normalise_path
 
-DEFAULT_ALLOW = "HEAD,GET,POST,OPTIONS,TRACE"
+_DEFAULT_METHODS = "HEAD,GET,POST,OPTIONS"  # core's default handler's, in a fixed order
+
+
+def trace_enabled(httpd, server) -> bool:
+    """TraceEnable: a virtual host's, else the main server's; on unless set off."""
+    return (server.trace_enable or httpd.server_conf.trace_enable) != "off"
+
+
+def allow(httpd, server, methods: str) -> str:
+    """make_allow: the methods, and TRACE unless TraceEnable is off."""
+    if trace_enabled(httpd, server):
+        return f"{methods},TRACE" if methods else "TRACE"
+    return methods
 
 
 # What does not change between requests of one configuration generation: the virtual
@@ -88,6 +109,14 @@ async def process_request(httpd, request: Request) -> int:
     request.document_root = root
     if not httpd.run_hook_all("post_read_request", request):
         return 500  # mod_setenvif: AH01505
+    if request.method_number == M_TRACE and not trace_enabled(httpd, server):
+        # ap_send_http_trace (map_to_storage, before any access check): nothing is
+        # allowed yet, so the Allow header is empty.
+        request.headers_out.append(("Allow", ""))
+        return 405
+    if request.method_number == M_OPTIONS and path == "*":
+        request.status = 200
+        return OK  # http_send_options (map_to_storage): the pong, without an Allow header
     core_config = _walk(httpd, cache, request, path)
     if not httpd.run_hook_all("header_parser", request):
         return 500  # mod_setenvif: AH01505
@@ -152,13 +181,13 @@ def default_handler(httpd, request: Request) -> int:
     if request.method_number == M_INVALID:
         request.log_error("core", log.ERR, f"AH00135: Invalid method in request "
                           f"{request.the_request}")
-        request.headers_out.append(("Allow", DEFAULT_ALLOW))
+        request.headers_out.append(("Allow", allow(httpd, request.server, _DEFAULT_METHODS)))
         return 501
     if request.method_number in (M_GET, M_POST):
         request.log_error("core", log.INFO, f"AH00128: File does not exist: {request.filename}",
                           source="core.c(4920)")
         return 404
-    request.headers_out.append(("Allow", DEFAULT_ALLOW))
+    request.headers_out.append(("Allow", allow(httpd, request.server, _DEFAULT_METHODS)))
     if request.method_number == M_OPTIONS:
         request.status = 200
         return OK

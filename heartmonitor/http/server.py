@@ -579,7 +579,8 @@ class HttpConnection(asyncio.Protocol):
             request.server = select_server(self.httpd, self.local_ip, self.local_port,
                                            request.hostname)
             if head.status == 501:  # RegisteredMethods: no method allowed yet but TRACE
-                request.headers_out.append(("Allow", "TRACE"))
+                request.headers_out.append(("Allow", dispatch.allow(self.httpd,
+                                                                    request.server, "")))
             # ap_read_request failed: httpd ends the connection after the error, whatever
             # its Connection header said.
             await self._respond(request, head.status, head.close, head.notes)

@@ -11,6 +11,7 @@ import time
 from heartmonitor import log
 from heartmonitor.constants import DECLINED, M_POST, OK
 from heartmonitor.cstr import strtol, to_int32
+from heartmonitor.http.dispatch import allow
 from heartmonitor.http.request import BodyError
 
 from .codec import DEFAULT_PORT, MAX_MSG_LEN, decode, printable
@@ -28,7 +29,7 @@ async def handler(httpd, module, request) -> int:
     if request.handler != "heartbeat":
         return DECLINED
     if request.method_number != M_POST:
-        request.headers_out.append(("Allow", "TRACE"))
+        request.headers_out.append(("Allow", allow(httpd, request.server, "")))
         return 405
     monitor = httpd.extensions.get("heartmonitor")
     if monitor is None or monitor.listener is None:
