@@ -1,7 +1,9 @@
 """The value checks of core's and http_core's directives (server/core.c), with httpd's text.
 
-heartmonitor serves no documents, so these settings have no effect here: each handler only
-checks its value, returns httpd's error or logs httpd's start-up warning, and keeps nothing.
+heartmonitor serves no documents, so most of these settings have no effect here: each
+handler checks its value, returns httpd's error or logs httpd's start-up warning, and keeps
+nothing. TraceEnable (the TRACE answer, Allow headers) and RegexDefaultOptions (the regexes
+compiled after it) are kept.
 """
 
 from __future__ import annotations
