@@ -25,9 +25,10 @@ import signal
 import sys
 import threading
 import time
+import weakref
 
 from . import SERVER_BANNER, SERVER_BUILT, log, mpm, second_reading
-from .collector import freeze_long_lived
+from .collector import freeze_long_lived, hold_freezing, release_freezing
 from .errorlog import LogOpenError, open_error_log
 from .http.scoreboard import Scoreboard
 from .http.server import BindError, HttpServer, open_listeners, run
@@ -111,6 +112,8 @@ class Runner:
         self.wakeup: asyncio.Event | None = None
         self.stop_requested = asyncio.Event()
         self.watcher: ConfigWatcher | None = None
+        self.new_generation = None  # what a restart in progress has read
+        self.first_generation = weakref.ref(httpd)
 
     # -- one generation ---------------------------------------------------------------
 
@@ -293,9 +296,23 @@ class Runner:
 
     async def restart(self, graceful: bool, signalled: bool = True) -> bool:
         old = self.httpd
+        hold_freezing()
+        try:
+            return await self._restart(graceful, signalled)
+        finally:
+            # The replaced generation (or a new one that failed to start) is cyclic
+            # garbage once its last connection ends: never frozen, so it is freed.
+            # The first one is held by serve()'s callers for the life of the process.
+            release_freezing(*(g for g in (old, self.new_generation)
+                               if g is not None and g is not self.httpd
+                               and g is not self.first_generation()))
+            self.new_generation = None
+
+    async def _restart(self, graceful: bool, signalled: bool) -> bool:
+        old = self.httpd
         if signalled:  # --watch-config logged why
             mpm.log_notice(old, "graceful" if graceful else "restart")
-        new = await self.read_again()
+        new = self.new_generation = await self.read_again()
         if new is None:
             return True
         taken = self._lock_new_storage(new)

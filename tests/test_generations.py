@@ -1,0 +1,71 @@
+"""A restart's old configuration generation is freed: the collector never keeps it frozen.
+
+A generation is full of cycles (the server, its modules, their hooks), so only the
+cyclic collector frees it; a server with a large table freezes what survives its full
+collections (heartmonitor.collector), which would keep every replaced generation for
+good (the soak's RSS grew with each restart).
+"""
+
+from __future__ import annotations
+
+import gc
+import subprocess
+import sys
+import weakref
+
+from heartmonitor import collector
+from tests.helpers import ROOT
+
+RESTARTS = 6
+
+
+class Generation:
+    pass
+
+
+def test_restarts_leave_only_the_running_and_the_first_generation(tmp_path):
+    conf = tmp_path / "httpd.conf"
+    conf.write_text(
+        f"ServerRoot {ROOT}\nServerName localhost\nPidFile {tmp_path}/httpd.pid\n"
+        f"ErrorLog {tmp_path}/error_log\nDefaultRuntimeDir {tmp_path}\nLogLevel warn\n"
+        "LoadModule heartmonitor_module modules/mod_heartmonitor.so\n"
+        "LoadModule status_module modules/mod_status.so\n"
+        "HeartbeatMaxServers 0\n"
+        f"HeartbeatStorage {tmp_path}/hb.dat\n"
+        "<Location /server-status>\n    SetHandler server-status\n</Location>\n")
+    done = subprocess.run([sys.executable, "-m", "tests.generations_probe", str(conf),
+                           str(RESTARTS)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    # The first read, one per restart; alive: the running one, and the first one (the
+    # frames that started the server hold it for the life of the process).
+    assert done.stdout.splitlines()[-1] == f"generations {RESTARTS + 1} alive 2"
+    errors = (tmp_path / "error_log").read_text()
+    assert errors.count("Invalid command 'NoSuchDirective'") == RESTARTS // 3
+
+
+def test_nothing_is_frozen_while_a_dropped_generation_lives(monkeypatch):
+    monkeypatch.setattr(collector, "FREEZE_AT", 0)
+    monkeypatch.setattr(collector, "_retired", [])
+    monkeypatch.setattr(collector, "_holds", 0)
+    gc.callbacks.append(collector._after_collection)
+    try:
+        collector.hold_freezing()
+        gc.collect()
+        assert gc.get_freeze_count() == 0  # a restart is reading
+        dropped = Generation()
+        dropped.itself = dropped  # a cycle, as a generation is
+        alive = weakref.ref(dropped)
+        keep = dropped  # still serving a connection of the old generation
+        collector.release_freezing(dropped)
+        del dropped
+        gc.collect()
+        assert gc.get_freeze_count() == 0 and alive() is not None
+        del keep
+        gc.collect()  # frees it; the next one may freeze again
+        assert alive() is None
+        gc.collect()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.callbacks.remove(collector._after_collection)
+        gc.unfreeze()
