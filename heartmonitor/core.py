@@ -445,6 +445,8 @@ class CoreDirConfig:
         # SetHandler's value when it is an expression (evaluated per request).
         self.expr_handler = None
         self.log_level: int | None = None
+        # ServerSignature: "on", "off", "email"; None (unset) signs nothing either.
+        self.server_signature: str | None = None
         # The kind of the last <If>/<ElseIf>/<Else> section of this scope.
         self.last_if: str | None = None
         # The <If> family sections of this scope, in order (IfEntry).

@@ -408,6 +408,15 @@ def set_serv_tokens(cmd, mconfig, arg: str) -> str | None:
     return None
 
 
+def set_signature_flag(cmd, mconfig, arg: str) -> str | None:
+    """Kept per directory (core_dir_config), read by the pages httpd signs."""
+    value = ascii_lower(arg)
+    if value not in ("on", "off", "email"):
+        return "ServerSignature: use one of: off | on | email"
+    mconfig.server_signature = value
+    return None
+
+
 def set_protocols_honor_order(cmd, mconfig, arg: str) -> str | None:
     if ascii_lower(arg) not in ("on", "off"):
         return "ProtocolsHonorOrder must be 'on' or 'off'"
@@ -522,8 +531,7 @@ COMMANDS = [
     _declared("ErrorDocument", set_error_document),
     _declared("ErrorLogFormat", set_errorlog_format),
     _declared("ServerTokens", set_serv_tokens),
-    _declared("ServerSignature", choice("ServerSignature: use one of: off | on | email",
-                                        "on", "off", "email")),
+    _declared("ServerSignature", set_signature_flag),
     _declared("HostnameLookups", choice("parameter must be 'on', 'off', or 'double'",
                                         "on", "off", "double")),
     _declared("UseCanonicalName", choice("parameter must be 'on', 'off', or 'dns'",

@@ -17,6 +17,7 @@ from heartmonitor import HTTPD_VERSION, SERVER_BANNER, SERVER_BUILT
 from heartmonitor.apr.snprintf import format_g
 from heartmonitor.constants import DECLINED, M_GET
 from heartmonitor.cstr import atoi
+from heartmonitor.http.signature import psignature
 from heartmonitor.module import LAST, MIDDLE, Hook, Module
 from heartmonitor.turns import yield_to_loop
 
@@ -404,7 +405,7 @@ async def render_html(httpd, request, f: Figures, notable: bool) -> list[Piece]:
     else:
         out.append(_worker_table(f, notable))
     hooks = await _run_status_hooks(httpd, request, _flags(f, False, notable))
-    return ["".join(out), *hooks, "</body></html>\n"]  # ServerSignature Off: no signature
+    return ["".join(out), *hooks, psignature("<hr />\n", request) + "</body></html>\n"]
 
 
 def _pid_key(f: Figures) -> str:

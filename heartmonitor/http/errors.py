@@ -69,24 +69,26 @@ def _canned(status: int, method: str, notes: str, expect: str | None, admin: str
 
 
 def error_page(status: int, method: str = "GET", notes: str = "",
-               expect: str | None = None, admin: str | None = None) -> bytes:
+               expect: str | None = None, admin: str | None = None,
+               signature: str = "") -> bytes:
     """The body httpd sends for an error status with no ErrorDocument.
 
     notes: the request's "error-notes" (what a 400 for a header limit adds); admin: the
-    server's ServerAdmin (a 500 names it).
+    server's ServerAdmin (a 500 names it); signature: ap_psignature("<hr>\n", r).
     """
     admin = admin or DEFAULT_ADMIN
     if not notes and expect is None:
-        cached = _PAGES.get((status, method, admin))
+        cached = _PAGES.get((status, method, admin, signature))
         if cached is not None:
             return cached
     title = f"{status} {REASONS.get(status, 'Unknown Reason')}"
     body = (f"{DOCTYPE}<html><head>\n<title>{title}</title>\n</head><body>\n"
-            f"<h1>{title[4:]}</h1>\n{_canned(status, method, notes, expect, admin)}</body></html>\n"
+            f"<h1>{title[4:]}</h1>\n{_canned(status, method, notes, expect, admin)}{signature}"
+            "</body></html>\n"
             ).encode("latin-1", "replace")
     if not notes and expect is None and len(_PAGES) < 256:
-        _PAGES[(status, method, admin)] = body
+        _PAGES[(status, method, admin, signature)] = body
     return body
 
 
-_PAGES: dict[tuple[int, str, str], bytes] = {}
+_PAGES: dict[tuple[int, str, str, str], bytes] = {}

@@ -32,6 +32,7 @@ from .head import Head, Limits, read_head
 from .keepalive import DROPS_CONNECTION, keep_alive_wait, resolved, set_keepalive
 from .request import BodyError, Request
 from .scoreboard import SERVER_BUSY_WRITE, Scoreboard
+from .signature import psignature
 
 DEFAULT_TIMEOUT = 60.0
 DISCARD_LIMIT = 1 << 20
@@ -753,7 +754,8 @@ class HttpConnection(asyncio.Protocol):
             pieces = [error_page(status, method, notes,
                                  request.headers_in.get("expect") if status == 417 else None,
                                  request.server.server_admin
-                                 or self.httpd.server_conf.server_admin)]
+                                 or self.httpd.server_conf.server_admin,
+                                 psignature("<hr>\n", request))]
             content_type = "text/html; charset=iso-8859-1"
             headers = [h for h in request.headers_out if h[0] == "Allow"]
         length = sum(map(len, pieces)) + request.withheld

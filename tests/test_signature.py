@@ -1,0 +1,126 @@
+"""ServerSignature as httpd applies it (ap_psignature): error pages end with "<hr>" and an
+<address> line, the HTML server-status page with "<hr />" and the same line; the value is
+per directory and a virtual host's unset value is the main server's. Compared with
+Debian's apache2 on one configuration; only the banner differs, each server's own
+`Server:` header."""
+
+from __future__ import annotations
+
+import pytest
+
+from heartmonitor.http.signature import is_url
+from tests.conftest import need_apache2
+from tests.live import PrivateNetwork, apache2_and_heartmonitor, request
+
+REAL_PORT, OUR_PORT = 8571, 8572
+MODULES = ["authz_core", "status"]
+CONF = """ServerAdmin ops@example.com
+ServerSignature On
+DocumentRoot {dir}
+<Location /quiet>
+    ServerSignature Off
+</Location>
+<Location /mail>
+    ServerSignature EMail
+</Location>
+<Location /denied>
+    Require all denied
+</Location>
+<Location /server-status>
+    SetHandler server-status
+</Location>
+<Location /quiet-status>
+    SetHandler server-status
+    ServerSignature Off
+</Location>
+<VirtualHost 127.0.0.1:{port}>
+    ServerName localhost
+</VirtualHost>
+<VirtualHost 127.0.0.1:{port}>
+    ServerName v.example:8000
+    ServerAdmin http://admin.example/?a=1&b=<2>
+    ServerSignature EMail
+    <Location /plain>
+        ServerSignature On
+    </Location>
+</VirtualHost>
+<VirtualHost 127.0.0.1:{port}>
+    ServerName off.example
+    ServerSignature Off
+</VirtualHost>
+"""
+
+PAGE = ('<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01//EN" '
+        '"http://www.w3.org/TR/html4/strict.dtd">\n<html><head>\n<title>{title}</title>\n'
+        '</head><body>\n<h1>{title4}</h1>\n{text}{signature}</body></html>\n')
+NOT_FOUND = "<p>The requested URL was not found on this server.</p>\n"
+FORBIDDEN = "<p>You don't have permission to access this resource.</p>\n"
+
+
+def _page(status: int, signature: str) -> str:
+    title = "404 Not Found" if status == 404 else "403 Forbidden"
+    return PAGE.format(title=title, title4=title[4:], signature=signature,
+                       text=NOT_FOUND if status == 404 else FORBIDDEN)
+
+
+# (path, Host header, status, the signature with BANNER for the server's banner)
+CASES = [
+    ("/missing", "localhost", 404, "<hr>\n<address>BANNER Server at localhost Port 80</address>\n"),
+    ("/missing", "LocalHost:8123", 404,
+     "<hr>\n<address>BANNER Server at localhost Port 8123</address>\n"),
+    ("/denied", "localhost", 403, "<hr>\n<address>BANNER Server at localhost Port 80</address>\n"),
+    ("/quiet/x", "localhost", 404, ""),
+    ("/mail/x", "localhost", 404, '<hr>\n<address>BANNER Server at <a href="mailto:'
+     'ops@example.com">localhost</a> Port 80</address>\n'),
+    ("/denied", "v.example", 403, '<hr>\n<address>BANNER Server at <a href="http://'
+     'admin.example/?a=1&amp;b=&lt;2&gt;">v.example</a> Port 8000</address>\n'),
+    ("/plain/x", "v.example:81", 404,
+     "<hr>\n<address>BANNER Server at v.example Port 81</address>\n"),
+    ("/missing", "off.example", 404, ""),
+    ("/mail/x", "off.example", 404, '<hr>\n<address>BANNER Server at <a href="mailto:'
+     'ops@example.com">off.example</a> Port 80</address>\n'),
+]
+# The status page's end: its last table row, then the signature.
+STATUS_CASES = [
+    ("/server-status", "localhost",
+     "<hr />\n<address>BANNER Server at localhost Port 80</address>\n"),
+    ("/server-status", "v.example", '<hr />\n<address>BANNER Server at <a href="http://'
+     'admin.example/?a=1&amp;b=&lt;2&gt;">v.example</a> Port 8000</address>\n'),
+    ("/quiet-status", "localhost", ""),
+]
+STATUS_END = "</tr>\n </table>\n{signature}</body></html>\n"
+
+
+def _fetch(port: int, path: str, host: str) -> tuple[int, str]:
+    status, headers, body = request(port, path=path, headers={"Host": host})
+    banner = dict(headers)["Server"]
+    return status, body.decode("latin-1").replace(banner, "BANNER")
+
+
+def test_signature_as_apache2(tmp_path):
+    apache2 = need_apache2()
+    results: dict[str, list] = {"real": [], "ours": []}
+    with PrivateNetwork():
+        real, mine = apache2_and_heartmonitor(
+            apache2, tmp_path, (REAL_PORT, OUR_PORT),
+            lambda directory, port: CONF.format(dir=directory, port=port), MODULES)
+        with real, mine:
+            for name, port in (("real", REAL_PORT), ("ours", OUR_PORT)):
+                for path, host, _status, _signature in CASES:
+                    results[name].append(_fetch(port, path, host))
+                for path, host, _signature in STATUS_CASES:
+                    status, body = _fetch(port, path, host)
+                    results[name].append((status, body[body.rfind("</tr>"):]))
+    expected = [(status, _page(status, signature)) for _p, _h, status, signature in CASES]
+    expected += [(200, STATUS_END.format(signature=signature))
+                 for _p, _h, signature in STATUS_CASES]
+    assert results["real"] == expected
+    assert results["ours"] == expected
+
+
+@pytest.mark.parametrize(("text", "url"), [
+    ("http://x/", True), ("mailto:a@b", True), ("a+b-c.d:x", True), ("webmaster@x", False),
+    (":x", False), ("a b:x", False), ("", False), ("ops", False),
+])
+def test_is_url_as_ap_is_url(text, url):
+    assert is_url(text) is url
