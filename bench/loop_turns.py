@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import ctypes
 import gc
 import os
 import sys
@@ -33,6 +34,7 @@ import traceback
 TICK = 0.002
 STALL = 0.05
 SAMPLE = 0.005
+MEMORY_EVERY = 10.0
 GC_SHOWN = 0.02  # full collections that took this much CPU are listed
 
 
@@ -148,6 +150,32 @@ def cpu_stalls(path: str, start: float, end: float) -> tuple[float, float]:
     return gaps[-1], gaps[int(len(gaps) * 0.99)]
 
 
+class MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+        "fordblks", "keepcost")]
+
+
+def memory_watch(path: str) -> None:
+    """Every MEMORY_EVERY seconds one line: monotonic seconds, RSS, the bytes Python's
+    allocator has in blocks (sys.getallocatedblocks is a count: times 64 is rough),
+    malloc's bytes in use and free-but-kept (glibc mallinfo2), objects frozen. It tells
+    objects kept alive from memory that malloc holds without handing it back."""
+    libc = ctypes.CDLL(None)
+    libc.mallinfo2.restype = MallInfo2
+    with open(path, "w", buffering=1) as handle:
+        while True:
+            with open("/proc/self/status") as status:
+                rss = next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+            info = libc.mallinfo2()
+            handle.write(f"{time.monotonic():.1f} rss={rss // 1024}MB "
+                         f"blocks={sys.getallocatedblocks()} "
+                         f"malloc_used={info.uordblks >> 20}MB "
+                         f"malloc_free={info.fordblks >> 20}MB mmap={info.hblkhd >> 20}MB "
+                         f"frozen={gc.get_freeze_count()}\n")
+            time.sleep(MEMORY_EVERY)
+
+
 def main() -> int:
     # This directory has an http.py: it must not stand in for the standard library's.
     here = os.path.dirname(os.path.abspath(__file__))
@@ -161,6 +189,9 @@ def main() -> int:
         watcher = StallWatcher(turns)
         gc.callbacks.append(watcher.on_gc)
         watcher.start()
+    if os.environ.get("HEARTMONITOR_MEMORY_OUT"):
+        threading.Thread(target=memory_watch, args=(os.environ["HEARTMONITOR_MEMORY_OUT"],),
+                         name="memory-watch", daemon=True).start()
     run = serve.run
 
     def measured(coroutine):

@@ -25,7 +25,6 @@ import signal
 import sys
 import threading
 import time
-import weakref
 
 from . import SERVER_BANNER, SERVER_BUILT, log, mpm, second_reading
 from .collector import freeze_long_lived, hold_freezing, release_freezing
@@ -113,7 +112,6 @@ class Runner:
         self.stop_requested = asyncio.Event()
         self.watcher: ConfigWatcher | None = None
         self.new_generation = None  # what a restart in progress has read
-        self.first_generation = weakref.ref(httpd)
 
     # -- one generation ---------------------------------------------------------------
 
@@ -295,17 +293,13 @@ class Runner:
             return False
 
     async def restart(self, graceful: bool, signalled: bool = True) -> bool:
-        old = self.httpd
         hold_freezing()
         try:
             return await self._restart(graceful, signalled)
         finally:
             # The replaced generation (or a new one that failed to start) is cyclic
-            # garbage once its last connection ends: never frozen, so it is freed.
-            # The first one is held by serve()'s callers for the life of the process.
-            release_freezing(*(g for g in (old, self.new_generation)
-                               if g is not None and g is not self.httpd
-                               and g is not self.first_generation()))
+            # garbage: it must not stay frozen.
+            release_freezing()
             self.new_generation = None
 
     async def _restart(self, graceful: bool, signalled: bool) -> bool:

@@ -44,28 +44,29 @@ def test_restarts_leave_only_the_running_and_the_first_generation(tmp_path):
     assert errors.count("Invalid command 'NoSuchDirective'") == RESTARTS // 3
 
 
-def test_nothing_is_frozen_while_a_dropped_generation_lives(monkeypatch):
+def test_a_restart_freezes_nothing_and_gives_frozen_cycles_back(monkeypatch):
     monkeypatch.setattr(collector, "FREEZE_AT", 0)
-    monkeypatch.setattr(collector, "_retired", [])
     monkeypatch.setattr(collector, "_holds", 0)
     gc.callbacks.append(collector._after_collection)
     try:
+        old = Generation()
+        old.itself = old  # a cycle, as a generation is
+        alive = weakref.ref(old)
+        gc.collect()
+        assert gc.get_freeze_count() > 0  # a long-lived generation is frozen
         collector.hold_freezing()
+        gc.unfreeze()
         gc.collect()
         assert gc.get_freeze_count() == 0  # a restart is reading
-        dropped = Generation()
-        dropped.itself = dropped  # a cycle, as a generation is
-        alive = weakref.ref(dropped)
-        keep = dropped  # still serving a connection of the old generation
-        collector.release_freezing(dropped)
-        del dropped
+        gc.freeze()  # frozen as it was when the restart began
+        del old  # replaced
         gc.collect()
-        assert gc.get_freeze_count() == 0 and alive() is not None
-        del keep
-        gc.collect()  # frees it; the next one may freeze again
+        assert alive() is not None  # frozen cyclic garbage
+        collector.release_freezing()
+        assert gc.get_freeze_count() == 0
+        gc.collect()
         assert alive() is None
-        gc.collect()
-        assert gc.get_freeze_count() > 0
+        assert gc.get_freeze_count() > 0  # the rest frozen again
     finally:
         gc.callbacks.remove(collector._after_collection)
         gc.unfreeze()
