@@ -14,6 +14,7 @@ import sys
 import weakref
 
 from heartmonitor import collector
+from heartmonitor.modules.cluster.table import ServerTable
 from tests.helpers import ROOT
 
 RESTARTS = 6
@@ -70,3 +71,15 @@ def test_a_restart_freezes_nothing_and_gives_frozen_cycles_back(monkeypatch):
     finally:
         gc.callbacks.remove(collector._after_collection)
         gc.unfreeze()
+
+
+def test_the_tables_servers_are_not_walked_by_the_collector():
+    table = ServerTable()
+    gc.collect()
+    before = len(gc.get_objects())
+    for index in range(1000):
+        table.add(f"10.0.{index >> 8}.{index & 255}", 80, now=1.0)
+    assert [gc.is_tracked(server) for server in table.servers.values()] == [False] * 1000
+    assert len(gc.get_objects()) - before < 10  # the table's dict, not its servers
+    server = table.servers.pop("10.0.0.1")
+    assert sys.getrefcount(server) == 2  # freed by reference counting once dropped

@@ -20,6 +20,23 @@ SEEN_TIMEOUT = 30
 ROW_GAP = 2.0
 
 
+# The cyclic collector never needs to see a Server: its slots hold only numbers and text,
+# so it cannot be part of a cycle, and 300,000 of them would be walked by every full
+# collection (120-200 ms; the first one after a restart gives back what was frozen).
+_untrack: Callable[[object], None] | None = None
+
+
+def _load_untrack() -> Callable[[object], None]:
+    global _untrack
+    import ctypes  # serving only: -t never creates a Server
+
+    function = ctypes.pythonapi.PyObject_GC_UnTrack
+    function.argtypes = (ctypes.py_object,)
+    function.restype = None
+    _untrack = function
+    return function
+
+
 class Server:
     """One heartbeat source. Besides what it announced: `since`, when it appeared (new,
     or back after it expired; 0 for one restored from storage), `row`, heartbeats heard
@@ -37,6 +54,7 @@ class Server:
         self.since = 0.0
         self.row = 0
         self.down = False
+        (_untrack or _load_untrack())(self)
 
     def age(self, now: float) -> int:
         """apr_time_sec(now - seen): whole seconds, truncated toward zero."""
