@@ -447,6 +447,10 @@ class CoreDirConfig:
         self.log_level: int | None = None
         # ServerSignature: "on", "off", "email"; None (unset) signs nothing either.
         self.server_signature: str | None = None
+        # UseCanonicalName ("on", "off", "dns") and UseCanonicalPhysicalPort ("on", "off"):
+        # which name and port a signature gives.
+        self.use_canonical_name: str | None = None
+        self.use_canonical_phys_port: str | None = None
         # The kind of the last <If>/<ElseIf>/<Else> section of this scope.
         self.last_if: str | None = None
         # The <If> family sections of this scope, in order (IfEntry).

@@ -59,6 +59,20 @@ def choice(message: str, *words: str):
     return handler
 
 
+def kept_choice(field: str, message: str, *words: str):
+    """choice, the word kept (lower-cased) in the per-directory config's `field`."""
+    allowed = {ascii_lower(word) for word in words}
+
+    def handler(cmd, mconfig, arg: str) -> str | None:
+        value = ascii_lower(arg)
+        if value not in allowed:
+            return message
+        setattr(mconfig, field, value)
+        return None
+
+    return handler
+
+
 def strtoff(arg: str) -> tuple[int, int, bool]:
     """apr_strtoff(base 10): (value, end index, out of range)."""
     return strtol(arg)
@@ -408,15 +422,6 @@ def set_serv_tokens(cmd, mconfig, arg: str) -> str | None:
     return None
 
 
-def set_signature_flag(cmd, mconfig, arg: str) -> str | None:
-    """Kept per directory (core_dir_config), read by the pages httpd signs."""
-    value = ascii_lower(arg)
-    if value not in ("on", "off", "email"):
-        return "ServerSignature: use one of: off | on | email"
-    mconfig.server_signature = value
-    return None
-
-
 def set_protocols_honor_order(cmd, mconfig, arg: str) -> str | None:
     if ascii_lower(arg) not in ("on", "off"):
         return "ProtocolsHonorOrder must be 'on' or 'off'"
@@ -531,12 +536,16 @@ COMMANDS = [
     _declared("ErrorDocument", set_error_document),
     _declared("ErrorLogFormat", set_errorlog_format),
     _declared("ServerTokens", set_serv_tokens),
-    _declared("ServerSignature", set_signature_flag),
+    _declared("ServerSignature", kept_choice("server_signature",
+                                             "ServerSignature: use one of: off | on | email",
+                                             "on", "off", "email")),
     _declared("HostnameLookups", choice("parameter must be 'on', 'off', or 'double'",
                                         "on", "off", "double")),
-    _declared("UseCanonicalName", choice("parameter must be 'on', 'off', or 'dns'",
-                                         "on", "off", "dns")),
-    _declared("UseCanonicalPhysicalPort", choice(_ON_OFF, "on", "off")),
+    _declared("UseCanonicalName", kept_choice("use_canonical_name",
+                                              "parameter must be 'on', 'off', or 'dns'",
+                                              "on", "off", "dns")),
+    _declared("UseCanonicalPhysicalPort", kept_choice("use_canonical_phys_port", _ON_OFF,
+                                                      "on", "off")),
     _declared("AcceptPathInfo", choice("AcceptPathInfo must be set to on, off or default",
                                        "on", "off", "default")),
     _declared("EnableMMAP", choice(_ON_OFF, "on", "off")),

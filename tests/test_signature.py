@@ -48,6 +48,21 @@ DocumentRoot {dir}
     ServerName off.example
     ServerSignature Off
 </VirtualHost>
+<VirtualHost 127.0.0.1:{port}>
+    ServerName Canon.example:9000
+    UseCanonicalName On
+    ServerSignature On
+    <Location /dns>
+        UseCanonicalName DNS
+    </Location>
+    <Location /physical>
+        UseCanonicalName Off
+        UseCanonicalPhysicalPort On
+    </Location>
+    <Location /physical-canon>
+        UseCanonicalPhysicalPort On
+    </Location>
+</VirtualHost>
 """
 
 PAGE = ('<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01//EN" '
@@ -79,6 +94,16 @@ CASES = [
     ("/missing", "off.example", 404, ""),
     ("/mail/x", "off.example", 404, '<hr>\n<address>BANNER Server at <a href="mailto:'
      'ops@example.com">off.example</a> Port 80</address>\n'),
+    ("/x", "canon.example:81", 404,
+     "<hr>\n<address>BANNER Server at Canon.example Port 9000</address>\n"),
+    ("/dns/x", "canon.example:81", 404,
+     "<hr>\n<address>BANNER Server at localhost Port 81</address>\n"),
+    ("/physical/x", "canon.example", 404,
+     "<hr>\n<address>BANNER Server at canon.example Port PORT</address>\n"),
+    ("/physical/x", "canon.example:81", 404,
+     "<hr>\n<address>BANNER Server at canon.example Port 81</address>\n"),
+    ("/physical-canon/x", "canon.example:81", 404,
+     "<hr>\n<address>BANNER Server at Canon.example Port 9000</address>\n"),
 ]
 # The status page's end: its last table row, then the signature.
 STATUS_CASES = [
@@ -92,9 +117,12 @@ STATUS_END = "</tr>\n </table>\n{signature}</body></html>\n"
 
 
 def _fetch(port: int, path: str, host: str) -> tuple[int, str]:
+    """The status and body, the server's banner and its own port (the two differ between
+    the servers) written BANNER and PORT."""
     status, headers, body = request(port, path=path, headers={"Host": host})
     banner = dict(headers)["Server"]
-    return status, body.decode("latin-1").replace(banner, "BANNER")
+    return status, body.decode("latin-1").replace(banner, "BANNER").replace(
+        f"Port {port}</address>", "Port PORT</address>")
 
 
 def test_signature_as_apache2(tmp_path):

@@ -344,6 +344,7 @@ class HttpConnection(asyncio.Protocol):
         self.lingered = 0
         self.client_ip, self.client_port = "", 0
         self.local_ip, self.local_port = "", 0
+        self.local_host: str | None = None  # the local address's name (UseCanonicalName DNS)
         # The request body being read: bytes left (Content-Length) or chunked state.
         self.body_done = True
         self.body_left = 0

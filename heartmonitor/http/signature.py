@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import html
+import socket
 
 from heartmonitor import SERVER_BANNER
-from heartmonitor.core import CORE
+from heartmonitor.core import CORE, merge_core_dir
+from heartmonitor.cstr import ascii_lower
 
 
 def _core_dir(request):
     """The request's core_dir_config: its merged sections, else (an error before the
-    walk) the server's defaults, as r->per_dir_config is then r->server->lookup_defaults."""
+    walk) the server's defaults, a virtual host's merged over the main server's as
+    ap_fixup_virtual_hosts merges them."""
     config = request.per_dir_config.get(CORE)
-    if config is None:
-        config = request.server.lookup_defaults.get(CORE)
-    if config is None or (config.server_signature is None
-                          and request.server is not request.httpd.server_conf):
-        # A virtual host's unset value is the main server's (ap_fixup_virtual_hosts).
-        config = request.httpd.server_conf.lookup_defaults.get(CORE) or config
-    return config
+    if config is not None:
+        return config
+    main = request.httpd.server_conf.lookup_defaults.get(CORE)
+    if request.server is request.httpd.server_conf:
+        return main
+    own = request.server.lookup_defaults.get(CORE)
+    return merge_core_dir(main, own) if own is not None else main
 
 
 def is_url(text: str) -> bool:
@@ -28,20 +31,46 @@ def is_url(text: str) -> bool:
         ch.isascii() and (ch.isalnum() or ch in "+-.") for ch in scheme)
 
 
-def server_name(request) -> str:
-    """ap_get_server_name with UseCanonicalName Off: the request's host, else ServerName."""
+def server_name(request, config) -> str:
+    """ap_get_server_name: ServerName for UseCanonicalName On, the local address's name
+    for DNS (looked up once per connection), else the request's host."""
+    how = config.use_canonical_name
+    if how == "on":
+        return request.server.server_hostname or ""
+    if how == "dns":
+        connection = request.connection
+        if connection.local_host is None:
+            try:
+                name = socket.getnameinfo((request.local_ip, 0), socket.NI_NAMEREQD)[0]
+                connection.local_host = ascii_lower(name)
+            except OSError:
+                connection.local_host = request.server.server_hostname or ""
+        return connection.local_host
     return request.hostname or request.server.server_hostname or ""
 
 
-def server_port(request) -> int:
-    """ap_get_server_port with UseCanonicalName Off: the Host header's port, else
-    ServerName's, else the scheme's default."""
+def _host_port(request) -> int | None:
+    """The port of the request's Host header (r->parsed_uri.port), if it names one."""
     host = request.headers_in.get("host") or ""
     rest = host[host.find("]") + 1:] if host.startswith("[") else host[host.find(":"):] \
         if ":" in host else ""
     if rest[1:].isdigit() and rest[1:].isascii():
         return int(rest[1:]) & 0xFFFF
-    return request.server.port or request.httpd.server_conf.port or 80
+    return None
+
+
+def server_port(request, config) -> int:
+    """ap_get_server_port: for UseCanonicalName On, ServerName's port; otherwise the Host
+    header's first; UseCanonicalPhysicalPort On puts the connection's port before the
+    configured one; then the scheme's default."""
+    configured = request.server.port or request.httpd.server_conf.port
+    physical = request.local_port if config.use_canonical_phys_port == "on" else 0
+    if config.use_canonical_name == "on":
+        return configured or physical or 80
+    host_port = _host_port(request)
+    if host_port is not None:
+        return host_port
+    return physical or configured or 80
 
 
 def psignature(prefix: str, request) -> str:
@@ -50,8 +79,8 @@ def psignature(prefix: str, request) -> str:
     value = getattr(config, "server_signature", None)
     if value is None or value == "off":
         return ""
-    name = html.escape(server_name(request), quote=True)
-    port = server_port(request)
+    name = html.escape(server_name(request, config), quote=True)
+    port = server_port(request, config)
     if value == "email":
         admin = request.server.server_admin or request.httpd.server_conf.server_admin or ""
         scheme = "" if is_url(admin) else "mailto:"
