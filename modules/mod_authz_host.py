@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import _socket  # socket.py without its enums and selectors: their import costs -t start-up
 
-from heartmonitor.apr.ipsubnet import MESSAGES, SubnetError, create
+from heartmonitor.apr.ipsubnet import MESSAGES, Subnet, SubnetError, create
 from heartmonitor.apr.sockaddr import getaddrinfo
 from heartmonitor.config.words import words_until_empty
 from heartmonitor.module import Module
@@ -13,7 +13,26 @@ from heartmonitor.modules.mod_authz_core import DENIED, GRANTED, Provider
 _LOCALHOST = (create("127.0.0.0", "8"), create("::1", None))
 
 
+# ip_parse's answers by argument line: most configurations repeat the same few
+# `Require ip` lines in every section. Each section still gets a list of its own.
+_PARSED_IP_LINES: dict[str, tuple[str | None, tuple[Subnet, ...]]] = {}
+
+
 def ip_parse(cmd, line: str):
+    known = _PARSED_IP_LINES.get(line)
+    if known is None:
+        if len(_PARSED_IP_LINES) >= 1024:  # bounded, whatever the configuration holds
+            _PARSED_IP_LINES.clear()
+        error, subnets = _ip_parse(line)
+        known = _PARSED_IP_LINES[line] = (error, tuple(subnets or ()))
+        if error is not None:
+            return error, None
+        return None, subnets
+    error, cached = known
+    return (error, None) if error is not None else (None, list(cached))
+
+
+def _ip_parse(line: str):
     words = words_until_empty(line)
     if not words:
         return "'require ip' requires an argument", None
