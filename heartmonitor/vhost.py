@@ -34,6 +34,11 @@ def _numeric(host: str) -> int | None:
     return None
 
 
+# parse_addr_port's answers (None: invalid) by <VirtualHost> word: most configurations
+# give every section the same one or two addresses.
+_PARSED_ADDRESSES: dict[str, tuple[str | None, str | None, int] | None] = {}
+
+
 def get_addresses(httpd, word: str, default_port: int, addrs: list) -> str | None:
     if not word:
         return None
@@ -44,10 +49,18 @@ def get_addresses(httpd, word: str, default_port: int, addrs: list) -> str | Non
         elif word[-2] == ":":
             word = word[:-2]
             wild_port = True
-    try:
-        host, _scope, port = parse_addr_port(word)
-    except AddrParseError:
+    parsed = _PARSED_ADDRESSES.get(word, False)
+    if parsed is False:
+        try:
+            parsed = parse_addr_port(word)
+        except AddrParseError:
+            parsed = None
+        if len(_PARSED_ADDRESSES) >= 1024:  # bounded, whatever the configuration holds
+            _PARSED_ADDRESSES.clear()
+        _PARSED_ADDRESSES[word] = parsed
+    if parsed is None:
         return "The address or port is invalid"
+    host, _scope, port = parsed
     if host is None:
         return "Missing address for VirtualHost"
     if not port and not wild_port:

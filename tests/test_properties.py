@@ -2,7 +2,9 @@
 
 * words: heartmonitor's ap_getword_conf port against the pyparsing reference grammar;
 * lines: the bulk reader (logical lines split up front) against the line-by-line port
-  of ap_cfg_getline, and both against the real apache2 on generated configurations.
+  of ap_cfg_getline, and both against the real apache2 on generated configurations;
+* remembered answers: `Require ip` lines and <VirtualHost> addresses answer the same the
+  second time as when first parsed.
 """
 
 from __future__ import annotations
@@ -145,3 +147,49 @@ def strip_log_prefix(text: bytes) -> bytes:
     import re
 
     return re.sub(rb"^\[[^]]*\] \[[^]]*\] \[pid \d+:tid \d+\] ", b"", text, flags=re.M)
+
+
+def _subnets(parsed):
+    error, subnets = parsed
+    return error, None if subnets is None else [(s.family, s.sub, s.mask) for s in subnets]
+
+
+IP_WORDS = st.lists(st.text(alphabet="0123456789.:/abf x", max_size=12), max_size=3).map(
+    " ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(IP_WORDS)
+def test_require_ip_lines_answer_alike_first_and_again(line):
+    from heartmonitor.modules.mod_authz_host import _ip_parse, ip_parse
+
+    uncached = _subnets(_ip_parse(line))
+    first, again = ip_parse(None, line), ip_parse(None, line)
+    assert _subnets(first) == uncached
+    assert _subnets(again) == uncached
+    if first[1] is not None:  # every section gets a list of its own
+        assert first[1] is not again[1]
+
+
+ADDRESS_WORDS = st.text(alphabet="0123456789.:[]%*abf_-", max_size=14)
+
+
+@settings(max_examples=300, deadline=None)
+@given(ADDRESS_WORDS, st.sampled_from([0, 80, 8080]))
+def test_virtualhost_addresses_answer_alike_first_and_again(word, default_port):
+    from heartmonitor import vhost
+
+    def no_lookup(host, port, *args):  # names are not resolved here: no traffic
+        return [(0, 0, 0, "", (f"looked-up {host}", port))]
+
+    real_lookup, vhost.getaddrinfo = vhost.getaddrinfo, no_lookup
+    try:
+        vhost._PARSED_ADDRESSES.clear()
+        answers = []
+        for _ in range(2):  # the first parses the word as before, the second remembers
+            addrs: list = []
+            error = vhost.get_addresses(None, word, default_port, addrs)
+            answers.append((error, [(a.family, a.ip, a.port, a.virthost) for a in addrs]))
+    finally:
+        vhost.getaddrinfo = real_lookup
+    assert answers[0] == answers[1]
