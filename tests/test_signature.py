@@ -6,6 +6,8 @@ Debian's apache2 on one configuration; only the banner differs, each server's ow
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
 from heartmonitor.http.signature import is_url
@@ -113,6 +115,18 @@ STATUS_CASES = [
      'admin.example/?a=1&amp;b=&lt;2&gt;">v.example</a> Port 8000</address>\n'),
     ("/quiet-status", "localhost", ""),
 ]
+# Errors found while reading the request (before any section is walked: the server's
+# defaults sign them) and core's 501, as raw requests; the page from its <h1> line's end.
+RAW_CASES = [
+    (b"GET / HTTP/1.1\r\n\r\n", "<p>Your browser sent a request that this server could not "
+     "understand.<br />\n</p>\n<hr>\n<address>BANNER Server at localhost Port 80</address>\n"),
+    (b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: v.example\r\n\r\n",
+     "<p>The requested URL's length exceeds the capacity\nlimit for this server.<br />\n</p>\n"
+     "<hr>\n<address>BANNER Server at localhost Port 80</address>\n"),
+    (b"BREW /missing HTTP/1.1\r\nHost: v.example\r\n\r\n",
+     '<p>BREW not supported for current URL.<br />\n</p>\n<hr>\n<address>BANNER Server at '
+     '<a href="http://admin.example/?a=1&amp;b=&lt;2&gt;">v.example</a> Port 8000</address>\n'),
+]
 STATUS_END = "</tr>\n </table>\n{signature}</body></html>\n"
 
 
@@ -123,6 +137,18 @@ def _fetch(port: int, path: str, host: str) -> tuple[int, str]:
     banner = dict(headers)["Server"]
     return status, body.decode("latin-1").replace(banner, "BANNER").replace(
         f"Port {port}</address>", "Port PORT</address>")
+
+
+def _fetch_raw(port: int, data: bytes) -> str:
+    """The page after its <h1> line, the banner written BANNER."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(data)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    head, _, body = answer.decode("latin-1").partition("\r\n\r\n")
+    banner = next(line[8:] for line in head.split("\r\n") if line.startswith("Server: "))
+    return body[body.find("</h1>\n") + 6:].replace(banner, "BANNER")
 
 
 def test_signature_as_apache2(tmp_path):
@@ -139,9 +165,12 @@ def test_signature_as_apache2(tmp_path):
                 for path, host, _signature in STATUS_CASES:
                     status, body = _fetch(port, path, host)
                     results[name].append((status, body[body.rfind("</tr>"):]))
+                for data, _text in RAW_CASES:
+                    results[name].append(_fetch_raw(port, data))
     expected = [(status, _page(status, signature)) for _p, _h, status, signature in CASES]
     expected += [(200, STATUS_END.format(signature=signature))
                  for _p, _h, signature in STATUS_CASES]
+    expected += [text + "</body></html>\n" for _data, text in RAW_CASES]
     assert results["real"] == expected
     assert results["ours"] == expected
 
