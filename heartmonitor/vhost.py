@@ -49,8 +49,9 @@ def get_addresses(httpd, word: str, default_port: int, addrs: list) -> str | Non
         elif word[-2] == ":":
             word = word[:-2]
             wild_port = True
-    parsed = _PARSED_ADDRESSES.get(word, False)
-    if parsed is False:
+    if word in _PARSED_ADDRESSES:
+        parsed = _PARSED_ADDRESSES[word]
+    else:
         try:
             parsed = parse_addr_port(word)
         except AddrParseError:

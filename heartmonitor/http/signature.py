@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import _socket  # socket.py without its enums and selectors: their import costs -t start-up
 import html
-import socket
 
 from heartmonitor import SERVER_BANNER
 from heartmonitor.core import CORE, merge_core_dir
@@ -41,7 +41,7 @@ def server_name(request, config) -> str:
         connection = request.connection
         if connection.local_host is None:
             try:
-                name = socket.getnameinfo((request.local_ip, 0), socket.NI_NAMEREQD)[0]
+                name = _socket.getnameinfo((request.local_ip, 0), _socket.NI_NAMEREQD)[0]
                 connection.local_host = ascii_lower(name)
             except OSError:
                 connection.local_host = request.server.server_hostname or ""
