@@ -208,7 +208,11 @@ class Httpd:
     def run_hook_all(self, name: str, *args: Any) -> bool:
         """A RUN_ALL hook: True when every function returned OK (None, True, OK, DECLINED)."""
         assert declaration(name).combine is Combine.RUN_ALL, name
-        return bool(self.run_hook(name, *args))
+        # run_hook's loop without its combining: request hooks run this once a request.
+        for hook in self.hooks(name):
+            if failed(hook.function(self, *args)):
+                return False
+        return True
 
     # -- defines and paths -----------------------------------------------------------
 

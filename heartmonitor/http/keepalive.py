@@ -6,6 +6,7 @@ still waits for; and the keep-alive wait of the event MPM."""
 from __future__ import annotations
 
 import weakref
+from functools import lru_cache
 from typing import NamedTuple
 
 from heartmonitor.server_rec import ServerRec
@@ -70,6 +71,12 @@ def find_token(line: str | None, token: str) -> bool:
     characters as the listed token has, so a prefix matches too ("c" is "close")."""
     if not line:
         return False
+    return _find_token(line, token)
+
+
+# Clients repeat the same few Connection values: each is scanned once, not per response.
+@lru_cache(maxsize=256)
+def _find_token(line: str, token: str) -> bool:
     token = token.lower()
     start = None
     for index, char in enumerate(line + ","):
