@@ -26,6 +26,7 @@ from typing import Any
 
 from heartmonitor import SERVER_BANNER, log
 from heartmonitor.apr.ipsubnet import SubnetError, create
+from heartmonitor.cnum import strtol
 from heartmonitor.http.errors import DEFAULT_ADMIN
 
 from . import Expression
@@ -53,33 +54,13 @@ def _c_string(text: str) -> str:
     return text if nul < 0 else text[:nul]
 
 
-def _atoi64(text: str) -> int:
-    """apr_atoi64 (strtoi base 10): leading space, a sign, digits; saturates."""
-    i = 0
-    n = len(text)
-    while i < n and text[i] in " \t\n\v\f\r":
-        i += 1
-    negative = False
-    if i < n and text[i] in "+-":
-        negative = text[i] == "-"
-        i += 1
-    start = i
-    while i < n and "0" <= text[i] <= "9":
-        i += 1
-    if i == start:
-        return 0
-    value = int(text[start:i]) if i - start < 25 else 10 ** 25
-    if negative:
-        return max(-value, -(1 << 63))
-    return min(value, (1 << 63) - 1)
-
-
 def _strcmp(a: str, b: str) -> int:
     return (a > b) - (a < b)
 
 
 def _intcmp(a: str, b: str) -> int:
-    i1, i2 = _atoi64(a), _atoi64(b)
+    # apr_atoi64 is strtoll: glibc's strtol on a 64-bit long, saturating.
+    i1, i2 = strtol(a)[0], strtol(b)[0]
     return (i1 > i2) - (i1 < i2)
 
 
