@@ -163,18 +163,25 @@ def start_up_lines(error_log: str, ready: str, program: str, directory: str,
     return lines
 
 
+def second_reading_config(tmp_path, name: str, port: int) -> tuple[str, str]:
+    """(directory, configuration path) of the second-reading case for apache2 ("real")
+    or heartmonitor: no ServerName, so that AH00558 is among the lines."""
+    directory = str(tmp_path / name)
+    os.mkdir(directory)
+    path = os.path.join(directory, "httpd.conf")
+    moddir = APACHE_MODULES if name == "real" else "modules"
+    text = config(directory, port, "event", SECOND_READING.format(moddir=moddir, port=port),
+                  moddir)
+    write(path, text.replace("ServerName localhost\n", ""))
+    return directory, path
+
+
 def test_second_reading_at_start_up_as_apache2(tmp_path):
     apache2 = need_apache2()
     results = []
     with PrivateNetwork():
         for name, port in zip(("real", "ours"), PORTS["event"], strict=True):
-            directory = str(tmp_path / name)
-            os.mkdir(directory)
-            path = os.path.join(directory, "httpd.conf")
-            moddir = APACHE_MODULES if name == "real" else "modules"
-            text = config(directory, port, "event", SECOND_READING.format(moddir=moddir,
-                                                                          port=port), moddir)
-            write(path, text.replace("ServerName localhost\n", ""))
+            directory, path = second_reading_config(tmp_path, name, port)
             if name == "real":
                 server = apache2_server(apache2, path, directory)
                 server.command.insert(0, "setsid")
@@ -214,13 +221,7 @@ def test_second_reading_lost_when_detached_as_apache2(tmp_path, defines):
     results = []
     with PrivateNetwork():
         for name, port in zip(("real", "ours"), PORTS["worker"], strict=True):
-            directory = str(tmp_path / name)
-            os.mkdir(directory)
-            path = os.path.join(directory, "httpd.conf")
-            moddir = APACHE_MODULES if name == "real" else "modules"
-            text = config(directory, port, "event", SECOND_READING.format(moddir=moddir,
-                                                                          port=port), moddir)
-            write(path, text.replace("ServerName localhost\n", ""))
+            directory, path = second_reading_config(tmp_path, name, port)
             program = [apache2] if name == "real" else [sys.executable, "-m", "heartmonitor"]
             console = start_detached([*program, "-f", path, *defines, "-k", "start"],
                                      directory)
