@@ -177,19 +177,16 @@ class Httpd:
         """
         declared = declaration(name)
         combine = declared.combine
+        if combine is Combine.RUN_ALL:
+            return self._run_all(name, args)
         results = []
         for hook in self.hooks(name):
             result = hook.function(self, *args)
-            if combine is Combine.RUN_ALL:
-                if failed(result):
-                    return False
-            elif combine is Combine.FIRST:
+            if combine is Combine.FIRST:
                 if not declined(result):
                     return result
             elif result is not None:
                 results.append(result)
-        if combine is Combine.RUN_ALL:
-            return True
         if combine is Combine.FIRST:
             return DECLINED
         return results if combine is Combine.COLLECT else concatenate(results, declared.text)
@@ -208,7 +205,10 @@ class Httpd:
     def run_hook_all(self, name: str, *args: Any) -> bool:
         """A RUN_ALL hook: True when every function returned OK (None, True, OK, DECLINED)."""
         assert declaration(name).combine is Combine.RUN_ALL, name
-        # run_hook's loop without its combining: request hooks run this once a request.
+        return self._run_all(name, args)
+
+    def _run_all(self, name: str, args: tuple) -> bool:
+        """True unless a function failed (False or an HTTP/error status); the rest skipped."""
         for hook in self.hooks(name):
             if failed(hook.function(self, *args)):
                 return False
