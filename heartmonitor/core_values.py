@@ -413,12 +413,14 @@ def set_errorlog_format(cmd, mconfig, first: str, second: str | None = None) -> 
 # -- server-wide keywords -----------------------------------------------------------------
 
 _SERVER_TOKENS = ("os", "min", "minimal", "major", "minor", "prod", "productonly", "full")
+_TOKEN_NAMES = {"minimal": "min", "productonly": "prod"}
 
 
 def set_serv_tokens(cmd, mconfig, arg: str) -> str | None:
     if ascii_lower(arg) not in _SERVER_TOKENS:
         return ("ServerTokens takes 1 argument: 'Prod(uctOnly)', 'Major', 'Minor', "
                 "'Min(imal)', 'OS', or 'Full'")
+    cmd.httpd.server_tokens = _TOKEN_NAMES.get(ascii_lower(arg), ascii_lower(arg))
     return None
 
 

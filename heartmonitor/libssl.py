@@ -66,3 +66,16 @@ def has_compression_methods() -> bool:
         return True
     methods = library.SSL_COMP_get_compression_methods()
     return bool(methods) and library.OPENSSL_sk_num(methods) > 0
+
+
+def library_version() -> str | None:
+    """mod_ssl's SSL_VERSION_LIBRARY: OpenSSL_version(OPENSSL_VERSION) up to its second
+    space, the first one made a '/' ("OpenSSL/3.0.19"); None without libssl."""
+    library = _library()
+    if library is None:
+        return None
+    library.OpenSSL_version.restype = ctypes.c_char_p
+    library.OpenSSL_version.argtypes = [ctypes.c_int]
+    text = (library.OpenSSL_version(0) or b"").decode("latin-1")
+    name, space, rest = text.partition(" ")
+    return f"{name}/{rest.split(' ', 1)[0]}" if space else name

@@ -26,11 +26,12 @@ import sys
 import threading
 import time
 
-from . import SERVER_BANNER, SERVER_BUILT, log, mpm, second_reading
+from . import SERVER_BUILT, log, mpm, second_reading
 from .collector import freeze_long_lived, hold_freezing, release_freezing
 from .errorlog import LogOpenError, open_error_log
 from .http.scoreboard import Scoreboard
 from .http.server import BindError, HttpServer, open_listeners, run
+from .http.signature import server_description
 from .instancelock import StorageLock, pid_path, running_instances, storage_paths
 from .pidfile import PidFile
 from .reload import ConfigRead, ConfigWatcher, describe_exception, failure_position, read_time_limit
@@ -188,7 +189,7 @@ class Runner:
         httpd.run_hook_all("child_init")
         if self.console is not None:
             self._console_notices(httpd)
-        mpm.log_notice(httpd, "configured", banner=SERVER_BANNER)
+        mpm.log_notice(httpd, "configured", banner=server_description(httpd))
         mpm.log_notice(httpd, "built", log.INFO, built=SERVER_BUILT)
         httpd.log_error("core", log.NOTICE,
                         f"AH00094: Command line: '{' '.join(self.options.command_line)}'")

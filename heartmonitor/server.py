@@ -116,6 +116,10 @@ class Httpd:
         # ap_state_query(AP_SQ_MAIN_STATE) while post_config runs: the preflight pass
         # ("create-pre-config") or the real one ("create-config").
         self.main_state = "create-config"
+        # ServerTokens (core's ap_server_tokens) and the version components modules add
+        # at post_config (mod_ssl's OpenSSL/x.y.z): the Server header's banner.
+        self.server_tokens = "full"
+        self.version_components: list[str] = []
 
     # -- modules ---------------------------------------------------------------------
 

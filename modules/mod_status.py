@@ -13,11 +13,11 @@ import os
 import time
 from collections.abc import AsyncIterable, Awaitable
 
-from heartmonitor import HTTPD_VERSION, SERVER_BANNER, SERVER_BUILT
+from heartmonitor import HTTPD_VERSION, SERVER_BUILT
 from heartmonitor.apr.snprintf import format_g
 from heartmonitor.constants import DECLINED, M_GET
 from heartmonitor.cstr import atoi
-from heartmonitor.http.signature import psignature
+from heartmonitor.http.signature import psignature, server_description
 from heartmonitor.module import LAST, MIDDLE, Hook, Module
 from heartmonitor.turns import yield_to_loop
 
@@ -298,7 +298,7 @@ async def render_auto(httpd, request, f: Figures) -> list[Piece]:
     gu, gs, gcu, gcs = f.cpu
     lines = [
         f.server_name,
-        f"ServerVersion: {SERVER_BANNER}",
+        f"ServerVersion: {server_description(httpd)}",
         "ServerMPM: event",
         f"Server Built: {SERVER_BUILT}",
         f"CurrentTime: {ht_time(f.now)}",
@@ -346,7 +346,7 @@ async def render_html(httpd, request, f: Figures, notable: bool) -> list[Piece]:
         DOCTYPE_HTML_3_2, "<html><head>\n<title>Apache Status</title>\n</head><body>\n",
         f"<h1>Apache Server Status for {escape_html(f.server_name)} "
         f"(via {request.local_ip})</h1>\n\n",
-        f"<dl><dt>Server Version: {SERVER_BANNER}</dt>\n",
+        f"<dl><dt>Server Version: {server_description(httpd)}</dt>\n",
         "<dt>Server MPM: event</dt>\n",
         f"<dt>Server Built: {SERVER_BUILT}\n</dt></dl><hr /><dl>\n",
         f"<dt>Current Time: {ht_time(f.now)}</dt>\n",
@@ -478,7 +478,8 @@ def _state_word(status: int) -> str:
 
 async def render_json(httpd, request, f: Figures) -> dict:
     report = {
-        "ServerName": f.server_name, "ServerVersion": SERVER_BANNER, "ServerMPM": "event",
+        "ServerName": f.server_name, "ServerVersion": server_description(httpd),
+        "ServerMPM": "event",
         "ServerBuilt": SERVER_BUILT, "CurrentTime": ht_time(f.now),
         "RestartTime": ht_time(f.restart_time),
         "ParentServerConfigGeneration": f.config_generation,

@@ -29,7 +29,7 @@ def test_version():
     assert (result.returncode, result.stderr) == (0, "")
     assert result.stdout == (f"Server version: {SERVER_BANNER}\n"
                              "Server built:   2026-11-25T00:00:00\n")
-    assert re.fullmatch(r"Apache/2\.4\.\d+ \(Unix\) heartmonitor/[\d.]+", SERVER_BANNER)
+    assert re.fullmatch(r"Apache/2\.4\.\d+ \(Debian\) heartmonitor/[\d.]+", SERVER_BANNER)
 
 
 def test_compile_settings_start_like_httpds():

@@ -32,7 +32,7 @@ TOO_LONG = (f"[core:error] configuration not reloaded: reading it took longer th
             f"{TIME_LIMIT} seconds; the running configuration stays")
 RESTART_FAILED = "[core:error] restart failed (see above); the running configuration stays"
 RESUMED = "AH00489: "
-RESUMED_LINES = ["[mpm_event:notice] AH00489: Apache/2.4.71 (Unix) heartmonitor/0.1.0 configured "
+RESUMED_LINES = ["[mpm_event:notice] AH00489: Apache/2.4.71 (Debian) heartmonitor/0.1.0 configured "
                  "-- resuming normal operations",
                  "[core:notice] AH00094: Command line: 'heartmonitor -f {conf} -D FOREGROUND'"]
 

@@ -24,10 +24,11 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from heartmonitor import SERVER_BANNER, log
+from heartmonitor import log
 from heartmonitor.apr.ipsubnet import SubnetError, create
 from heartmonitor.cnum import strtol
 from heartmonitor.http.errors import DEFAULT_ADMIN
+from heartmonitor.http.signature import server_banner
 
 from . import Expression
 from .parser import Node
@@ -610,7 +611,7 @@ def _ipv6(request: Any) -> str:
 
 
 _REQUEST_VARIABLES: dict[str, Callable[[Any], str | None]] = {
-    "SERVER_SOFTWARE": lambda r: SERVER_BANNER,
+    "SERVER_SOFTWARE": lambda r: server_banner(r.httpd),
     "API_VERSION": lambda r: MODULE_MAGIC_NUMBER_MAJOR,
     "REQUEST_METHOD": lambda r: r.method,
     "REQUEST_SCHEME": lambda r: "https" if r.server.server_scheme == "https" else "http",

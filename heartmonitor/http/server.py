@@ -18,7 +18,7 @@ import socket
 import time
 from email.utils import formatdate
 
-from heartmonitor import SERVER_BANNER, log
+from heartmonitor import log
 from heartmonitor.apr.sockaddr import show_address
 from heartmonitor.core import method_number
 from heartmonitor.listen import bind_order, covered_by_dual_stack, falls_back_to_ipv4
@@ -32,7 +32,7 @@ from .head import Head, Limits, read_head
 from .keepalive import DROPS_CONNECTION, keep_alive_wait, resolved, set_keepalive
 from .request import BodyError, Request
 from .scoreboard import SERVER_BUSY_WRITE, Scoreboard
-from .signature import psignature
+from .signature import psignature, server_banner
 
 DEFAULT_TIMEOUT = 60.0
 DISCARD_LIMIT = 1 << 20
@@ -807,7 +807,7 @@ class HttpConnection(asyncio.Protocol):
             self.keepalive_wait = keep_alive_wait(httpd.server_conf, request.server,
                                                   self.base_server)
         out = [f"HTTP/1.1 {status} {REASONS.get(status, '')}\r\nDate: {http_date()}\r\n"
-               f"Server: {SERVER_BANNER}\r\n"]
+               f"Server: {server_banner(httpd)}\r\n"]
         for name, value in headers:
             out.append(f"{name}: {value}\r\n")
         if chunked:
@@ -908,11 +908,15 @@ class HttpConnection(asyncio.Protocol):
         return True
 
     def _send_simple(self, status: int) -> None:
-        """An error with no request to answer (a head that timed out): then close."""
-        body = error_page(status, "GET")
+        """An error with no request to answer (a head that timed out): then close. The
+        page is signed as the connection's base server signs it: no Host read yet."""
+        unread = Request(self, Head())
+        unread.server = base_server(self.httpd, self.local_ip, self.local_port)
+        body = error_page(status, "GET", signature=psignature("<hr>\n", unread))
         self._write(
             (f"HTTP/1.1 {status} {REASONS.get(status, '')}\r\nDate: {http_date()}\r\n"
-             f"Server: {SERVER_BANNER}\r\nContent-Length: {len(body)}\r\nConnection: close\r\n"
+             f"Server: {server_banner(self.httpd)}\r\nContent-Length: {len(body)}\r\n"
+             "Connection: close\r\n"
              "Content-Type: text/html; charset=iso-8859-1\r\n\r\n").encode() + body)
 
     # -- closing ------------------------------------------------------------------------

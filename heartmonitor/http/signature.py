@@ -5,9 +5,49 @@ from __future__ import annotations
 import _socket  # socket.py without its enums and selectors: their import costs -t start-up
 import html
 
-from heartmonitor import SERVER_BANNER
+from heartmonitor import HTTPD_VERSION, PLATFORM, SERVER_BASEVERSION, VERSION_COMPONENT
 from heartmonitor.core import CORE, merge_core_dir
 from heartmonitor.cstr import ascii_lower
+
+# ServerTokens: what set_banner puts first in the banner (core.c).
+_BASE_TOKENS = {
+    "prod": "Apache",
+    "major": "Apache/" + HTTPD_VERSION.split(".")[0],
+    "minor": "Apache/" + ".".join(HTTPD_VERSION.split(".")[:2]),
+    "min": SERVER_BASEVERSION,
+    "os": f"{SERVER_BASEVERSION} ({PLATFORM})",
+    "full": f"{SERVER_BASEVERSION} ({PLATFORM})",
+}
+
+
+_BANNER = "server_banner"
+
+
+def server_banner(httpd) -> str:
+    """ap_get_server_banner: what ServerTokens shows (the Server header, the signature,
+    SERVER_SOFTWARE); the version components only with Full."""
+    banner = httpd.extensions.get(_BANNER)
+    if isinstance(banner, str):
+        return banner
+    tokens = httpd.server_tokens
+    banner = _BASE_TOKENS[tokens] if tokens != "full" else server_description(httpd)
+    httpd.extensions[_BANNER] = banner  # asked for on every response
+    return banner
+
+
+def server_description(httpd) -> str:
+    """ap_get_server_description: the full form whatever ServerTokens says (-V, AH00489,
+    server-status)."""
+    return " ".join((_BASE_TOKENS["full"], VERSION_COMPONENT, *httpd.version_components))
+
+
+def add_version_component(httpd, component: str) -> None:
+    """ap_add_version_component at post_config (httpd's cleanup drops them with the
+    configuration; here they belong to the configuration's Httpd). Once per component:
+    post_config runs twice at start-up."""
+    if component not in httpd.version_components:
+        httpd.version_components.append(component)
+        httpd.extensions.pop(_BANNER, None)
 
 
 def _core_dir(request):
@@ -81,9 +121,10 @@ def psignature(prefix: str, request) -> str:
         return ""
     name = html.escape(server_name(request, config), quote=True)
     port = server_port(request, config)
+    banner = server_banner(request.httpd)
     if value == "email":
         admin = request.server.server_admin or request.httpd.server_conf.server_admin or ""
         scheme = "" if is_url(admin) else "mailto:"
-        return (f'{prefix}<address>{SERVER_BANNER} Server at <a href="{scheme}'
+        return (f'{prefix}<address>{banner} Server at <a href="{scheme}'
                 f'{html.escape(admin, quote=True)}">{name}</a> Port {port}</address>\n')
-    return f"{prefix}<address>{SERVER_BANNER} Server at {name} Port {port}</address>\n"
+    return f"{prefix}<address>{banner} Server at {name} Port {port}</address>\n"
