@@ -34,6 +34,7 @@ from heartmonitor.core import CORE
 from heartmonitor.vhost import select_server
 
 from .request import Request, normalise_path
+from .trace import send_http_trace
 
 _DEFAULT_METHODS = "HEAD,GET,POST,OPTIONS"  # core's default handler's, in a fixed order
 
@@ -109,11 +110,8 @@ async def process_request(httpd, request: Request) -> int:
     request.document_root = root
     if not httpd.run_hook_all("post_read_request", request):
         return 500  # mod_setenvif: AH01505
-    if request.method_number == M_TRACE and not trace_enabled(httpd, server):
-        # ap_send_http_trace (map_to_storage, before any access check): nothing is
-        # allowed yet, so the Allow header is empty.
-        request.headers_out.append(("Allow", ""))
-        return 405
+    if request.method_number == M_TRACE:  # map_to_storage: before any access check
+        return await send_http_trace(httpd, request, request.connection.trace_head)
     if request.method_number == M_OPTIONS and path == "*":
         request.status = 200
         return OK  # http_send_options (map_to_storage): the pong, without an Allow header

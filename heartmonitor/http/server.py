@@ -360,6 +360,7 @@ class HttpConnection(asyncio.Protocol):
         self.keepalive_wait = 0.0  # seconds, set by the last response that kept the connection
         # c->base_server: the first server on the address, found once per configuration.
         self.base_server: ServerRec | None = None
+        self.trace_head = b""  # the head of a TRACE request, as read
         self.base_httpd = None
 
     @property
@@ -513,6 +514,8 @@ class HttpConnection(asyncio.Protocol):
         used, head = read_head(self.buffer, self.server.limits, self._method_number)
         if head is None:
             return
+        if head.method == "TRACE":  # its echo spells the field names as the client did
+            self.trace_head = bytes(self.buffer[:used])
         del self.buffer[:used]
         self.state = _REQUEST
         self.idle = False
@@ -810,15 +813,15 @@ class HttpConnection(asyncio.Protocol):
                f"Server: {server_banner(httpd)}\r\n"]
         for name, value in headers:
             out.append(f"{name}: {value}\r\n")
-        if chunked:
-            out.append("Transfer-Encoding: chunked\r\n")
-        elif length is not None and not (request.header_only and status >= 400) \
+        if length is not None and not (request.header_only and status >= 400) \
                 and not self.body_broken:
             # httpd sends no body, and so no length, for a HEAD request's error (and no
             # length after a chunk it could not parse: the connection's end marks the end).
             out.append(f"Content-Length: {length}\r\n")
         for name, value in decision.headers:
             out.append(f"{name}: {value}\r\n")
+        if chunked:  # after Connection, as ap_http_header_filter adds it
+            out.append("Transfer-Encoding: chunked\r\n")
         if content_type:
             out.append(f"Content-Type: {content_type}\r\n")
         out.append("\r\n")
@@ -826,7 +829,7 @@ class HttpConnection(asyncio.Protocol):
 
     # -- streamed responses -------------------------------------------------------------
 
-    async def flush_body(self, request: Request) -> None:
+    async def flush_body(self, request: Request, force: bool = False) -> None:
         """What a handler has written so far goes to the client once it is STREAM_AT bytes
         or more (the head first, without a length), then waits while the client has more
         than the transport's high-water mark left to read: a large status page is never
@@ -840,7 +843,7 @@ class HttpConnection(asyncio.Protocol):
             request.body.clear()
             return
         if not request.streamed:
-            if size < STREAM_AT:
+            if size < STREAM_AT and not force:  # force: sent without a length (TRACE)
                 return
             head, request.keep = await self._head(request, request.status,
                                                   request.close_after, None,
