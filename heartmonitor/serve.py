@@ -27,7 +27,7 @@ import threading
 import time
 
 from . import SERVER_BUILT, log, mpm, second_reading
-from .collector import freeze_long_lived, hold_freezing, release_freezing
+from .collector import collect_released, freeze_long_lived, hold_freezing, release_freezing
 from .errorlog import LogOpenError, open_error_log
 from .http.scoreboard import Scoreboard
 from .http.server import BindError, HttpServer, open_listeners, run
@@ -299,9 +299,12 @@ class Runner:
             return await self._restart(graceful, signalled)
         finally:
             # The replaced generation (or a new one that failed to start) is cyclic
-            # garbage: it must not stay frozen.
+            # garbage: it must not stay frozen. It is collected in a callback of its
+            # own, once this coroutine no longer holds it, rather than by whichever
+            # callback happens to allocate next (a status page's slice, the listener).
             release_freezing()
             self.new_generation = None
+            asyncio.get_running_loop().call_soon(collect_released)
 
     async def _restart(self, graceful: bool, signalled: bool) -> bool:
         old = self.httpd

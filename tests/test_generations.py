@@ -8,6 +8,7 @@ good (the soak's RSS grew with each restart).
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import subprocess
 import sys
@@ -48,6 +49,7 @@ def test_restarts_leave_only_the_running_and_the_first_generation(tmp_path):
 def test_a_restart_freezes_nothing_and_gives_frozen_cycles_back(monkeypatch):
     monkeypatch.setattr(collector, "FREEZE_AT", 0)
     monkeypatch.setattr(collector, "_holds", 0)
+    monkeypatch.setattr(collector, "_grown", False)
     gc.callbacks.append(collector._after_collection)
     try:
         old = Generation()
@@ -80,6 +82,34 @@ def test_the_tables_servers_are_not_walked_by_the_collector():
     for index in range(1000):
         table.add(f"10.0.{index >> 8}.{index & 255}", 80, now=1.0)
     assert [gc.is_tracked(server) for server in table.servers.values()] == [False] * 1000
-    assert len(gc.get_objects()) - before < 10  # the table's dict, not its servers
+    assert len(gc.get_objects()) - before < 10  # neither its servers nor its dict
+    assert not gc.is_tracked(table.servers)
     server = table.servers.pop("10.0.0.1")
     assert sys.getrefcount(server) == 2  # freed by reference counting once dropped
+    table.adopt(server)  # as restored from storage
+    assert not gc.is_tracked(table.servers)
+    assert asyncio.run(table.sweep(100.0)) == []
+    assert len(table._stale) == 1000 and not gc.is_tracked(table._stale)
+
+
+def test_a_restart_gives_back_only_what_was_frozen_after_start_up(monkeypatch):
+    monkeypatch.setattr(collector, "_holds", 0)
+    monkeypatch.setattr(collector, "_grown", False)
+    try:
+        collector.freeze_long_lived()  # start-up: the modules, the first generation
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        collector.hold_freezing()
+        collector.release_freezing()
+        assert gc.get_freeze_count() == frozen  # not walked again after every restart
+        monkeypatch.setattr(collector, "FREEZE_AT", 0)
+        grown = [Generation() for _ in range(100)]
+        gc.collect()  # the old generation grew: frozen too, generation and all
+        assert gc.get_freeze_count() >= frozen + 100 and collector._grown
+        collector.hold_freezing()
+        collector.release_freezing()
+        assert gc.get_freeze_count() == 0 and not collector._grown
+        del grown
+    finally:
+        gc.callbacks.remove(collector._after_collection)
+        gc.unfreeze()

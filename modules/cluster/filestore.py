@@ -55,7 +55,7 @@ class FileStorage(HeartbeatStorage):
             return
         hbfile.remove_stale_temporaries(self.path)
         for server in hbfile.load(self.path, now):
-            table.servers[server.ip] = server
+            table.adopt(server)
 
     # -- writing, off the event loop ---------------------------------------------------
 

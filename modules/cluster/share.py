@@ -390,7 +390,7 @@ class Share:
             for ip, *_fields in servers if not isinstance(servers, str) else ():
                 server = self.restored.pop(ip, None)
                 if server is not None and ip not in table.servers:
-                    table.servers[ip] = server
+                    table.adopt(server)
                     adopted.append(server)
         if not adopted:
             return None

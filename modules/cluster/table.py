@@ -23,6 +23,8 @@ ROW_GAP = 2.0
 # The cyclic collector never needs to see a Server: its slots hold only numbers and text,
 # so it cannot be part of a cycle, and 300,000 of them would be walked by every full
 # collection (120-200 ms; the first one after a restart gives back what was frozen).
+# Nor the table's dict and its set of stale addresses, which hold only servers and text:
+# walking a dict of 300,000 servers touches each key and value (10-50 ms).
 _untrack: Callable[[object], None] | None = None
 
 
@@ -35,6 +37,13 @@ def _load_untrack() -> Callable[[object], None]:
     function.restype = None
     _untrack = function
     return function
+
+
+def out_of_sight(container: object) -> None:
+    """Take a container of servers and text out of the cyclic collector's lists
+    (PyObject_GC_UnTrack: reference counting still frees it). A dict goes back into
+    them whenever a server is stored in it, so every store is followed by this."""
+    (_untrack or _load_untrack())(container)
 
 
 class Server:
@@ -82,8 +91,14 @@ class ServerTable:
     def add(self, ip: str, port: int, now: float | None = None) -> Server:
         """hm_get_server for an IP not seen before: its port is fixed from now on."""
         server = self.servers[ip] = Server(ip, port)
+        out_of_sight(self.servers)
         server.since = time.time() if now is None else now
         return server
+
+    def adopt(self, server: Server) -> None:
+        """A server read from storage or from a peer goes into the table as it is."""
+        self.servers[server.ip] = server
+        out_of_sight(self.servers)
 
     def new_row(self, server: Server, now: float) -> bool:
         """A heartbeat after a silence of ROW_GAP seconds or more (or of more than expire):
@@ -142,7 +157,10 @@ class ServerTable:
         """
         forgotten = []
         expire = self.expire
-        async for servers in in_slices(list(self.servers.values())):
+        out_of_sight(self._stale)  # a set stays out once taken out
+        everyone = list(self.servers.values())
+        out_of_sight(everyone)  # young collections would walk its 300,000 items
+        async for servers in in_slices(everyone):
             for server in servers:
                 age = server.age(now)
                 if age <= expire and (forget_after is None or age <= forget_after):
