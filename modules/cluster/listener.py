@@ -2,11 +2,12 @@
 
 The socket is set up as httpd sets it up (SO_REUSEADDR, non-blocking, bound to the
 group address itself, IP_ADD_MEMBERSHIP, IP_MULTICAST_LOOP), with httpd's CRIT message
-for the step that fails. Unlike httpd, every queued datagram is read on each wakeup (in
-batches, so HTTP requests still get their turn), the socket gets a large receive buffer,
-identical payloads are parsed once, and malformed-message reports are limited to one
-per second with a count of those left out. With heartlab_module's opt-in
-(HeartbeatListenUnicast On) a unicast address is bound instead of joined.
+for the step that fails. Unlike httpd, every queued datagram is read on each wakeup (for
+at most a few milliseconds at a time, so HTTP requests still get their turn), the
+socket gets a large receive buffer, identical payloads are parsed once, and
+malformed-message reports are limited to one per second with a count of those left out.
+With heartlab_module's opt-in (HeartbeatListenUnicast On) a unicast address is bound
+instead of joined.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from __future__ import annotations
 import errno
 import socket
 import struct
+import time
+from collections.abc import Callable
 
 from heartmonitor import log
 
@@ -23,7 +26,12 @@ from .table import ROW_GAP, ServerTable
 
 IP_MULTICAST_ALL = 49  # Linux; not in Python's socket module
 RECEIVE_BUFFER = 32 << 20  # seconds of 25,000 small datagrams a second
-BATCH = 1024
+# One wakeup reads for at most BUDGET seconds (the clock read every CHECK_EVERY
+# datagrams), then lets requests and status pages have their turn; what is left waits in
+# the receive buffer for the next turn. A count alone would not do: 1,024 datagrams
+# from new servers take 10 ms or more on a busy machine, 1,024 known ones a few.
+BUDGET = 0.008
+CHECK_EVERY = 32
 PARSE_CACHE_LIMIT = 4096
 MALFORMED_WINDOW = 1.0
 # A datagram as hm_recv reads it: (busy, ready, port, busy text, ready text).
@@ -124,6 +132,7 @@ class HeartbeatListener:
         self._cache: dict[bytes, Parsed | None] = {}
         self._malformed_until = 0.0
         self._suppressed = 0
+        self.timer: Callable[[], float] = time.perf_counter  # what BUDGET is measured on
 
     def start(self, loop) -> None:
         self.loop = loop
@@ -150,15 +159,20 @@ class HeartbeatListener:
         return busy, ready, port_of(table), table["busy"], table["ready"]
 
     def drain(self) -> None:
-        """hm_recv for every queued datagram, up to BATCH per call."""
+        """hm_recv for every queued datagram, for up to BUDGET seconds per call."""
         recvfrom = self.sock.recvfrom
         cache = self._cache
         servers = self.table.servers
         debug = self.httpd.log_enabled("heartmonitor", log.DEBUG)
         now = self.httpd.clock.time()
         quiet = min(ROW_GAP, self.table.expire)
+        timer = self.timer
+        deadline = timer() + BUDGET
         count = 0
-        for count in range(1, BATCH + 1):  # noqa: B007 - the count is used below
+        while True:
+            if count % CHECK_EVERY == 0 and count and timer() >= deadline:
+                break
+            count += 1
             try:
                 data, source = recvfrom(MAX_MSG_LEN)
             except BlockingIOError:
