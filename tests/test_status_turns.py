@@ -7,6 +7,7 @@ change it while a page is being written.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import itertools
 import types
@@ -14,7 +15,7 @@ import types
 import pytest
 
 from heartmonitor import collector
-from heartmonitor.modules.cluster import status_view
+from heartmonitor.modules.cluster import slices, status_view
 from heartmonitor.modules.cluster.table import ServerTable
 from heartmonitor.modules.mod_status import page_text
 
@@ -142,3 +143,61 @@ def test_long_lived_objects_leave_the_collectors_sight(monkeypatch, clean_collec
     gc.collect()  # a full collection that leaves few objects: nothing more is frozen
     assert len(gc.get_objects(2)) >= 100
     del kept, small
+
+
+def test_a_page_cut_short_frees_its_rows_a_few_slices_per_turn(monkeypatch):
+    monkeypatch.setattr(status_view, "ROWS_PER_TURN", 100)
+    monkeypatch.setattr(slices, "FREED_PER_TURN", 2)
+    table = table_of(2500)
+    monitor = types.SimpleNamespace(table=table)
+
+    async def cut_short() -> list[int]:
+        rows = await status_view.gather(monitor, NOW, everything=True)
+        assert [len(chunk) for chunk in rows.chunks] == [100] * 25
+        addresses = [row[0] for chunk in rows.chunks for row in chunk]
+        assert addresses == sorted(table.servers)
+        # a row holds the table's own text, not a copy of it
+        assert all(row[0] is table.servers[row[0]].ip for chunk in rows.chunks
+                   for row in chunk)
+        gc.collect()
+        gc.collect()  # a slice is untracked once its rows are
+        assert not any(gc.is_tracked(chunk) for chunk in rows.chunks)
+        del rows  # the connection closed before any of it was sent
+        held = [slices.held()]
+        while slices.held():
+            await asyncio.sleep(0)
+            held.append(slices.held())
+        return held
+
+    # the page's 25 slices, and the 25 sorted runs they were merged from (let go as
+    # the page was gathered, never freed all at once either)
+    assert asyncio.run(cut_short()) == list(range(50, -1, -2))
+
+
+def test_a_page_cancelled_while_it_is_gathered_frees_its_runs_in_slices(monkeypatch):
+    monkeypatch.setattr(status_view, "ROWS_PER_TURN", 100)
+    monkeypatch.setattr(slices, "FREED_PER_TURN", 1)
+    monitor = types.SimpleNamespace(table=table_of(2000))
+
+    async def cancelled() -> tuple[int, int]:
+        task = asyncio.ensure_future(status_view.gather(monitor, NOW, everything=True))
+        for _turn in range(12):  # 11 of the 20 runs read
+            await asyncio.sleep(0)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        first = slices.held()
+        turns = 0
+        while slices.held():
+            await asyncio.sleep(0)
+            turns += 1
+        return first, turns
+
+    held, turns = asyncio.run(cancelled())
+    assert held == 10 and turns == 10  # freed one run per turn, after the one that cut it
+
+
+def test_slices_are_freed_at_once_when_no_loop_runs():
+    rows = status_view.Rows([((ip(1), 80, 1, 1, 0, "fresh"),)], 1, 0, False)
+    del rows
+    assert slices.held() == 0

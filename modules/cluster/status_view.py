@@ -5,6 +5,13 @@ of the stale ones; `?all` lists every server the table still holds. Rows are gat
 sorted and formatted ROWS_PER_TURN at a time (sorted runs merged lazily), so a table of
 300,000 servers never holds the event loop for more than a few milliseconds at a time;
 the rows are formatted as the page is sent, so its text is never held whole.
+
+A page's row snapshot is let go as it is sent; what a page cut short (a closed
+connection, a restart) still holds is freed a slice per turn (slices.let_go), not all
+at once. Slices are tuples of rows that share the table's address text: the cyclic
+collector stops walking them after one young collection (a tuple of numbers and text,
+and a tuple of such tuples, are untracked), so a full collection during a page walks
+a few hundred slices, not 300,000 rows.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from heartmonitor.apr.sockaddr import show_address
 from heartmonitor.cstr import as_unsigned32
 from heartmonitor.modules.mod_status import JsonText, Piece, escape_html
 
-from .slices import yield_to_loop
+from .slices import let_go, yield_to_loop
 
 # ip, port, ready, busy, seconds since last heard, state; fresh servers are shown as
 # published (publish.py): their state is fresh, warming, draining or down
@@ -31,10 +38,9 @@ ROWS_PER_TURN = 1000
 
 class Rows:
     """The servers a status page lists, in IP order and in slices of at most ROWS_PER_TURN
-    rows,
-    and how many servers are fresh and stale."""
+    rows, and how many servers are fresh and stale."""
 
-    def __init__(self, chunks: list[list[Row]], fresh: int, stale: int,
+    def __init__(self, chunks: list[tuple[Row, ...]], fresh: int, stale: int,
                  everything: bool) -> None:
         self.chunks = chunks
         self.count = sum(len(chunk) for chunk in chunks)
@@ -42,6 +48,10 @@ class Rows:
         self.stale = stale
         self.everything = everything
         self.marked: list[Row] = []  # rows a knob changed (warming, draining, down)
+
+    def __del__(self) -> None:
+        # A page cut short: the slices it did not send are freed a few per turn.
+        let_go(self.chunks)
 
 
 def wants_all(request) -> bool:
@@ -70,7 +80,31 @@ async def gather(monitor, now: float, everything: bool) -> Rows:
     table = monitor.table.servers
     publisher = getattr(monitor, "publisher", None)
     publish = publisher if publisher is not None and publisher.active else None
-    runs: list[list[Row]] = []
+    runs: list[tuple[Row, ...]] = []
+    chunks: list[tuple[Row, ...]] = []
+    try:
+        fresh, total, marked = await _read_runs(table, now, expire, everything, publish, runs)
+        merged = heapq.merge(*runs)
+        while True:
+            await yield_to_loop()
+            chunk = tuple(itertools.islice(merged, ROWS_PER_TURN))
+            if not chunk:
+                break
+            chunks.append(chunk)
+    except BaseException:  # cancelled (a restart, a closed connection): free in slices
+        let_go(runs)
+        let_go(chunks)
+        raise
+    let_go(runs)  # their rows live on in chunks: only the runs' own references go
+    rows = Rows(chunks, fresh, total - fresh, everything)
+    rows.marked = sorted(marked)
+    return rows
+
+
+async def _read_runs(table: dict, now: float, expire: int, everything: bool, publish,
+                     runs: list[tuple[Row, ...]]) -> tuple[int, int, list[Row]]:
+    """The table read ROWS_PER_TURN servers a turn into sorted runs (appended to runs):
+    (fresh, total, rows a knob changed)."""
     marked: list[Row] = []
     fresh = total = 0
     mask = 0xFFFFFFFF  # as_unsigned32, inline: this runs for every server of the page
@@ -78,10 +112,11 @@ async def gather(monitor, now: float, everything: bool) -> Rows:
         await yield_to_loop()
         run: list[Row] = []
         append = run.append
-        for ip in ips:
-            server = table.get(ip)
+        for address in ips:
+            server = table.get(address)
             if server is None:  # gone since the page began
                 continue
+            ip = server.ip  # the table's text, not the copy: rows cost a tuple each
             total += 1
             age = int(now - server.seen)  # server.age(now), not below 0
             if age < 0:
@@ -106,18 +141,8 @@ async def gather(monitor, now: float, everything: bool) -> Rows:
             append((ip, server.port & mask, server.ready & mask, server.busy & mask, age,
                     state))
         run.sort()
-        runs.append(run)
-    merged = heapq.merge(*runs)
-    chunks: list[list[Row]] = []
-    while True:
-        await yield_to_loop()
-        chunk = list(itertools.islice(merged, ROWS_PER_TURN))
-        if not chunk:
-            break
-        chunks.append(chunk)
-    rows = Rows(chunks, fresh, total - fresh, everything)
-    rows.marked = sorted(marked)
-    return rows
+        runs.append(tuple(run))
+    return fresh, total, marked
 
 
 async def joined(rows: Rows, line: Callable[[int, Row], str], keep: bool = False,
@@ -134,7 +159,7 @@ async def joined(rows: Rows, line: Callable[[int, Row], str], keep: bool = False
         text = "".join([line(start + offset, row) for offset, row in enumerate(chunk)])
         start += len(chunk)
         if not keep:
-            chunks[number] = []
+            chunks[number] = ()
         yield text[:-trim] if trim and number == last else text
 
 
