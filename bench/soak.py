@@ -20,7 +20,7 @@ at the monitor's socket over what was sent), RSS over time, scrape times and siz
 the error lines of the error log and of stderr.
 
     python bench/soak.py [--seconds 600] [--sources 300000] [--rate 25000]
-                         [--hup-every 10] [--scrape-every 1] [--graceful]
+                         [--hup-every 10] [--scrape-every 1] [--graceful] [--keep DIR]
 
 (--hup-every 0 or --scrape-every 0 leave restarts or scrapes out, to see what costs what.)
 
@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -191,6 +192,9 @@ def main() -> None:
     parser.add_argument("--scrape-every", type=float, default=1.0)
     parser.add_argument("--graceful", action="store_true",
                         help="SIGUSR1 (graceful restart: pages in flight finish), not SIGHUP")
+    parser.add_argument("--keep", metavar="DIRECTORY",
+                        help="copy the stall watcher's file, the loop's turns and the error "
+                             "log there")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory, PrivateNetwork():
         conf = config(directory)
@@ -239,6 +243,10 @@ def main() -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             _out, err = process.communicate()
+        if args.keep:
+            os.makedirs(args.keep, exist_ok=True)
+            for kept in (turns, stalls, log):
+                shutil.copy(kept, args.keep)
         cpu_longest, cpu_p99 = cpu_stalls(turns, started, started + args.seconds)
         samples = sorted(probe.samples)
         base = samples[0] if samples else 0.0
