@@ -32,18 +32,25 @@ REALLY_LAST = 30
 
 
 class Hook:
-    """One function registered on a hook by a module."""
+    """One function registered on a hook by a module.
 
-    __slots__ = ("function", "order", "predecessors", "successors", "module")
+    needed(httpd): whether the function has anything to do for this configuration; a
+    request hook that answers False is left out of the generation's requests (see
+    Httpd.active_hooks). None: always run.
+    """
+
+    __slots__ = ("function", "order", "predecessors", "successors", "module", "needed")
 
     def __init__(self, function: Callable[..., Any], order: int = MIDDLE,
                  predecessors: tuple[str, ...] | list[str] = (),
-                 successors: tuple[str, ...] | list[str] = ()) -> None:
+                 successors: tuple[str, ...] | list[str] = (),
+                 needed: Callable[[Any], bool] | None = None) -> None:
         self.function = function
         self.order = order
         self.predecessors = tuple(predecessors)
         self.successors = tuple(successors)
         self.module: Module | None = None
+        self.needed = needed
 
 
 class Module:

@@ -172,6 +172,12 @@ class Httpd:
             ordered = self._sorted_hooks[name] = sort_hooks(found)
         return ordered
 
+    def active_hooks(self, name: str) -> list[Hook]:
+        """The functions of a hook that have work in this configuration (those whose
+        `needed` says no are left out), in httpd's order. Asked once the configuration
+        is complete: the HTTP side keeps the answer for the generation's requests."""
+        return [hook for hook in self.hooks(name) if hook.needed is None or hook.needed(self)]
+
     def run_hook(self, name: str, *args: Any) -> Any:
         """Run a declared hook and combine its results as the declaration says.
 

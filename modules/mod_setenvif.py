@@ -18,6 +18,7 @@ from heartmonitor.checkmodule import checks_module
 from heartmonitor.config.words import getword_conf
 from heartmonitor.constants import DECLINED, HTTP_INTERNAL_SERVER_ERROR
 from heartmonitor.cstr import ascii_lower
+from heartmonitor.module import Hook
 from heartmonitor.regex import ICASE, NOSUB, pregcomp
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (-t start-up)
@@ -97,9 +98,14 @@ def _unescaped(pattern: str) -> str:
     return "".join(out)
 
 
+# httpd.extensions key: conditions were written inside a section (<Directory>, <If> ...).
+IN_SECTIONS = "setenvif_in_sections"
+
+
 def _config(cmd, mconfig) -> SetEnvIfConfig:
     """The server's conditions outside sections, the section's inside one."""
     if cmd.path is not None and mconfig is not None:
+        cmd.httpd.extensions[IN_SECTIONS] = True
         return mconfig
     return cmd.server.module_config[MODULE]
 
@@ -317,6 +323,16 @@ def _section_conditions(httpd, request) -> int:
     return match_headers(request, request.per_dir_config.get(MODULE))
 
 
+def _has_server_conditions(httpd) -> bool:
+    """Whether the main server or a virtual host has conditions outside sections."""
+    return any(getattr(server.module_config.get(MODULE), "conditionals", None)
+               for server in (httpd.server_conf, *httpd.vhosts))
+
+
+def _has_section_conditions(httpd) -> bool:
+    return bool(httpd.extensions.get(IN_SECTIONS))
+
+
 MODULE = checks_module(
     "mod_setenvif",
     {"SetEnvIf": add_setenvif, "SetEnvIfNoCase": add_setenvif, "SetEnvIfExpr": add_setenvifexpr,
@@ -325,5 +341,7 @@ MODULE = checks_module(
     create_server_config=SetEnvIfConfig,
     create_dir_config=SetEnvIfConfig,
     merge_dir_config=merge,
-    hooks={"post_read_request": _server_conditions, "header_parser": _section_conditions},
+    # A configuration without SetEnvIf or BrowserMatch lines runs neither hook.
+    hooks={"post_read_request": Hook(_server_conditions, needed=_has_server_conditions),
+           "header_parser": Hook(_section_conditions, needed=_has_section_conditions)},
 )

@@ -31,6 +31,7 @@ from heartmonitor.constants import (
     OK,
 )
 from heartmonitor.core import CORE
+from heartmonitor.hooks import declined, failed
 from heartmonitor.vhost import select_server
 
 from .request import Request, normalise_path
@@ -57,14 +58,20 @@ _CACHE_LIMIT = 4096
 
 
 class _Cached:
-    __slots__ = ("httpd", "servers", "roots", "walks", "handlers")
+    __slots__ = ("httpd", "servers", "roots", "walks", "post_read_request", "header_parser",
+                 "access_checker", "handlers")
 
     def __init__(self, httpd) -> None:
         self.httpd = httpd
         self.servers: dict[tuple, object] = {}
         self.roots: dict[int, str] = {}  # DocumentRoot of each server
         self.walks: dict[tuple, tuple] = {}
-        self.handlers = list(httpd.hooks("handler"))
+        # The request hooks with work in this configuration (mod_setenvif's, say, only
+        # where SetEnvIf or BrowserMatch lines exist): a request runs no others.
+        self.post_read_request = httpd.active_hooks("post_read_request")
+        self.header_parser = httpd.active_hooks("header_parser")
+        self.access_checker = httpd.active_hooks("access_checker")
+        self.handlers = httpd.active_hooks("handler")
 
 
 _cached: list[_Cached] = []
@@ -108,19 +115,26 @@ async def process_request(httpd, request: Request) -> int:
     if root is None:
         root = cache.roots[id(server)] = _document_root(httpd, server)
     request.document_root = root
-    if not httpd.run_hook_all("post_read_request", request):
-        return 500  # mod_setenvif: AH01505
+    for hook in cache.post_read_request:  # RUN_ALL
+        if failed(hook.function(httpd, request)):
+            return 500  # mod_setenvif: AH01505
     if request.method_number == M_TRACE:  # map_to_storage: before any access check
         return await send_http_trace(httpd, request, request.connection.trace_head)
     if request.method_number == M_OPTIONS and path == "*":
         request.status = 200
         return OK  # http_send_options (map_to_storage): the pong, without an Allow header
     core_config = _walk(httpd, cache, request, path)
-    if not httpd.run_hook_all("header_parser", request):
-        return 500  # mod_setenvif: AH01505
-    access = await httpd.run_hook_first("access_checker", request)
-    if access not in (OK, DECLINED):
-        return access
+    for hook in cache.header_parser:  # RUN_ALL
+        if failed(hook.function(httpd, request)):
+            return 500  # mod_setenvif: AH01505
+    for hook in cache.access_checker:  # FIRST
+        access = hook.function(httpd, request)
+        if inspect.isawaitable(access):
+            access = await access
+        if not declined(access):
+            if access != OK:
+                return access
+            break
     if core_config is not None and core_config.expr_handler is not None:
         evaluated, handler = _expression_handler(request, core_config.expr_handler)
         if not evaluated:
