@@ -24,13 +24,22 @@ class BodyError(Exception):
 class Request:
     """One request: the parsed request line and headers, the body, the response."""
 
+    # Fixed fields: one is made for every request.
+    __slots__ = ("connection", "httpd", "server", "method", "method_number", "header_only",
+                 "protocol", "proto_num", "http09", "the_request", "unparsed_uri",
+                 "raw_path", "args", "uri", "filename", "headers_in", "hostname",
+                 "client_ip", "client_port", "local_ip", "local_port", "per_dir_config",
+                 "handler", "document_root", "_subprocess_env", "_notes", "user", "status",
+                 "content_type", "headers_out", "body", "allowed", "streamed", "chunked",
+                 "keep", "withheld", "close_after")
+
     def __init__(self, connection, head) -> None:
         self.connection = connection
-        self.httpd = connection.httpd
-        self.server = connection.httpd.server_conf
+        httpd = self.httpd = connection.httpd
+        self.server = httpd.server_conf
         method = head.method
         self.method = method
-        self.method_number = method_number(self.httpd, method, register=False)
+        self.method_number = method_number(httpd, method, register=False)
         self.header_only = method == "HEAD"
         self.protocol = head.protocol
         self.proto_num = head.proto_num
@@ -50,10 +59,10 @@ class Request:
         self.per_dir_config: dict = {}
         self.handler: str | None = None
         self.document_root = ""
-        # r->subprocess_env (SetEnvIf ...), r->notes; r->user stays unset: no module of
-        # heartmonitor authenticates.
-        self.subprocess_env = Table()
-        self.notes = Table()
+        # r->subprocess_env (SetEnvIf ...), r->notes: made when first used (most requests
+        # never use them); r->user stays unset: no module of heartmonitor authenticates.
+        self._subprocess_env: Table | None = None
+        self._notes: Table | None = None
         self.user: str | None = None
         self.status = 200
         self.content_type: str | None = None
@@ -67,6 +76,20 @@ class Request:
         self.keep = False
         self.withheld = 0  # bytes of a HEAD request's body, counted and let go
         self.close_after = head.close  # the head says the connection ends after this one
+
+    @property
+    def subprocess_env(self) -> Table:
+        env = self._subprocess_env
+        if env is None:
+            env = self._subprocess_env = Table()
+        return env
+
+    @property
+    def notes(self) -> Table:
+        notes = self._notes
+        if notes is None:
+            notes = self._notes = Table()
+        return notes
 
     @property
     def client(self) -> str:
