@@ -34,6 +34,11 @@ from heartmonitor.cstr import ascii_lower
 from heartmonitor.module import Module
 from heartmonitor.server import Httpd
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (-t start-up)
+if TYPE_CHECKING:
+    from collections.abc import Coroutine
+    from typing import Any
+
 AUTHZ_PROVIDER_GROUP = "authz"
 AUTHZ_PROVIDER_VERSION = "0"
 DENIED, GRANTED, NEUTRAL, GENERAL_ERROR, DENIED_NO_USER = range(5)
@@ -292,21 +297,31 @@ def apply_sections(request, section: Section, parent_op: str) -> int:
 # -- the providers mod_authz_core registers ------------------------------------------------
 
 
-async def check_access(httpd, request) -> int:
+def check_access(httpd, request) -> int | Coroutine[Any, Any, int]:
     """authorize_userless for the request's merged Require sections: OK, or 403 (AH01630);
-    500 when an expression failed or the rules wait for a user no module authenticates."""
+    500 when an expression failed or the rules wait for a user no module authenticates.
+    A coroutine to await when a provider must resolve host names; the rest is answered
+    at once (no coroutine made for each request)."""
     config = request.per_dir_config.get(MODULE)
     if config is None or config.section is None:
         return DECLINED
     if needs_lookup(config.section):
-        # Host-name providers resolve names: off the event loop. (asyncio is imported here:
-        # a plain `-t` loads this module and never checks a request.)
-        import asyncio
+        return _check_access_off_loop(httpd, request, config.section)
+    return _access_answer(httpd, request, apply_sections(request, config.section, AND))
 
-        result = await asyncio.get_running_loop().run_in_executor(
-            None, apply_sections, request, config.section, AND)
-    else:
-        result = apply_sections(request, config.section, AND)
+
+async def _check_access_off_loop(httpd, request, section: Section) -> int:
+    """Host-name providers resolve names: off the event loop."""
+    # asyncio is imported here: a plain `-t` loads this module and never checks a request.
+    import asyncio
+
+    result = await asyncio.get_running_loop().run_in_executor(
+        None, apply_sections, request, section, AND)
+    return _access_answer(httpd, request, result)
+
+
+def _access_answer(httpd, request, result: int) -> int:
+    """The access_checker's answer for apply_authz_sections' result."""
     if result == GRANTED:
         return OK
     if result == DENIED_NO_USER:
