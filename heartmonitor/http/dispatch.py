@@ -196,8 +196,9 @@ def default_handler(httpd, request: Request) -> int:
         request.headers_out.append(("Allow", allow(httpd, request.server, _DEFAULT_METHODS)))
         return 501
     if request.method_number in (M_GET, M_POST):
-        request.log_error("core", log.INFO, f"AH00128: File does not exist: {request.filename}",
-                          source="core.c(4920)")
+        if httpd.log_enabled("core", log.INFO):  # the line is made only when written
+            request.log_error("core", log.INFO, f"AH00128: File does not exist: "
+                              f"{request.filename}", source="core.c(4920)")
         return 404
     request.headers_out.append(("Allow", allow(httpd, request.server, _DEFAULT_METHODS)))
     if request.method_number == M_OPTIONS:
