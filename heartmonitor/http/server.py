@@ -590,6 +590,7 @@ class HttpConnection(asyncio.Protocol):
             # its Connection header said.
             await self._respond(request, head.status, head.close, head.notes)
             return False
+        httpd = request.httpd
         scoreboard = self.server.scoreboard
         worker = scoreboard.grab()
         started = time.time()
@@ -598,17 +599,17 @@ class HttpConnection(asyncio.Protocol):
             worker.client = self.client_ip
             worker.request = request.the_request[:63]
             worker.protocol = "http/1.1"  # the connection's protocol, as httpd names it
-            worker.vhost = f"{self.httpd.server_conf.server_hostname or ''}:{self.local_port}"
+            worker.vhost = f"{httpd.server_conf.server_hostname or ''}:{self.local_port}"
             worker.conn_count = self.requests - 1 if self.requests > 1 else 0
             worker.status = SERVER_BUSY_WRITE
 
         try:
-            status = await process_request(self.httpd, request)
+            status = await process_request(httpd, request)
         except (TimeoutError, ConnectionError, asyncio.CancelledError):
             scoreboard.release(worker)  # cancelled: the connection is gone
             return False
         except Exception as error:  # a handler's bug costs one request, not the server
-            self.httpd.log_error("core", log.ERR, f"AH00524: Handler for {request.handler} "
+            httpd.log_error("core", log.ERR, f"AH00524: Handler for {request.handler} "
                                  f"failed: {error!r}", client=request.client)
             status = 500
         try:
