@@ -5,6 +5,8 @@ and directories that certificate, key and CA directives name (they must exist, a
 file must be a non-empty regular file), session caches, random seeds, SSLRequire
 expressions: each checked as its ssl_cmd_* handler does. No TLS is served.
 `-D DUMP_CERTS` lists the certificate files of every server, as mod_ssl's test_config hook.
+When the server starts, each SSL server's certificates and keys are loaded with OpenSSL as
+ssl_init_Module loads them (heartmonitor.ssl_startup): a failure stops start-up.
 """
 
 from __future__ import annotations
@@ -74,6 +76,7 @@ def ssl_engine(cmd, mconfig, arg: str) -> str | None:
         return None
     if lower not in ("on", "off"):
         return "Argument must be On or Off"
+    cmd.server.module_config[MODULE].enabled = lower == "on"
     return None
 
 
@@ -176,7 +179,10 @@ def _socache(cmd, arg: str, what: str) -> str | None:
 def session_cache(cmd, mconfig, arg: str) -> str | None:
     if ascii_lower(arg) in ("none", "nonenotnull"):
         return None
-    return _socache(cmd, arg, "session")
+    error = _socache(cmd, arg, "session")
+    if error is None:  # mc->sesscache: a later "none" does not take it back
+        cmd.server.module_config[MODULE].session_cache = True
+    return error
 
 
 def stapling_cache(cmd, mconfig, arg: str) -> str | None:
@@ -251,7 +257,9 @@ def reneg_buffer_size(cmd, mconfig, arg: str) -> str | None:
 
 
 def pass_phrase_dialog(cmd, mconfig, arg: str) -> str | None:
+    config = cmd.server.module_config[MODULE]
     if ascii_lower(arg) == "builtin":
+        config.pphrase_dialog = ("builtin", None)
         return None
     if len(arg) > 5 and arg.startswith("exec:"):
         path = _path(cmd, arg[5:])
@@ -259,8 +267,10 @@ def pass_phrase_dialog(cmd, mconfig, arg: str) -> str | None:
             return f"Invalid SSLPassPhraseDialog exec: path {arg[5:]}"
         if not os.path.exists(path):
             return f"SSLPassPhraseDialog: file '{path}' does not exist"
+        config.pphrase_dialog = ("exec", path)
         return None
     if len(arg) > 1 and arg[0] == "|":
+        config.pphrase_dialog = ("pipe", arg[1:])
         return None
     return "SSLPassPhraseDialog: Invalid argument"
 
@@ -330,7 +340,12 @@ CERTKEYS_IDX_MAX = 2
 class SslServerConfig:
     def __init__(self, httpd: Httpd, server: ServerRec) -> None:
         self.cert_files: list[str] = []
+        self.key_files: list[str] = []
+        self.cert_chain: str | None = None
+        self.enabled: bool | None = None  # SSLEngine; unset: the main server's
+        self.pphrase_dialog: tuple[str, str | None] | None = None
         self.fips: bool | None = None  # SSLModConfigRec's, set in the main server only
+        self.session_cache = False  # SSLModConfigRec's: a cache provider was named
 
 
 def certificate_file(cmd, mconfig, arg: str) -> str | None:
@@ -342,6 +357,25 @@ def certificate_file(cmd, mconfig, arg: str) -> str | None:
         arg = _path(cmd, arg) or arg
     cmd.server.module_config[MODULE].cert_files.append(arg)
     return None
+
+
+def key_file(cmd, mconfig, arg: str) -> str | None:
+    """ssl_cmd_SSLCertificateKeyFile: checked, then kept as SSLCertificateFile is."""
+    error = check_file(cmd, mconfig, arg)
+    if error:
+        return error
+    if not arg.startswith("pkcs11:") and cmd.httpd.run_mode != "config-dump":
+        arg = _path(cmd, arg) or arg
+    cmd.server.module_config[MODULE].key_files.append(arg)
+    return None
+
+
+def chain_file(cmd, mconfig, arg: str) -> str | None:
+    """ssl_cmd_SSLCertificateChainFile: with one, certificates load without their chain."""
+    error = check_file(cmd, mconfig, arg)
+    if error is None:
+        cmd.server.module_config[MODULE].cert_chain = _path(cmd, arg) or arg
+    return error
 
 
 def merged_cert_files(base: list[str], add: list[str]) -> list[str]:
@@ -373,6 +407,8 @@ def dump_certs(httpd) -> None:
 # handler(cmd, mconfig, *args) for each directive; their arities differ.
 _HANDLERS: dict[str, Callable[..., str | None]] = {name: check_file for name in _FILES}
 _HANDLERS["SSLCertificateFile"] = certificate_file
+_HANDLERS["SSLCertificateKeyFile"] = key_file
+_HANDLERS["SSLCertificateChainFile"] = chain_file
 _HANDLERS.update({name: check_dir for name in _DIRS})
 _HANDLERS.update({
     "SSLEngine": ssl_engine, "SSLCipherSuite": cipher_suite, "SSLProxyCipherSuite": cipher_suite,
@@ -401,5 +437,26 @@ _HANDLERS.update({
         "SSLStaplingResponderTimeout: invalid argument"),
 })
 
-MODULE = checks_module("mod_ssl", _HANDLERS, hooks={"test_config": Hook(dump_certs, MIDDLE)},
+def init_module(httpd) -> bool:
+    """ssl_init_Module: each SSL server's certificates and keys loaded with OpenSSL, as
+    mod_ssl loads them when httpd starts (`-t` does not)."""
+    # Imported here: OpenSSL and cryptography are loaded only when a server starts.
+    from heartmonitor import ssl_startup
+
+    main = httpd.server_conf.module_config[MODULE]
+    servers = []
+    for server in (httpd.server_conf, *reversed(httpd.vhosts)):  # httpd's s->next order
+        own = server.module_config.get(MODULE) or main
+        base = main if own is not main else SslServerConfig(httpd, server)
+        enabled = own.enabled if own.enabled is not None else base.enabled
+        servers.append(ssl_startup.ServerSettings(
+            server, bool(enabled), merged_cert_files(base.cert_files, own.cert_files),
+            merged_cert_files(base.key_files, own.key_files),
+            own.cert_chain or base.cert_chain,
+            own.pphrase_dialog or base.pphrase_dialog or ("builtin", None)))
+    return ssl_startup.post_config(httpd, servers, main.session_cache)
+
+
+MODULE = checks_module("mod_ssl", _HANDLERS, hooks={"test_config": Hook(dump_certs, MIDDLE),
+                                                    "post_config": Hook(init_module, MIDDLE)},
                        create_server_config=SslServerConfig)
