@@ -20,6 +20,7 @@ import ctypes
 import fnmatch
 import os
 import subprocess
+from collections.abc import Iterator
 
 from heartmonitor import SERVER_BASEVERSION, libssl, log
 from heartmonitor.http.signature import add_version_component
@@ -334,7 +335,9 @@ class SslStartup:
             self._tty(f"\nPrivate key {dialog.key_id} ({dialog.key_file})\n")
         while True:
             self._tty("Enter pass phrase:")
-            if self.lib.EVP_read_pw_string(buffer, size, b"", 0) != 0:
+            with _stderr_into_error_log(self.httpd):
+                failed = self.lib.EVP_read_pw_string(buffer, size, b"", 0) != 0
+            if failed:
                 self._problem_getting_password()
                 ctypes.memset(buffer, 0, size)
                 return -1
@@ -357,6 +360,29 @@ class SslStartup:
         if self.terminal_used:
             with contextlib.suppress(OSError):
                 os.write(1, text.encode("latin-1", "replace"))
+
+
+@contextlib.contextmanager
+def _stderr_into_error_log(httpd) -> Iterator[None]:
+    """httpd's standard error is its error log once the logs are open: what OpenSSL's
+    terminal dialog writes there (a newline when it cannot read) lands in the log."""
+    stream = httpd.error_log.target.stream if httpd.error_log is not None else None
+    try:
+        fileno = stream.fileno() if stream is not None else -1
+    except (AttributeError, OSError, ValueError):
+        fileno = -1
+    if stream is None or fileno < 0 or fileno == 2:
+        yield
+        return
+    with contextlib.suppress(OSError, ValueError):
+        stream.flush()
+    saved = os.dup(2)
+    try:
+        os.dup2(fileno, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def _give(buffer: int, size: int, phrase: bytes) -> int:
@@ -418,4 +444,18 @@ def post_config(httpd, servers: list[ServerSettings], session_cache: bool) -> bo
             startup.configure_server(settings)
     except Failed:
         return False
+    check_servers(startup, servers)
     return True
+
+
+def check_servers(startup: SslStartup, servers: list[ServerSettings]) -> None:
+    """ssl_init_CheckServers: HTTPS on the HTTP port, or HTTP on the HTTPS one (the port
+    of ServerName), is worth a warning."""
+    for settings in servers:
+        port = settings.server.port
+        if settings.enabled and port == 80:
+            startup.log(log.WARNING, f"AH01915: Init: ({settings.vhost_id}) You configured "
+                                     "HTTPS(443) on the standard HTTP(80) port!")
+        if not settings.enabled and port == 443:
+            startup.log(log.WARNING, f"AH01916: Init: ({settings.vhost_id}) You configured "
+                                     "HTTP(80) on the standard HTTPS(443) port!")
