@@ -107,6 +107,7 @@ _START_UP: dict[str, tuple[Any, list[Any]]] = {
     "SSL_CTX_use_PrivateKey_file": (_I, [_P, _S, _I]),
     "SSL_CTX_use_PrivateKey": (_I, [_P, _P]), "SSL_CTX_check_private_key": (_I, [_P]),
     "SSL_CTX_get0_certificate": (_P, [_P]),
+    "SSL_CTX_set_cipher_list": (_I, [_P, _S]), "SSL_CTX_set_ciphersuites": (_I, [_P, _S]),
     "ERR_clear_error": (None, []), "ERR_peek_last_error": (_UL, []),
     "ERR_peek_error_data": (_UL, [ctypes.POINTER(_S), ctypes.POINTER(_I)]),
     "ERR_get_error": (_UL, []), "ERR_error_string_n": (None, [_UL, _P, ctypes.c_size_t]),

@@ -57,7 +57,9 @@ class ServerSettings:
     """One server's SSLSrvConfigRec as ssl_config_server_merge leaves it (mod_ssl merges)."""
 
     def __init__(self, server, enabled: bool, cert_files: list[str], key_files: list[str],
-                 cert_chain: str | None, pphrase: tuple[str, str | None]) -> None:
+                 cert_chain: str | None, pphrase: tuple[str, str | None],
+                 protocol: int | None = None, cipher_suite: str | None = None,
+                 tls13_ciphers: str | None = None) -> None:
         self.server = server
         self.enabled = enabled
         port = server.port or (443 if enabled else 80)
@@ -66,6 +68,9 @@ class ServerSettings:
         self.key_files = key_files
         self.cert_chain = cert_chain
         self.pphrase = pphrase  # ("builtin" | "exec" | "pipe", the program)
+        self.protocol = protocol  # SSLProtocol's bits (0: none left); None: the default
+        self.cipher_suite = cipher_suite
+        self.tls13_ciphers = tls13_ciphers
 
 
 class _Dialog:
@@ -134,11 +139,15 @@ class SslStartup:
         """ssl_init_ConfigureServer -> ssl_init_server_ctx for an SSL server."""
         if not settings.enabled:
             return
+        if settings.protocol == 0:  # ssl_init_ctx_protocol
+            self.log(log.EMERG, "AH02231: No SSL protocols available [hint: SSLProtocol]")
+            raise self.die(settings.server)
         lib = self.lib
         context = lib.SSL_CTX_new(lib.TLS_server_method())
         if not context:
             return
         try:
+            self.cipher_suites(settings, context)
             self.server_certs(settings, context)
             if lib.SSL_CTX_check_private_key(context) != 1:
                 self.log(log.EMERG, "AH02572: Failed to configure at least one certificate "
@@ -148,6 +157,20 @@ class SslStartup:
         finally:
             lib.ERR_clear_error()
             lib.SSL_CTX_free(context)
+
+    def cipher_suites(self, settings: ServerSettings, context: int) -> None:
+        """ssl_init_ctx_cipher_suite: SSLCipherSuite must leave OpenSSL some cipher."""
+        lib = self.lib
+        suite = settings.cipher_suite
+        if suite is not None and not lib.SSL_CTX_set_cipher_list(context, suite.encode()):
+            self.log(log.EMERG, "AH01898: Unable to configure permitted SSL ciphers")
+            self.log_ssl_error(log.EMERG)
+            raise self.die(settings.server)
+        tls13 = settings.tls13_ciphers
+        if tls13 is not None and not lib.SSL_CTX_set_ciphersuites(context, tls13.encode()):
+            self.log(log.EMERG, "AH10127: Unable to configure permitted TLSv1.3 ciphers")
+            self.log_ssl_error(log.EMERG)
+            raise self.die(settings.server)
 
     def server_certs(self, settings: ServerSettings, context: int) -> None:
         """ssl_init_server_certs: each certificate, its key, their match, the warnings."""

@@ -81,13 +81,21 @@ def ssl_engine(cmd, mconfig, arg: str) -> str | None:
 
 
 def cipher_suite(cmd, mconfig, first: str, second) -> str | None:
+    """ssl_cmd_SSLCipherSuite: a server's suites are kept for start-up, the SSL ones with
+    null and export ciphers always disabled."""
+    server_suite = cmd.path is None and cmd.cmd.name == "SSLCipherSuite"
+    config = cmd.server.module_config[MODULE]
     if second is None:
-        return None
+        first, second = "SSL", first
     if first == "SSL":
+        if server_suite:
+            config.cipher_suite = f"{second}:!aNULL:!eNULL:!EXP"
         return None
     if first == "TLSv1.3":
         if cmd.path is not None and cmd.cmd.name == "SSLCipherSuite":
             return "TLSv1.3 ciphers cannot be set inside a directory context"
+        if server_suite:
+            config.tls13_ciphers = second
         return None
     return f"protocol '{first}' not supported"
 
@@ -125,6 +133,8 @@ def protocol(cmd, mconfig, arg: str) -> str | None:
                     f"AH02532: {cmd.cmd.name}: Protocol '{word}' overrides already set "
                     "parameter(s). Check if a +/- prefix is missing.")
             options = bits
+    if cmd.cmd.name == "SSLProtocol":
+        cmd.server.module_config[MODULE].protocol = options
     return None
 
 
@@ -346,6 +356,9 @@ class SslServerConfig:
         self.pphrase_dialog: tuple[str, str | None] | None = None
         self.fips: bool | None = None  # SSLModConfigRec's, set in the main server only
         self.session_cache = False  # SSLModConfigRec's: a cache provider was named
+        self.protocol: int | None = None  # SSLProtocol's bits; unset: OpenSSL's default
+        self.cipher_suite: str | None = None
+        self.tls13_ciphers: str | None = None
 
 
 def certificate_file(cmd, mconfig, arg: str) -> str | None:
@@ -453,7 +466,9 @@ def init_module(httpd) -> bool:
             server, bool(enabled), merged_cert_files(base.cert_files, own.cert_files),
             merged_cert_files(base.key_files, own.key_files),
             own.cert_chain or base.cert_chain,
-            own.pphrase_dialog or base.pphrase_dialog or ("builtin", None)))
+            main.pphrase_dialog or ("builtin", None),
+            own.protocol if own.protocol is not None else base.protocol,
+            own.cipher_suite or base.cipher_suite, own.tls13_ciphers or base.tls13_ciphers))
     return ssl_startup.post_config(httpd, servers, main.session_cache)
 
 

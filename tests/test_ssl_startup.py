@@ -199,6 +199,16 @@ CASES = {
                     # log) each time it cannot read a phrase.
                     ["", "", "[ssl:error] AH02578: Init: Unable to read pass phrase [Hint: "
                      "key introduced or changed before restart?]"]),
+    "ciphers": ("SSLEngine on\nSSLCipherSuite NO-SUCH-CIPHER\n"
+                "SSLCertificateFile CERTS/leaf.crt\nSSLCertificateKeyFile CERTS/leaf.key\n", 1,
+                ["[ssl:emerg] AH01898: Unable to configure permitted SSL ciphers"]),
+    "tls13-ciphers": ("SSLEngine on\nSSLCipherSuite TLSv1.3 NO_SUCH_SUITE\n"
+                      "SSLCertificateFile CERTS/leaf.crt\nSSLCertificateKeyFile CERTS/leaf.key\n",
+                      1, ["[ssl:emerg] AH10127: Unable to configure permitted TLSv1.3 ciphers"]),
+    "no-protocol": ("SSLEngine on\nSSLProtocol -all\n"
+                    "SSLCertificateFile CERTS/leaf.crt\nSSLCertificateKeyFile CERTS/leaf.key\n",
+                    1, ["[ssl:emerg] AH02231: No SSL protocols available [hint: SSLProtocol]",
+                        "[ssl:emerg] AH02312: Fatal error initialising mod_ssl, exiting."]),
     "off": ("SSLEngine off\nSSLCertificateFile CERTS/garbage.crt\n", "running", []),
     "ports": ("ServerName www.example.org:443\n", "running",
               ["[ssl:warn] AH01909: plain.example:80:0 server certificate does NOT include an "
