@@ -65,6 +65,18 @@ class Head:
         self.expect_100 = False
         self.fragment = False
 
+    def copy(self) -> Head:
+        """A head of its own with the same fields (the header fields in a new dict)."""
+        twin = Head.__new__(Head)
+        twin.method, twin.target, twin.protocol = self.method, self.target, self.protocol
+        twin.proto_num, twin.headers, twin.uri = self.proto_num, dict(self.headers), self.uri
+        twin.args, twin.hostname, twin.status = self.args, self.hostname, self.status
+        twin.notes, twin.logs, twin.close = self.notes, list(self.logs), self.close
+        twin.http09, twin.the_request, twin.length = self.http09, self.the_request, self.length
+        twin.chunked, twin.expect_100 = self.chunked, self.expect_100
+        twin.fragment = self.fragment
+        return twin
+
     def fail(self, status: int, level: int, message: str, module: str = "core") -> Head:
         self.status = status
         self.logs.append((module, level, message))
@@ -89,15 +101,43 @@ def find_line(buffer: bytes | bytearray, start: int, limit: int) -> tuple[int, i
     return newline, newline + 1
 
 
-def read_head(buffer: bytes | bytearray, limits: Limits, method_number) -> tuple[int, Head | None]:
+# Heads up to this size that passed every check are remembered (HeadCache): clients
+# repeat theirs byte for byte (a scraper, a heartbeat poster, a load generator).
+CACHED_HEAD_BYTES = 1024
+CACHED_HEADS = 256
+
+
+class HeadCache(dict[bytes, "Head"]):
+    """The text of recent plain heads and what reading them gave, for one configuration
+    (its limits and methods): a head seen before is copied, not parsed again."""
+
+
+def read_head(buffer: bytes | bytearray, limits: Limits, method_number,
+              cache: HeadCache | None = None) -> tuple[int, Head | None]:
     """(bytes used, Head) for a complete head; (0, None) when more data is needed.
 
-    method_number(method) -> int is ap_method_number_of for this configuration.
+    method_number(method) -> int is ap_method_number_of for this configuration; cache,
+    when given, holds heads this configuration has read.
     """
     if limits.strict:
-        fast = _read_plain_head(buffer, limits, method_number)
-        if fast is not None:
-            return fast
+        end = buffer.find(b"\r\n\r\n")
+        if cache is not None and 0 < end < CACHED_HEAD_BYTES:
+            text = bytes(buffer[:end])
+            known = cache.get(text)
+            if known is not None:
+                return end + 4, known.copy()
+            fast = _read_plain_head(buffer, end, limits, method_number)
+            if fast is not None:
+                head = fast[1]
+                if head.status == 200 and not head.logs:
+                    if len(cache) >= CACHED_HEADS:
+                        cache.clear()
+                    cache[text] = head.copy()
+                return fast
+        else:
+            fast = _read_plain_head(buffer, end, limits, method_number)
+            if fast is not None:
+                return fast
     head = Head()
     position = 0
     # read_request_line: skip up to LIMIT_BLANK_LINES empty lines.
@@ -134,11 +174,11 @@ def read_head(buffer: bytes | bytearray, limits: Limits, method_number) -> tuple
     return used, head
 
 
-def _read_plain_head(buffer: bytes | bytearray, limits: Limits,
+def _read_plain_head(buffer: bytes | bytearray, end: int, limits: Limits,
                      method_number) -> tuple[int, Head] | None:
     """The usual head (CRLF lines, no folding, every line within its limit, well-formed
-    fields) read at once; None sends anything else through the line-by-line reader."""
-    end = buffer.find(b"\r\n\r\n")
+    fields) read at once, `end` where its blank line starts; None sends anything else
+    through the line-by-line reader."""
     if end <= 0:
         return None
     text = bytes(buffer[:end]).decode("latin-1")

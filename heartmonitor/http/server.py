@@ -28,7 +28,7 @@ from heartmonitor.vhost import base_server, select_server
 from . import dispatch
 from .dispatch import process_request
 from .errors import REASONS, error_page
-from .head import Head, Limits, read_head
+from .head import Head, HeadCache, Limits, read_head
 from .keepalive import DROPS_CONNECTION, keep_alive_wait, resolved, set_keepalive
 from .request import BodyError, Request
 from .scoreboard import SERVER_BUSY_WRITE, Scoreboard
@@ -128,6 +128,7 @@ class HttpServer:
         self.connections: set[HttpConnection] = set()
         self.timeout = DEFAULT_TIMEOUT
         self.limits = Limits()
+        self.heads = HeadCache()
         self.reqtimeout = False
         self.accept_logged = -60.0
         self.fd_budget = _descriptor_budget(0)
@@ -139,6 +140,7 @@ class HttpServer:
         self.httpd = httpd
         self.timeout = socket_timeout(httpd.extensions.get("timeout"))
         self.limits = _limits(httpd)
+        self.heads = HeadCache()  # read with this configuration's limits and methods
         self.reqtimeout = httpd.module_named("reqtimeout_module") is not None
         self.stages = httpd.extensions.get("reqtimeout") or {}
 
@@ -511,7 +513,8 @@ class HttpConnection(asyncio.Protocol):
     # -- requests -----------------------------------------------------------------------
 
     def _try_head(self) -> None:
-        used, head = read_head(self.buffer, self.server.limits, self._method_number)
+        server = self.server
+        used, head = read_head(self.buffer, server.limits, self._method_number, server.heads)
         if head is None:
             return
         if head.method == "TRACE":  # its echo spells the field names as the client did
