@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import time
+from operator import attrgetter
 
 SERVER_DEAD, SERVER_STARTING, SERVER_READY, SERVER_BUSY_READ, SERVER_BUSY_WRITE = range(5)
 SERVER_BUSY_KEEPALIVE, SERVER_BUSY_LOG, SERVER_BUSY_DNS, SERVER_CLOSING = range(5, 9)
@@ -84,15 +85,17 @@ class Scoreboard:
 
     def counts(self) -> tuple[int, int]:
         """(ready, busy) as mod_heartbeat counts them."""
-        ready = busy = 0
-        for worker in self.workers:
-            if worker.status == SERVER_READY:
-                ready += 1
-            elif worker.status not in (SERVER_DEAD, SERVER_STARTING, SERVER_IDLE_KILL):
-                busy += 1
+        statuses = list(map(_STATUS, self.workers))
+        ready = statuses.count(SERVER_READY)
+        busy = len(statuses) - ready - sum(map(statuses.count, _NOT_BUSY))
         return ready, busy + self.overflow
 
     def flags(self) -> str:
         """The Scoreboard line: this child's slots, then the open ones."""
-        mine = "".join(STATUS_FLAGS[w.status] for w in self.workers)
+        mine = "".join(map(STATUS_FLAGS.__getitem__, map(_STATUS, self.workers)))
         return mine + "." * (self.threads * (self.server_limit - 1))
+
+
+# A status request reads every slot: through C-level iteration, not a Python loop.
+_STATUS = attrgetter("status")
+_NOT_BUSY = (SERVER_DEAD, SERVER_STARTING, SERVER_IDLE_KILL)
