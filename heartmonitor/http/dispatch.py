@@ -129,7 +129,7 @@ async def process_request(httpd, request: Request) -> int:
             return 500  # mod_setenvif: AH01505
     for hook in cache.access_checker:  # FIRST
         access = hook.function(httpd, request)
-        if inspect.isawaitable(access):
+        if not isinstance(access, int) and inspect.isawaitable(access):
             access = await access
         if not declined(access):
             if access != OK:
@@ -144,15 +144,16 @@ async def process_request(httpd, request: Request) -> int:
         if request.handler is None:
             break
         result = hook.function(httpd, request)
-        if inspect.isawaitable(result):
+        if not isinstance(result, int) and inspect.isawaitable(result):
             result = await result
         if result is None or result == DECLINED:
             continue
         return OK if result in (OK, DONE) else result
     # core's default handler reads and drops the body before it answers.
-    discarded = await request.discard_body()
-    if discarded != OK:
-        return discarded
+    if request.body_pending():
+        discarded = await request.discard_body()
+        if discarded != OK:
+            return discarded
     return default_handler(httpd, request)
 
 

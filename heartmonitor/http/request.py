@@ -117,6 +117,10 @@ class Request:
         except TimeoutError:
             raise BodyError(408) from None
 
+    def body_pending(self) -> bool:
+        """Whether some of the body is still to be read (else read_body answers b"")."""
+        return not self.connection.body_done
+
     async def discard_body(self) -> int:
         """ap_discard_request_body as core's default handler calls it: the body read and
         dropped (after a 100 Continue, if the client waits for one); OK or the error."""

@@ -783,7 +783,8 @@ class HttpConnection(asyncio.Protocol):
                 await self._write_body(pieces)
         if not written:
             return False
-        await self._drained()
+        if self.write_paused:
+            await self._drained()
         return keep
 
     async def _head(self, request: Request, status: int, close: bool, length: int | None,
@@ -796,7 +797,7 @@ class HttpConnection(asyncio.Protocol):
         # After a body error httpd reads no more of it and closes the connection; a body
         # the client holds back for a 100 Continue never sent is not read either.
         errored = close or status in DROPS_CONNECTION or self.closing
-        if not errored and not self.expect_100:
+        if not errored and not self.expect_100 and not self.body_done:
             errored = not await self._discard_body()
         chunked = length is None and request.proto_num >= 1001
         httpd = self.httpd
