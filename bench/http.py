@@ -10,10 +10,16 @@ In a private network namespace (only `lo`) both servers run the same configurati
 - GET /guarded?auto: server-status behind `Require expr` and an `<If>`, `ab -k`, 20 clients
 - POST to /hb from 1,000 distinct source addresses (127.1.x.y), keep-alive, one
   connection per address (ab cannot bind a source address; a uvloop client does it)
+- GET /server-status?auto again, `ab -k`, 20 clients, with the 1,000 servers of the
+  workload before in the table
 
 Printed: requests per second, p99 latency (ms) and the ratio heartmonitor/apache2.
+With --cpu, also the CPU time each server spent per request (user + system, read from
+/proc: apache2's parent, its children and the children it has reaped; heartmonitor's
+one process) and the ratio: on a shared machine this moves far less than requests per
+second, which the load generator's and other processes' share of the cores changes.
 
-    python bench/http.py [--requests 20000] [--seconds 5]
+    python bench/http.py [--requests 20000] [--seconds 5] [--cpu]
 
 Needs root (network namespace), apache2 and ab (apache2-utils). Machines are shared and
 noisy: compare ratios within one run.
@@ -72,6 +78,7 @@ def ab(port: int, path: str, clients: int, requests: int, body: str | None) -> t
         command += ["-p", body, "-T", "application/x-www-form-urlencoded"]
     command.append(f"http://127.0.0.1:{port}{path}")
     out = subprocess.run(command, capture_output=True, text=True, timeout=300).stdout
+    done = int(re.search(r"Complete requests:\s+(\d+)", out).group(1))
     rate = float(re.search(r"Requests per second:\s+([\d.]+)", out).group(1))
     p99 = float(re.search(r"\n\s+99%\s+(\d+)", out).group(1))
     # Length "failures" are server-status pages of varying length, not errors.
@@ -79,7 +86,7 @@ def ab(port: int, path: str, clients: int, requests: int, body: str | None) -> t
     lengths = re.search(r"Length: (\d+)", out)
     failed -= int(lengths.group(1)) if lengths else 0
     non_2xx = re.search(r"Non-2xx responses:\s+(\d+)", out)
-    return rate, p99, failed + (int(non_2xx.group(1)) if non_2xx and "hb" in path else 0)
+    return rate, p99, failed + (int(non_2xx.group(1)) if non_2xx and "hb" in path else 0), done
 
 
 async def _many_sources_client(port: int, sources: int, seconds: float) -> tuple:
@@ -124,7 +131,7 @@ async def _many_sources_client(port: int, sources: int, seconds: float) -> tuple
     elapsed = time.monotonic() - began
     latencies.sort()
     p99 = latencies[int(len(latencies) * 0.99)] * 1000 if latencies else 0.0
-    return len(latencies) / elapsed, p99, errors
+    return len(latencies) / elapsed, p99, errors, len(latencies)
 
 
 def many_sources(port: int, sources: int, seconds: float) -> tuple:
@@ -133,6 +140,29 @@ def many_sources(port: int, sources: int, seconds: float) -> tuple:
         return uvloop.run(_many_sources_client(port, sources, seconds))
     except ImportError:
         return asyncio.run(_many_sources_client(port, sources, seconds))
+
+
+def _stat(pid: int) -> list[str]:
+    """The fields of /proc/PID/stat after the command name (field 3 onwards)."""
+    with open(f"/proc/{pid}/stat") as handle:
+        return handle.read().rsplit(")", 1)[1].split()
+
+
+def server_cpu(pid: int) -> float:
+    """Seconds of CPU the server has used: the process's user and system time, its
+    reaped children's, and that of its children still running (apache2's workers)."""
+    fields = _stat(pid)
+    ticks = sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            child = _stat(int(entry))
+        except OSError:
+            continue
+        if int(child[1]) == pid:
+            ticks += int(child[11]) + int(child[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def servers(work: str, apache2: str):
@@ -156,6 +186,8 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=20000)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--sources", type=int, default=1000)
+    parser.add_argument("--cpu", action="store_true",
+                        help="also print each server's CPU time per request")
     options = parser.parse_args()
     apache2 = shutil.which("apache2") or "/usr/sbin/apache2"
     if shutil.which("ab") is None or not os.path.exists(apache2):
@@ -180,9 +212,12 @@ def main() -> int:
              lambda port: ab(port, "/guarded?auto", 20, requests, None)),
             (f"POST /hb from {options.sources} addresses",
              lambda port: many_sources(port, options.sources, options.seconds * share)),
+            (f"GET ?auto, {options.sources} servers known",
+             lambda port: ab(port, "/server-status?auto", 20, requests, None)),
         ]
 
     results: dict = {}
+    cpu: dict = {}
     with PrivateNetwork():
         for name, server in servers(work, apache2).items():
             with server:
@@ -191,7 +226,11 @@ def main() -> int:
                 for (title, run), (_same, warm_up) in zip(workloads(1.0), workloads(0.1),
                                                           strict=True):
                     warm_up(PORTS[name])
+                    before = server_cpu(server.process.pid)
                     results[(title, name)] = run(PORTS[name])
+                    spent = server_cpu(server.process.pid) - before
+                    done = results[(title, name)][3]
+                    cpu[(title, name)] = spent / done * 1e6 if done else 0.0
     print(f"{'workload':40} {'apache2 req/s':>14} {'p99 ms':>7} {'heartmonitor req/s':>19} "
           f"{'p99 ms':>7} {'ratio':>6}")
     for title, _run in workloads(1.0):
@@ -199,6 +238,13 @@ def main() -> int:
         flag = "" if not (real[2] or ours[2]) else f"  (errors: {real[2]} / {ours[2]})"
         print(f"{title:40} {real[0]:14.0f} {real[1]:7.1f} {ours[0]:19.0f} {ours[1]:7.1f} "
               f"{ours[0] / real[0]:5.2f}x{flag}")
+    if options.cpu:
+        print(f"\n{'server CPU per request':40} {'apache2 us':>14} {'heartmonitor us':>19} "
+              f"{'ratio':>6}")
+        for title, _run in workloads(1.0):
+            real, ours = cpu[(title, "apache2")], cpu[(title, "heartmonitor")]
+            ratio = f"{ours / real:5.2f}x" if real else "    -"
+            print(f"{title:40} {real:14.0f} {ours:19.0f} {ratio}")
     shutil.rmtree(work, ignore_errors=True)
     return 0
 
