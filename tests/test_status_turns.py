@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import itertools
+import sys
 import types
 
 import pytest
@@ -194,7 +195,29 @@ def test_a_page_cancelled_while_it_is_gathered_frees_its_runs_in_slices(monkeypa
         return first, turns
 
     held, turns = asyncio.run(cancelled())
-    assert held == 10 and turns == 10  # freed one run per turn, after the one that cut it
+    # the 10 runs read, and the list of addresses they were read from: one per turn
+    assert held == 11 and turns == 11
+
+
+def test_a_long_list_let_go_is_cut_a_slice_per_turn(monkeypatch):
+    monkeypatch.setattr(slices, "SLICE", 1000)
+    monkeypatch.setattr(slices, "FREED_PER_TURN", 1)
+    addresses = [ip(index) for index in range(4500)]
+    last = addresses[-1]
+    references = sys.getrefcount(last)
+
+    async def cut() -> list[int]:
+        slices.let_go([addresses])
+        lengths = []
+        while slices.held():
+            lengths.append(len(addresses))
+            await asyncio.sleep(0)
+        return lengths
+
+    # cut from its end while longer than a slice; the last 500 go with the list (here
+    # the test still holds it)
+    assert asyncio.run(cut()) == [4500, 3500, 2500, 1500, 500]
+    assert len(addresses) == 500 and sys.getrefcount(last) == references - 1
 
 
 def test_slices_are_freed_at_once_when_no_loop_runs():

@@ -18,6 +18,7 @@ from heartmonitor.strict import Finding
 from . import hbfile
 from .checks import writable_directory
 from .reader import read_file
+from .slices import let_go
 from .storage import HeartbeatStorage, StorageContents
 from .table import Server, ServerTable
 
@@ -78,11 +79,12 @@ class FileStorage(HeartbeatStorage):
         self.failures.failed((error.code, error.errno), log.CRIT,
                              f"{error.code}: {error.message}", error.errno)
 
-    def _render_and_write(self, servers: list[Server], now: float, expire: int,
-                          publish: hbfile.Publish | None) -> hbfile.WriteError | None:
+    def _render_and_write(self, table: ServerTable, addresses: list[str], now: float,
+                          expire: int, publish: hbfile.Publish | None
+                          ) -> hbfile.WriteError | None:
         try:
-            hbfile.write_atomically(self.path, hbfile.render(servers, now, expire, publish),
-                                    FILE_CODES)
+            data = hbfile.render(table.present(addresses), now, expire, publish)
+            hbfile.write_atomically(self.path, data, FILE_CODES)
         except hbfile.WriteError as error:
             return error
         return None
@@ -101,9 +103,14 @@ class FileStorage(HeartbeatStorage):
         return None
 
     async def write_table(self, table: ServerTable, now: float) -> None:
-        servers = list(table.servers.values())
-        self._record(await self._off_loop(self._render_and_write, servers, now, table.expire,
-                                          self.active_publisher()))
+        # The servers are looked up in the writing thread: the loop copies only the keys,
+        # and frees them a slice per turn once the thread is done.
+        addresses = table.addresses()
+        try:
+            self._record(await self._off_loop(self._render_and_write, table, addresses, now,
+                                              table.expire, self.active_publisher()))
+        finally:
+            let_go([addresses])
 
     async def merge(self, table: ServerTable, server: Server, now: float) -> None:
         """Queue the server; the first POST after a quiet window is written at once."""

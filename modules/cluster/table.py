@@ -10,9 +10,9 @@ SEEN_TIMEOUT of mod_heartmonitor.c unless the settings say otherwise.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 
-from .slices import in_slices
+from .slices import in_slices, let_go
 
 SEEN_TIMEOUT = 30
 # A silence this long ends a row of heartbeats: mod_heartbeat sends one a second, so at
@@ -95,6 +95,23 @@ class ServerTable:
         server.since = time.time() if now is None else now
         return server
 
+    def addresses(self) -> list[str]:
+        """The table's addresses as they are now, for a pass over it in slices (a server
+        may be gone by the time its address comes up). Copying the keys is the least
+        that a snapshot of 300,000 entries can cost (5-15 ms), and the list is out of
+        the collector's sight: young collections would walk it item by item."""
+        addresses = list(self.servers)
+        out_of_sight(addresses)
+        return addresses
+
+    def present(self, addresses: Iterable[str]) -> Iterator[Server]:
+        """The servers of these addresses that the table still holds."""
+        servers = self.servers
+        for ip in addresses:
+            server = servers.get(ip)
+            if server is not None:
+                yield server
+
     def adopt(self, server: Server) -> None:
         """A server read from storage or from a peer goes into the table as it is."""
         self.servers[server.ip] = server
@@ -158,10 +175,9 @@ class ServerTable:
         forgotten = []
         expire = self.expire
         out_of_sight(self._stale)  # a set stays out once taken out
-        everyone = list(self.servers.values())
-        out_of_sight(everyone)  # young collections would walk its 300,000 items
-        async for servers in in_slices(everyone):
-            for server in servers:
+        everyone = self.addresses()
+        async for addresses in in_slices(everyone):
+            for server in self.present(addresses):
                 age = server.age(now)
                 if age <= expire and (forget_after is None or age <= forget_after):
                     continue
@@ -175,6 +191,7 @@ class ServerTable:
                     del self.servers[ip]
                     self._stale.discard(ip)
                     forgotten.append(server)
+        let_go([everyone])
         return forgotten
 
     def is_fresh(self, server: Server, now: float) -> bool:
