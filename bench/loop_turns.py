@@ -12,7 +12,7 @@ With HEARTMONITOR_STALLS_OUT=file as well, a watcher thread notices when the loo
 is more than STALL late and samples the main thread's stack (sys._current_frames) every
 SAMPLE seconds until it ticks again; at exit the file holds, per stall whose own CPU time
 went over STALL, its CPU ms and the stacks sampled during it (stall_report() reads it).
-Full garbage collections are timed too (gc.callbacks: CPU time of the collecting thread,
+Garbage collections are timed too (gc.callbacks: CPU time of the collecting thread,
 with the objects in each generation and where it started), as they hold the GIL
 without a Python frame to sample. Off unless the variable is set: the server itself never pays.
 
@@ -85,22 +85,25 @@ class StallWatcher(threading.Thread):
                 self.stalls.append((tick, cpu * 1000, stacks))
 
     def on_gc(self, phase: str, info: dict) -> None:
-        if info["generation"] != 2:
-            return
+        generation = info["generation"]
         if phase == "start":
-            counts = [len(gc.get_objects(n)) for n in range(3)]
-            self.gc_where = (f"{threading.current_thread().name} objects {counts} "
-                             f"largest {_largest_containers()} {_stack(sys._getframe(0))}")
+            self.gc_where = ""
+            if generation == 2:  # a young one is timed alone (listing would cost more)
+                counts = [len(gc.get_objects(n)) for n in range(3)]
+                self.gc_where = f"objects {counts} largest {_largest_containers()} "
             self.gc_started = time.thread_time()
         else:
-            self.gcs.append((time.monotonic(), (time.thread_time() - self.gc_started) * 1000,
-                             self.gc_where))
+            ms = (time.thread_time() - self.gc_started) * 1000
+            if ms >= GC_SHOWN * 1000:
+                where = (f"{threading.current_thread().name} generation {generation} "
+                         f"collected {info['collected']} "
+                         f"{self.gc_where}{_stack(sys._getframe(0))}")
+                self.gcs.append((time.monotonic(), ms, where))
 
     def write(self, path: str) -> None:
         with open(path, "w") as handle:
             for when, ms, where in self.gcs:
-                if ms >= GC_SHOWN * 1000:
-                    handle.write(f"gc {when:.4f} {ms:.1f}\n  1 {where}\n")
+                handle.write(f"gc {when:.4f} {ms:.1f}\n  1 {where}\n")
             for when, ms, stacks in self.stalls:
                 handle.write(f"stall {when:.4f} {ms:.1f}\n")
                 for stack, count in stacks.most_common(3):
