@@ -10,8 +10,6 @@ than 4,300 digits).
 
 from __future__ import annotations
 
-import re
-
 # apr_isspace / isspace in the C locale.
 SPACE = " \t\n\v\f\r"
 DIGITS = "0123456789"
@@ -132,6 +130,8 @@ def strtod(text: str) -> tuple[float, int]:
     Only ASCII counts (Python's float() also takes '١٢' and '1_0'); an overflow is
     +-inf, as strtod returns HUGE_VAL. Linear in the length of the text.
     """
+    import re  # only here: -t of most configurations never reads a float, and re costs it
+
     match = re.match(_STRTOD_PATTERN, text)
     if match is None:
         return 0.0, 0

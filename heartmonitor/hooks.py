@@ -11,27 +11,45 @@ A third-party module with hooks of its own calls `declare` before building its M
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Callable
 from types import FunctionType, MethodType
 
 from .constants import DECLINED, OK
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (-t start-up)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import ClassVar
 
 # co_flags bit of a function that takes *args (inspect.CO_VARARGS).
 _CO_VARARGS = 0x04
 
 
-class Combine(enum.Enum):
-    """How the results of a hook's functions make the hook's result."""
+class Combine:
+    """How the results of a hook's functions make the hook's result: one of the four
+    constants below, compared by identity. (A plain class: enum, with the functools and
+    collections it imports, costs every -t more than this module does.)"""
 
+    __slots__ = ("value",)
     # Every function runs until one fails (False, or a status other than OK/DECLINED).
-    RUN_ALL = "run all"
+    RUN_ALL: ClassVar[Combine]
     # Functions run until one answers something other than None or DECLINED.
-    FIRST = "first non-declined"
+    FIRST: ClassVar[Combine]
     # Every function runs; the results (None left out) make a list.
-    COLLECT = "collect"
+    COLLECT: ClassVar[Combine]
     # Every function runs; the results are joined (text) or chained (lists).
-    CONCATENATE = "concatenate"
+    CONCATENATE: ClassVar[Combine]
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"<Combine {self.value}>"
+
+
+Combine.RUN_ALL = Combine("run all")
+Combine.FIRST = Combine("first non-declined")
+Combine.COLLECT = Combine("collect")
+Combine.CONCATENATE = Combine("concatenate")
 
 
 def _takes_positionals(function: Callable[..., object], count: int) -> bool | None:

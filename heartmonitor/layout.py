@@ -17,7 +17,10 @@ directory that holds it, so that `heartmonitor -DFOREGROUND` works anywhere, as 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (-t start-up)
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 HTTPD_ROOT = "/etc/apache2"
 SERVER_CONFIG_FILE = "apache2.conf"

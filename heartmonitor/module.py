@@ -8,13 +8,12 @@ X" (successors), dragging out-of-order entries to the front.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-
 from . import hooks as declared_hooks
 from .config.command import Command
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (-t start-up)
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
     from typing import Any
 
     # httpd's module config slots: create_server_config(httpd, server),

@@ -10,10 +10,12 @@ the first ServerLimit and ThreadLimit kept in httpd.retained.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from . import log, second_reading
 from .cnum import atoi
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (-t start-up)
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 class Profile:

@@ -9,7 +9,6 @@ off the command line first; `--help` adds their lines to httpd's usage text.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
 
 from . import log
 from .layout import Layout
@@ -17,6 +16,7 @@ from .server import RUN_CONFIG_DUMP, RUN_CONFIG_TEST, RUN_NORMAL
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (-t start-up)
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
     from typing import TextIO
 
 K_ARGS = ("start", "stop", "restart", "graceful", "graceful-stop")
@@ -69,8 +69,9 @@ class Options:
         self.layout: Layout | None = None
 
 
-# handle(options, argument): the argument is "" for an option that takes none.
-Handler = Callable[[Options, str], None]
+if TYPE_CHECKING:
+    # handle(options, argument): the argument is "" for an option that takes none.
+    Handler = Callable[[Options, str], None]
 
 
 class Option:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable
 
 from . import modules as emulated_modules
 from .catalogue import MODULES, PROVIDERS
@@ -26,6 +25,7 @@ from .module import Module
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (-t start-up)
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
 ENTRY_POINT_GROUP = "heartmonitor.modules"

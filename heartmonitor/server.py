@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Awaitable, Callable
+
+# collections.abc's own module, loaded with os: collections.abc would import
+# collections as well (-t start-up)
+from _collections_abc import Awaitable
 
 from . import log, mutex
 from .apr.filepath import server_root_relative
@@ -33,6 +36,7 @@ from .vhost import VhostTables
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (-t start-up)
 if TYPE_CHECKING:
     import asyncio  # -t never imports asyncio; only serving sets these
+    from collections.abc import Callable
     from typing import Any, Protocol, TextIO
 
     class BeingRead(Protocol):

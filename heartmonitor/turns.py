@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import types
-from collections.abc import Generator
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (-t start-up)
+if TYPE_CHECKING:
+    from collections.abc import Generator
 
 
 @types.coroutine

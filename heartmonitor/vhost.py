@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import _socket  # socket.py without its enums and selectors: their import costs -t start-up
-import functools
 
 from . import log
 from .apr.fnmatch import fnmatch
 from .apr.sockaddr import AddrParseError, getaddrinfo, ip_getbuf, parse_addr_port
 from .config.words import getword_conf
+from .remembered import remembered
 from .server_rec import ServerAddr, ServerRec
 
 
@@ -22,7 +22,7 @@ def eai_status(error: _socket.gaierror) -> tuple[str, str]:
     return f"EAI {abs(code)}", text
 
 
-@functools.lru_cache(maxsize=256)  # every <VirtualHost> of a large configuration asks
+@remembered(maxsize=256)  # every <VirtualHost> of a large configuration asks
 def _numeric(host: str) -> int | None:
     """The family of a numeric address written canonically, None for anything else."""
     for family in (_socket.AF_INET, _socket.AF_INET6):

@@ -8,7 +8,6 @@ ever rewritten.
 from __future__ import annotations
 
 import os
-import re
 
 from heartmonitor.checkmodule import checks_module, server_warning
 from heartmonitor.config.words import getword_conf
@@ -115,6 +114,8 @@ def _argument(text: str, pos: int) -> tuple[str, int]:
     quote = text[pos] if pos < len(text) and text[pos] in "\"'" else ""
     if quote:
         pos += 1
+    import re  # only for RewriteRule and RewriteCond: re costs -t more than most configurations
+
     match = re.compile(_ARGUMENT[quote]).match(text, pos)
     assert match is not None  # the patterns may match nothing
     return match.group(), match.end()

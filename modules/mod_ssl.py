@@ -12,7 +12,6 @@ ssl_init_Module loads them (heartmonitor.ssl_startup): a failure stops start-up.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 
 from heartmonitor import socache
 from heartmonitor.apr.uri import UriError, uri_parse
@@ -23,6 +22,10 @@ from heartmonitor.cstr import ascii_lower
 from heartmonitor.module import MIDDLE, Hook
 from heartmonitor.server import Httpd
 from heartmonitor.server_rec import ServerRec
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (-t start-up)
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 WARN = 4
 NOTICE = 5

@@ -8,18 +8,20 @@ hooks; mod_heartmonitor uses them for its table of servers.
 
 from __future__ import annotations
 
-import functools
 import os
 import time
-from collections.abc import AsyncIterable, Awaitable
+
+# collections.abc's own module, loaded with os: collections.abc would import
+# collections as well (-t start-up)
+from _collections_abc import AsyncIterable, Awaitable
 from operator import attrgetter
 
 from heartmonitor import HTTPD_VERSION, SERVER_BUILT
 from heartmonitor.apr.snprintf import format_g
 from heartmonitor.constants import DECLINED, M_GET
 from heartmonitor.cstr import atoi
-from heartmonitor.http.signature import psignature, server_description
 from heartmonitor.module import LAST, MIDDLE, Hook, Module
+from heartmonitor.remembered import remembered
 from heartmonitor.turns import yield_to_loop
 
 STATUS_MAGIC_TYPE = "application/x-httpd-status"
@@ -66,7 +68,7 @@ MODE_NAMES = {2: "_", 1: "<b>S</b>", 3: "<b>R</b>", 4: "<b>W</b>", 5: "<b>K</b>"
               6: "<b>L</b>", 7: "<b>D</b>", 8: "<b>C</b>", 0: ".", 9: "G", 10: "I"}
 
 
-@functools.lru_cache(maxsize=1024)
+@remembered(maxsize=1024)
 def c_g(value: float, precision: int = 6) -> str:
     """apr_snprintf's %g (".125", not "0.125"); figures repeat between scrapes."""
     return format_g(value, precision)
@@ -143,6 +145,13 @@ class Figures:
 
 
 # Every slot is read for each status request: C-level iteration, not a Python loop.
+def _server_description(httpd) -> str:
+    # Here, not at the top: the signature imports html, which -t would pay for.
+    from heartmonitor.http.signature import server_description
+
+    return server_description(httpd)
+
+
 _ACCESS_COUNT = attrgetter("access_count")
 _BYTES_SERVED = attrgetter("bytes_served")
 _DURATION = attrgetter("duration")
@@ -165,7 +174,7 @@ def ht_time(moment: float) -> str:
     return _ht_time(int(moment))
 
 
-@functools.lru_cache(maxsize=8)
+@remembered(maxsize=8)
 def _ht_time(second: int) -> str:
     """The time of a whole second (a scrape storm asks for the same few)."""
     return time.strftime(DEFAULT_TIME_FORMAT, time.localtime(second))
@@ -311,7 +320,7 @@ async def render_auto(httpd, request, f: Figures) -> list[Piece]:
     gu, gs, gcu, gcs = f.cpu
     lines = [
         f.server_name,
-        f"ServerVersion: {server_description(httpd)}",
+        f"ServerVersion: {_server_description(httpd)}",
         "ServerMPM: event",
         f"Server Built: {SERVER_BUILT}",
         f"CurrentTime: {ht_time(f.now)}",
@@ -359,7 +368,7 @@ async def render_html(httpd, request, f: Figures, notable: bool) -> list[Piece]:
         DOCTYPE_HTML_3_2, "<html><head>\n<title>Apache Status</title>\n</head><body>\n",
         f"<h1>Apache Server Status for {escape_html(f.server_name)} "
         f"(via {request.local_ip})</h1>\n\n",
-        f"<dl><dt>Server Version: {server_description(httpd)}</dt>\n",
+        f"<dl><dt>Server Version: {_server_description(httpd)}</dt>\n",
         "<dt>Server MPM: event</dt>\n",
         f"<dt>Server Built: {SERVER_BUILT}\n</dt></dl><hr /><dl>\n",
         f"<dt>Current Time: {ht_time(f.now)}</dt>\n",
@@ -418,6 +427,9 @@ async def render_html(httpd, request, f: Figures, notable: bool) -> list[Piece]:
     else:
         out.append(_worker_table(f, notable))
     hooks = await _run_status_hooks(httpd, request, _flags(f, False, notable))
+    # Here, not at the top: the signature imports html, which -t would pay for.
+    from heartmonitor.http.signature import psignature
+
     return ["".join(out), *hooks, psignature("<hr />\n", request) + "</body></html>\n"]
 
 
@@ -491,7 +503,7 @@ def _state_word(status: int) -> str:
 
 async def render_json(httpd, request, f: Figures) -> dict:
     report = {
-        "ServerName": f.server_name, "ServerVersion": server_description(httpd),
+        "ServerName": f.server_name, "ServerVersion": _server_description(httpd),
         "ServerMPM": "event",
         "ServerBuilt": SERVER_BUILT, "CurrentTime": ht_time(f.now),
         "RestartTime": ht_time(f.restart_time),

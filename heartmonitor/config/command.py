@@ -6,8 +6,6 @@ command_rec tables and the generated catalogue of stock modules can use them dir
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 # Where a directive may appear and where its handler refuses to run (declared with httpd's
 # other shared numbers); command tables import them from here.
 from ..constants import (
@@ -40,6 +38,7 @@ from ..constants import (
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (-t start-up)
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
 # cmd_how: how the arguments are split before the handler sees them.

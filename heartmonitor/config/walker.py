@@ -9,8 +9,6 @@ handler. Handlers of hand-declared commands may still call check_cmd_context the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-
 from ..cstr import ascii_lower
 from ..server import Httpd
 from .command import (
@@ -47,6 +45,7 @@ from .words import getword_conf
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (-t start-up)
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
     from typing import Any
 
     Calls = list[tuple[Any, ...]]

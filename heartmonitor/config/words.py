@@ -12,8 +12,6 @@ Both are byte-exact ports of server/util.c and server/core.c in httpd 2.4:
 
 from __future__ import annotations
 
-import re  # compiled on first use: small configurations never need re
-
 from ..cstr import SPACE
 
 _QUOTES = "\"'"
@@ -36,56 +34,64 @@ def _unescape(text: str, quote: str) -> str:
     return "".join(out)
 
 
-_word = None
+def _skip_space(line: str, pos: int) -> int:
+    n = len(line)
+    while pos < n and line[pos] in SPACE:
+        pos += 1
+    return pos
+
+
+def _closing_quote(line: str, quote: str, pos: int) -> int:
+    """Where the quoted text from pos ends: the first quote not escaped by a backslash
+    (one that follows a backslash-backslash pair is not), or the end of the line.
+
+    Linear: the quote is searched for again only once the scan has passed it."""
+    n = len(line)
+    end = line.find(quote, pos)
+    while True:
+        backslash = line.find("\\", pos, end if end >= 0 else n)
+        if backslash < 0:
+            return end if end >= 0 else n
+        pos = backslash + 2 if line[backslash + 1:backslash + 2] in (quote, "\\") else backslash + 1
+        if 0 <= end < pos:
+            end = line.find(quote, pos)
 
 
 def getword_conf(line: str, pos: int = 0) -> tuple[str, int]:
     """Return (word, position after the word and the white space that follows it)."""
-    global _word
-    if _word is None:
-        # White space, then a plain word, a quoted one (to its closing quote, if any; a
-        # backslash keeps the quote or backslash after it inside), or nothing (at the
-        # end). Possessive and unrolled: nothing here ever backtracks.
-        space = r"[ \t\n\v\f\r]*+"
-        _word = re.compile(
-            space + r"""(?:([^"' \t\n\v\f\r][^ \t\n\v\f\r]*+)"""
-            r"""|"([^"\\]*+(?:\\["\\]?[^"\\]*+)*+)"?|'([^'\\]*+(?:\\['\\]?[^'\\]*+)*+)'?)?"""
-            + space
-        ).match
-    match = _word(line, pos)
-    assert match is not None  # every part of the pattern may match nothing
-    kind = match.lastindex
-    if kind == 1:
-        plain = match.group(1)
-        return (_unescape(plain, "") if "\\" in plain else plain), match.end()
-    if kind is None:
-        return "", match.end()
-    if kind == 2:
-        return _unescape(match.group(2), '"'), match.end()
-    return _unescape(match.group(3), "'"), match.end()
+    # Without re: most configurations need no regex at all, and importing re costs -t
+    # more than reading a small configuration.
+    pos = _skip_space(line, pos)
+    n = len(line)
+    if pos == n:
+        return "", pos
+    quote = line[pos]
+    if quote in _QUOTES:
+        end = _closing_quote(line, quote, pos + 1)
+        word = _unescape(line[pos + 1:end], quote)
+        return word, _skip_space(line, end + 1 if end < n else end)
+    end = pos
+    while end < n and line[end] not in SPACE:
+        end += 1
+    plain = line[pos:end]
+    return (_unescape(plain, "") if "\\" in plain else plain), _skip_space(line, end)
 
 
 # Characters that make the quick str.split() path differ from ap_getword_conf: quotes and
 # backslashes change words, and Python's split() also breaks on \x1c-\x1f.
 _SLOW = frozenset("\"'\\\x1c\x1d\x1e\x1f")
 
-_plain_first = None
-
 
 def first_word(line: str) -> tuple[str, str]:
     """(first word, the rest after the white space that follows it): ap_getword_conf once.
 
-    A first word that is not quoted and holds no backslash is the text up to C white
-    space, taken as it is: one regex match (every configuration line comes here).
+    A line that starts with a word without quote, backslash or white space other than
+    a blank after it is split at that blank (every configuration line comes here).
     """
-    global _plain_first
-    if _plain_first is None:
-        _plain_first = re.compile(
-            r"[ \t\n\v\f\r]*([^ \t\n\v\f\r\"'\\][^ \t\n\v\f\r\\]*+)(?=[ \t\n\v\f\r]|\Z)"
-            r"[ \t\n\v\f\r]*").match
-    match = _plain_first(line)
-    if match is not None:
-        return match.group(1), line[match.end():]
+    word, _blank, rest = line.partition(" ")
+    # isprintable: no other C white space (nor \x1c-\x1f, nor Unicode space) in the word
+    if word.isprintable() and '"' not in word and "'" not in word and "\\" not in word and word:
+        return word, rest.lstrip(SPACE)
     word, pos = getword_conf(line)
     return word, line[pos:]
 
@@ -112,9 +118,6 @@ def words_until_empty(args: str) -> list[str]:
     return words
 
 
-_VARIABLE = None
-
-
 def resolve_env(line: str, lookup, warn) -> str:
     """ap_resolve_env: replace each ${NAME} by lookup(NAME); unknown names stay as written.
 
@@ -122,19 +125,26 @@ def resolve_env(line: str, lookup, warn) -> str:
     that contains no ':' (AH00111). A name runs from '${' to the first '}'; a '$' without
     them is kept.
     """
-    if "$" not in line:
-        return line
-    global _VARIABLE
-    if _VARIABLE is None:
-        _VARIABLE = re.compile(r"\$\{([^}]*)\}")
-
-    def value(match: re.Match) -> str:
-        name = match.group(1)
+    parts = []
+    done = 0
+    while True:
+        start = line.find("${", done)
+        if start < 0:
+            break
+        end = line.find("}", start + 2)
+        if end < 0:
+            break
+        name = line[start + 2:end]
         found = lookup(name)
         if found is None:
             if ":" not in name:
                 warn(name)
-            return match.group()
-        return found
-
-    return _VARIABLE.sub(value, line)
+            parts.append(line[done:end + 1])
+        else:
+            parts.append(line[done:start])
+            parts.append(found)
+        done = end + 1
+    if not parts:
+        return line
+    parts.append(line[done:])
+    return "".join(parts)

@@ -14,7 +14,6 @@ pass retries, and identical failures are logged once a minute, not every 5 s.
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable
 
 from heartmonitor import log
 
@@ -22,6 +21,8 @@ from .settings import MonitorSettings
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (-t start-up)
 if TYPE_CHECKING:  # -t loads this module (mod_heartmonitor's provider group), not these
+    from collections.abc import Callable
+
     from .publish import Publisher
     from .table import Server, ServerTable
 
