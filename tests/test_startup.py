@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -22,7 +23,8 @@ print(code, " ".join(sorted(sys.modules)))
 # running server, --strict hints, --format json, a regex, an expression). typing is
 # only for mypy (TYPE_CHECKING); _socket does the lookups socket.py would.
 NOT_FOR_THE_DEFAULT_CHECK = (
-    "asyncio", "ctypes", "dataclasses", "difflib", "heapq", "heartmonitor.expr",
+    "asyncio", "collections", "ctypes", "dataclasses", "difflib", "enum", "functools",
+    "heapq", "heartmonitor.expr", "html", "re",
     "heartmonitor.http.head", "heartmonitor.http.request", "heartmonitor.http.server",
     "heartmonitor.modules.cluster.checks", "heartmonitor.modules.cluster.console",
     "heartmonitor.modules.cluster.filestore", "heartmonitor.modules.cluster.hbfile",
@@ -51,6 +53,40 @@ def test_dash_t_of_the_default_configuration_leaves_costly_modules_unloaded(tmp_
     assert code == "0"
     assert "heartmonitor.modules.mod_heartmonitor" in loaded.split()
     assert sorted(set(NOT_FOR_THE_DEFAULT_CHECK) & set(loaded.split())) == []
+
+
+# A regex (Debian's <FilesMatch>, BrowserMatch) loads PCRE2 through ctypes; re and what
+# it imports, only pip's entry-point wrapper would load.
+NOT_FOR_DEBIANS_CHECK = tuple(name for name in NOT_FOR_THE_DEFAULT_CHECK
+                              if name not in ("ctypes", "heartmonitor.pcre", "grp", "pwd",
+                                              "struct"))
+
+
+def debian_tree_with_everything(copy: str) -> dict[str, str]:
+    """bench/debian_tree.py's tree (every module, conf and site enabled) in COPY, and the
+    environment its envvars give."""
+    spec = importlib.util.spec_from_file_location(
+        "debian_tree", os.path.join(ROOT, "bench", "debian_tree.py"))
+    assert spec is not None and spec.loader is not None
+    debian_tree = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(debian_tree)
+    debian_tree.everything_enabled(copy)
+    return debian_tree.envvars(copy)
+
+
+def test_dash_t_of_debians_tree_with_every_module_leaves_costly_modules_unloaded(tmp_path):
+    copy = str(tmp_path / "apache2")
+    env = debian_tree_with_everything(copy)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    args = ["-d", copy, "-f", os.path.join(copy, "apache2.conf"), "-t"]
+    real = subprocess.run(["apache2", *args], capture_output=True, text=True, env=env)
+    result = subprocess.run([sys.executable, "-S", "-c", LOADED, *args], capture_output=True,
+                            text=True, env=dict(env, PYTHONPATH=ROOT))
+    assert result.stderr == real.stderr.replace("apache2: ", "heartmonitor: ")
+    code, loaded = result.stdout.split(" ", 1)
+    assert int(code) == real.returncode == 0
+    assert "heartmonitor.modules.mod_ssl" in loaded.split()
+    assert sorted(set(NOT_FOR_DEBIANS_CHECK) & set(loaded.split())) == []
 
 
 def test_dash_t_parses_expressions_without_loading_the_evaluator(tmp_path):
