@@ -34,13 +34,6 @@ def _unescape(text: str, quote: str) -> str:
     return "".join(out)
 
 
-def _skip_space(line: str, pos: int) -> int:
-    n = len(line)
-    while pos < n and line[pos] in SPACE:
-        pos += 1
-    return pos
-
-
 def _closing_quote(line: str, quote: str, pos: int) -> int:
     """Where the quoted text from pos ends: the first quote not escaped by a backslash
     (one that follows a backslash-backslash pair is not), or the end of the line.
@@ -61,20 +54,36 @@ def getword_conf(line: str, pos: int = 0) -> tuple[str, int]:
     """Return (word, position after the word and the white space that follows it)."""
     # Without re: most configurations need no regex at all, and importing re costs -t
     # more than reading a small configuration.
-    pos = _skip_space(line, pos)
     n = len(line)
+    while pos < n and line[pos] in SPACE:
+        pos += 1
     if pos == n:
         return "", pos
     quote = line[pos]
-    if quote in _QUOTES:
+    if quote == '"' or quote == "'":
         end = _closing_quote(line, quote, pos + 1)
         word = _unescape(line[pos + 1:end], quote)
-        return word, _skip_space(line, end + 1 if end < n else end)
-    end = pos
-    while end < n and line[end] not in SPACE:
+        end = end + 1 if end < n else end
+    else:
+        # Most words end at a blank within a few characters; looking no further than
+        # _WINDOW keeps a long line of words without blanks linear.
+        end = line.find(" ", pos, pos + _WINDOW)
+        if end < 0 and n - pos <= _WINDOW:
+            end = n
+        word = line[pos:end] if end >= 0 else ""
+        if end < 0 or not word.isprintable():  # other white space (or none) within reach
+            end = pos
+            while end < n and line[end] not in SPACE:
+                end += 1
+            word = line[pos:end]
+        if "\\" in word:
+            word = _unescape(word, "")
+    while end < n and line[end] in SPACE:
         end += 1
-    plain = line[pos:end]
-    return (_unescape(plain, "") if "\\" in plain else plain), _skip_space(line, end)
+    return word, end
+
+
+_WINDOW = 256
 
 
 # Characters that make the quick str.split() path differ from ap_getword_conf: quotes and
@@ -100,11 +109,41 @@ def split_words(args: str) -> list[str]:
     """Every word of args, as repeated ap_getword_conf calls return them ("" included)."""
     if args.isascii() and _SLOW.isdisjoint(args):
         return args.split()
+    if "\n" in args or "\v" in args or "\f" in args or "\r" in args:
+        words = []
+        pos = len(args) - len(args.lstrip(SPACE))
+        while pos < len(args):
+            word, pos = getword_conf(args, pos)
+            words.append(word)
+        return words
+    return _split_blanks_and_tabs(args)
+
+
+def _split_blanks_and_tabs(args: str) -> list[str]:
+    """split_words of a line whose only white space is blanks and tabs (quoted words,
+    backslashes): each word found with str.find, the next blank and tab remembered until
+    passed, so that the line is scanned a bounded number of times."""
     words = []
-    pos = len(args) - len(args.lstrip(SPACE))
-    while pos < len(args):
-        word, pos = getword_conf(args, pos)
-        words.append(word)
+    n = len(args)
+    blank, tab = args.find(" "), args.find("\t")
+    pos = len(args) - len(args.lstrip(" \t"))
+    while pos < n:
+        quote = args[pos]
+        if quote == '"' or quote == "'":
+            end = _closing_quote(args, quote, pos + 1)
+            words.append(_unescape(args[pos + 1:end], quote))
+            pos = end + 1 if end < n else end
+        else:
+            if 0 <= blank < pos:
+                blank = args.find(" ", pos)
+            if 0 <= tab < pos:
+                tab = args.find("\t", pos)
+            end = min(blank if blank >= 0 else n, tab if tab >= 0 else n)
+            plain = args[pos:end]
+            words.append(_unescape(plain, "") if "\\" in plain else plain)
+            pos = end
+        while pos < n and (args[pos] == " " or args[pos] == "\t"):
+            pos += 1
     return words
 
 
