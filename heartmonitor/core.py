@@ -33,6 +33,7 @@ from .cstr import ascii_lower, atoi
 from .http.settings import COMMANDS as REQUEST_LIMIT_COMMANDS
 from .module import FIRST, Hook, Module
 from .mutex import register_loaded_modules, set_mutex
+from .regex import regcomp
 from .server import Httpd
 from .server_rec import Section, ServerRec
 from .vhost import init_virtual_host
@@ -58,10 +59,7 @@ def section_argument(cmd, arg: str) -> str | None:
 
 def compile_regex(pattern: str):
     """ap_pregcomp with AP_REG_EXTENDED: None when PCRE2 refuses the pattern, as httpd."""
-    # Imported here: PCRE2 is loaded only when a config uses a regex (-t start-up time).
-    from .pcre import compile_regex as pcre_compile
-
-    regex = pcre_compile(pattern)
+    regex = regcomp(pattern)
     return None if isinstance(regex, str) else regex
 
 

@@ -198,6 +198,11 @@ class Regex:
             lib.pcre2_match_data_free_8(match_data)
 
 
+def default_cflags() -> int:
+    """What RegexDefaultOptions set last (AP_REG_DEFAULT until it is given)."""
+    return _default_cflags
+
+
 def set_default_cflags(cflags: int) -> None:
     """ap_regcomp_set_default_cflags: what every later regex gets unless NO_DEFAULT."""
     global _default_cflags
