@@ -37,6 +37,19 @@ def modules_dir() -> str:
     return os.path.dirname(emulated_modules.__file__ or "")
 
 
+_emulated_stems: frozenset[str] | None = None
+
+
+def emulated(stem: str) -> bool:
+    """Whether heartmonitor.modules has a module for the stem (its directory listed
+    once: Debian's tree loads a hundred modules)."""
+    global _emulated_stems
+    if _emulated_stems is None:
+        _emulated_stems = frozenset(name[:-3] for name in os.listdir(modules_dir())
+                                    if name.endswith(".py"))
+    return stem in _emulated_stems
+
+
 def catalogue_entry(stem: str):
     return MODULES.get(stem)
 
@@ -140,9 +153,7 @@ def find(stem: str) -> Module | None:
     module = None
     if stem == "core":
         module = complete_from_catalogue(CORE, stem)
-    elif stem.replace("_", "").isalnum() and os.path.isfile(
-        os.path.join(modules_dir(), stem + ".py")
-    ):
+    elif stem.replace("_", "").isalnum() and emulated(stem):
         # __import__ rather than importlib.import_module: importlib (and warnings) would
         # be one more import for -t.
         name = f"{__package__}.modules.{stem}"

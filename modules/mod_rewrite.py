@@ -100,13 +100,14 @@ def cmd_rewritemap(cmd, mconfig, name: str, source: str, owner) -> str | None:
 
 # An argument's text: quoted, up to the closing quote; otherwise up to white space, a
 # backslash keeping the white space after it. Possessive: matching never backtracks.
-# (re caches the compiled patterns: nothing is compiled for a configuration without
+# (Compiled on first use: nothing is, nor is re imported, for a configuration without
 # RewriteRule or RewriteCond.)
 _ARGUMENT = {
     "": r"[^ \t\n\v\f\r\\]*+(?:\\[ \t\n\v\f\r]?[^ \t\n\v\f\r\\]*+)*+",
     '"': r'[^"]*+',
     "'": r"[^']*+",
 }
+_ARGUMENT_MATCHERS: dict = {}  # compiled on first use
 
 
 def _argument(text: str, pos: int) -> tuple[str, int]:
@@ -114,9 +115,12 @@ def _argument(text: str, pos: int) -> tuple[str, int]:
     quote = text[pos] if pos < len(text) and text[pos] in "\"'" else ""
     if quote:
         pos += 1
-    import re  # only for RewriteRule and RewriteCond: re costs -t more than most configurations
+    matcher = _ARGUMENT_MATCHERS.get(quote)
+    if matcher is None:
+        import re  # only for RewriteRule and RewriteCond: re costs -t more than most configurations
 
-    match = re.compile(_ARGUMENT[quote]).match(text, pos)
+        matcher = _ARGUMENT_MATCHERS[quote] = re.compile(_ARGUMENT[quote]).match
+    match = matcher(text, pos)
     assert match is not None  # the patterns may match nothing
     return match.group(), match.end()
 
