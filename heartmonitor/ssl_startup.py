@@ -84,7 +84,7 @@ class _Dialog:
         self.phrases = phrases
         self.current: int = 0  # nPassPhraseCur
         self.phrase: bytes | None = None  # cpPassPhraseCur
-        self.dialogs = 0  # nPassPhraseDialog (this key)
+        self.dialogs = 0  # nPassPhraseDialog: the callback's calls for this key
         self.once = True  # bPassPhraseDialogOnce
 
 
@@ -93,7 +93,6 @@ class SslStartup:
         self.httpd = httpd
         self.lib = library
         self.phrases: list[bytes] = []  # the pass phrases given so far (pphrases)
-        self.dialogs_shown = 0  # nPassPhraseDialog: the dialog's header shows once
         self.terminal_used = False  # writetty: the builtin dialog wrote on stdout
         self.callback = libssl.PASSWORD_CALLBACK(self._password)
         self.no_prompt = libssl.PASSWORD_CALLBACK(lambda buf, size, rwflag, data: 0)
@@ -287,7 +286,7 @@ class SslStartup:
             return None
         if dialog.phrase is not None:
             self.phrases.append(dialog.phrase)
-        if self.dialogs_shown and dialog.phrase is not None:
+        if dialog.dialogs and dialog.phrase is not None:
             self._tty("\nOK: Pass Phrase Dialog successful.\n")
         return key
 
@@ -326,7 +325,6 @@ class SslStartup:
         dialog = self.dialog
         if dialog is None:
             return 0
-        self.dialogs_shown += 1
         dialog.dialogs += 1
         if dialog.current < len(dialog.phrases):
             return _give(buffer, size, dialog.phrases[dialog.current])
@@ -349,7 +347,7 @@ class SslStartup:
         """The builtin terminal dialog: the prompt on stdout, EVP_read_pw_string reads."""
         self.terminal_used = True
         self.log(log.INFO, "AH01968: Init: Requesting pass phrase via builtin terminal dialog")
-        if self.dialogs_shown == 1:
+        if dialog.dialogs == 1:
             self._tty(f"{SERVER_BASEVERSION} mod_ssl (Pass Phrase Dialog)\n"
                       "Some of your private key files are encrypted for security reasons.\n"
                       "In order to read them you have to provide the pass phrases.\n")
