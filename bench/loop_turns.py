@@ -16,6 +16,9 @@ Garbage collections are timed too (gc.callbacks: CPU time of the collecting thre
 with the objects in each generation and where it started), as they hold the GIL
 without a Python frame to sample. Off unless the variable is set: the server itself never pays.
 
+HEARTMONITOR_MEMORY_OUT=file samples RSS and the allocators every 10 s (memory_watch);
+HEARTMONITOR_TRACEMALLOC_OUT=file lists where live allocations grew (allocation_watch).
+
 The interpreter running this file is the one whose heartmonitor is measured.
 """
 
@@ -188,6 +191,26 @@ def memory_watch(path: str) -> None:
             time.sleep(MEMORY_EVERY)
 
 
+def allocation_watch(path: str, every: float) -> None:
+    """HEARTMONITOR_TRACEMALLOC_OUT: every `every` seconds (HEARTMONITOR_TRACEMALLOC_EVERY,
+    60 by default) the lines of code whose live allocations grew most since the first
+    snapshot, taken `every` seconds after start-up (tracemalloc slows the server: for
+    finding where memory goes, not for timing)."""
+    import tracemalloc
+
+    time.sleep(every)
+    first = tracemalloc.take_snapshot()
+    with open(path, "w", buffering=1) as handle:
+        while True:
+            time.sleep(every)
+            snapshot = tracemalloc.take_snapshot()
+            total = sum(stat.size for stat in snapshot.statistics("filename"))
+            handle.write(f"{time.monotonic():.1f} traced {total >> 20} MB, growth since "
+                         f"the first snapshot:\n")
+            for stat in snapshot.compare_to(first, "lineno")[:12]:
+                handle.write(f"  {stat}\n")
+
+
 def main() -> int:
     # This directory has an http.py: it must not stand in for the standard library's.
     here = os.path.dirname(os.path.abspath(__file__))
@@ -204,6 +227,13 @@ def main() -> int:
     if os.environ.get("HEARTMONITOR_MEMORY_OUT"):
         threading.Thread(target=memory_watch, args=(os.environ["HEARTMONITOR_MEMORY_OUT"],),
                          name="memory-watch", daemon=True).start()
+    if os.environ.get("HEARTMONITOR_TRACEMALLOC_OUT"):
+        import tracemalloc
+
+        tracemalloc.start()
+        every = float(os.environ.get("HEARTMONITOR_TRACEMALLOC_EVERY", "60"))
+        threading.Thread(target=allocation_watch, name="allocation-watch", daemon=True,
+                         args=(os.environ["HEARTMONITOR_TRACEMALLOC_OUT"], every)).start()
     run = serve.run
 
     def measured(coroutine):

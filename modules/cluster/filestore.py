@@ -21,6 +21,7 @@ from .reader import read_file
 from .slices import let_go
 from .storage import HeartbeatStorage, StorageContents
 from .table import Server, ServerTable
+from .trim import give_back_free_memory
 
 if TYPE_CHECKING:
     import asyncio
@@ -87,6 +88,9 @@ class FileStorage(HeartbeatStorage):
             hbfile.write_atomically(self.path, data, FILE_CODES)
         except hbfile.WriteError as error:
             return error
+        finally:
+            data = b""
+            give_back_free_memory()  # what building the file freed, in this thread
         return None
 
     def _merge_and_write(self, servers: list[Server], now: float,
