@@ -89,6 +89,7 @@ SSL_FILETYPE_PEM = 1
 ERR_TXT_STRING = 0x02
 ERR_LIB_PEM = 9
 ERR_LIB_X509 = 11
+PEM_R_NO_START_LINE = 108
 PEM_R_PROBLEMS_GETTING_PASSWORD = 109
 X509_R_KEY_TYPE_MISMATCH = 115
 X509_R_KEY_VALUES_MISMATCH = 116
@@ -108,6 +109,8 @@ _START_UP: dict[str, tuple[Any, list[Any]]] = {
     "SSL_CTX_use_PrivateKey": (_I, [_P, _P]), "SSL_CTX_check_private_key": (_I, [_P]),
     "SSL_CTX_get0_certificate": (_P, [_P]),
     "SSL_CTX_set_cipher_list": (_I, [_P, _S]), "SSL_CTX_set_ciphersuites": (_I, [_P, _S]),
+    "PEM_read_bio_X509": (_P, [_P, _P, _P, _P]), "X509_free": (None, [_P]),
+    "ERR_peek_error": (_UL, []),
     "ERR_clear_error": (None, []), "ERR_peek_last_error": (_UL, []),
     "ERR_peek_error_data": (_UL, [ctypes.POINTER(_S), ctypes.POINTER(_I)]),
     "ERR_get_error": (_UL, []), "ERR_error_string_n": (None, [_UL, _P, ctypes.c_size_t]),

@@ -147,6 +147,9 @@ class SslStartup:
             return
         try:
             self.cipher_suites(settings, context)
+            if settings.cert_chain and self._chain_length(settings) < 0:
+                self.log(log.EMERG, "AH01903: Failed to configure CA certificate chain!")
+                raise self.die(settings.server)
             self.server_certs(settings, context)
             if lib.SSL_CTX_check_private_key(context) != 1:
                 self.log(log.EMERG, "AH02572: Failed to configure at least one certificate "
@@ -170,6 +173,36 @@ class SslStartup:
             self.log(log.EMERG, "AH10127: Unable to configure permitted TLSv1.3 ciphers")
             self.log_ssl_error(log.EMERG)
             raise self.die(settings.server)
+
+    def _chain_length(self, settings: ServerSettings) -> int:
+        """use_certificate_chain (ssl_init_ctx_cert_chain): the SSLCertificateChainFile's
+        certificates after the server's own when the file is also an SSLCertificateFile;
+        -1 when it cannot be read or holds something else than certificates."""
+        lib = self.lib
+        chain = settings.cert_chain or ""
+        bio = lib.BIO_new_file(os.fsencode(chain), b"r")
+        if not bio:
+            return -1
+        try:
+            if chain in settings.cert_files:
+                first = lib.PEM_read_bio_X509(bio, None, None, None)
+                if not first:
+                    return -1
+                lib.X509_free(first)
+            count = 0
+            lib.ERR_clear_error()
+            while certificate := lib.PEM_read_bio_X509(bio, None, None, None):
+                lib.X509_free(certificate)
+                count += 1
+            error = lib.ERR_peek_error()
+            if error:
+                if (libssl.error_lib(error), libssl.error_reason(error)) != (
+                        libssl.ERR_LIB_PEM, libssl.PEM_R_NO_START_LINE):
+                    return -1
+                lib.ERR_clear_error()
+            return count
+        finally:
+            lib.BIO_free(bio)
 
     def server_certs(self, settings: ServerSettings, context: int) -> None:
         """ssl_init_server_certs: each certificate, its key, their match, the warnings."""

@@ -186,6 +186,11 @@ CASES = {
                    "SSLCertificateChainFile CERTS/ca.crt\nSSLCertificateKeyFile CERTS/leaf.key\n",
                    1, ["[ssl:emerg] AH02561: Failed to configure certificate "
                        "www.example.org:443:0, check CERTS/text.crt"]),
+    "bad-chain": ("SSLEngine on\nSSLCertificateFile CERTS/leaf.crt\n"
+                  "SSLCertificateChainFile CERTS/garbage.crt\n"
+                  "SSLCertificateKeyFile CERTS/leaf.key\n", 1,
+                  ["[ssl:emerg] AH01903: Failed to configure CA certificate chain!",
+                   "[ssl:emerg] AH02312: Fatal error initialising mod_ssl, exiting."]),
     "phrase-right": ("SSLEngine on\nSSLCertificateFile CERTS/enc.crt\n"
                      "SSLCertificateKeyFile CERTS/enc.key\n", "running", [],
                      "SSLPassPhraseDialog exec:CERTS/right.sh\n"),
