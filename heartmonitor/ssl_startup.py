@@ -71,6 +71,7 @@ class ServerSettings:
         self.protocol = protocol  # SSLProtocol's bits (0: none left); None: the default
         self.cipher_suite = cipher_suite
         self.tls13_ciphers = tls13_ciphers
+        self.unchecked = False  # -t --strict left a key needing a pass phrase unread
 
 
 class _Dialog:
@@ -97,10 +98,17 @@ class SslStartup:
         self.callback = libssl.PASSWORD_CALLBACK(self._password)
         self.no_prompt = libssl.PASSWORD_CALLBACK(lambda buf, size, rwflag, data: 0)
         self.dialog: _Dialog | None = None
+        # -t --strict: the lines kept instead of logged, and no terminal dialog (a key it
+        # would open is left unchecked).
+        self.findings: list[tuple[int, str]] | None = None
+        self.unasked = False
 
     # -- logging ------------------------------------------------------------------------
 
     def log(self, level: int, message: str) -> None:
+        if self.findings is not None:
+            self.findings.append((level, message))
+            return
         self.httpd.log_error(SSL, level, message)
 
     def log_ssl_error(self, level: int) -> None:
@@ -151,7 +159,7 @@ class SslStartup:
                 self.log(log.EMERG, "AH01903: Failed to configure CA certificate chain!")
                 raise self.die(settings.server)
             self.server_certs(settings, context)
-            if lib.SSL_CTX_check_private_key(context) != 1:
+            if not settings.unchecked and lib.SSL_CTX_check_private_key(context) != 1:
                 self.log(log.EMERG, "AH02572: Failed to configure at least one certificate "
                                     f"and key for {settings.vhost_id}")
                 self.log_ssl_error(log.EMERG)
@@ -233,6 +241,10 @@ class SslStartup:
                     and _not_a_mismatch(lib.ERR_peek_last_error())):
                 lib.ERR_clear_error()
                 key = self.load_encrypted_key(settings, index, key_id, key_file)
+                if self.unasked:  # -t --strict does not ask for a pass phrase
+                    self.unasked = False
+                    settings.unchecked = True
+                    continue
                 if key is None or lib.SSL_CTX_use_PrivateKey(context, key) < 1:
                     if key is not None:
                         lib.EVP_PKEY_free(key)
@@ -303,6 +315,8 @@ class SslStartup:
                           f"retr{'y' if left == 1 else 'ies'} permitted).\n")
                 retries += 1
                 continue
+            if self.unasked:
+                return None
             if dialog.phrase is None:
                 if dialog.dialogs and not os.isatty(1):
                     self.log(log.ERR, "AH02578: Init: Unable to read pass phrase [Hint: key "
@@ -378,6 +392,9 @@ class SslStartup:
 
     def _builtin(self, dialog: _Dialog, buffer: int, size: int) -> int:
         """The builtin terminal dialog: the prompt on stdout, EVP_read_pw_string reads."""
+        if self.findings is not None:
+            self.unasked = True
+            return -1
         self.terminal_used = True
         self.log(log.INFO, "AH01968: Init: Requesting pass phrase via builtin terminal dialog")
         if dialog.dialogs == 1:
@@ -513,3 +530,21 @@ def check_servers(startup: SslStartup, servers: list[ServerSettings]) -> None:
         if not settings.enabled and port == 443:
             startup.log(log.WARNING, f"AH01916: Init: ({settings.vhost_id}) You configured "
                                      "HTTP(80) on the standard HTTPS(443) port!")
+
+
+def strict_findings(httpd, servers: list[ServerSettings]) -> list[tuple[int, str]]:
+    """`-t --strict`: what ssl_init_Module would log before it stops start-up (nothing
+    when it would start), without the terminal dialog."""
+    library = libssl.start_up_library()
+    if library is None:
+        return []
+    startup = SslStartup(httpd, library)
+    startup.findings = []
+    try:
+        for settings in servers:
+            startup.configure_server(settings)
+    except Failed:
+        # What LogLevel's default (warn) shows of them.
+        return [(level, message) for level, message in startup.findings
+                if level <= log.WARNING]
+    return []

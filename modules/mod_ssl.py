@@ -453,12 +453,9 @@ _HANDLERS.update({
         "SSLStaplingResponderTimeout: invalid argument"),
 })
 
-def init_module(httpd) -> bool:
-    """ssl_init_Module: each SSL server's certificates and keys loaded with OpenSSL, as
-    mod_ssl loads them when httpd starts (`-t` does not)."""
-    # Imported here: OpenSSL and cryptography are loaded only when a server starts.
-    from heartmonitor import ssl_startup
-
+def _ssl_servers(httpd, ssl_startup) -> list:
+    """Each server's merged settings, in httpd's order (s->next: the main server, then
+    the virtual hosts last first)."""
     main = httpd.server_conf.module_config[MODULE]
     servers = []
     for server in (httpd.server_conf, *reversed(httpd.vhosts)):  # httpd's s->next order
@@ -472,9 +469,30 @@ def init_module(httpd) -> bool:
             main.pphrase_dialog or ("builtin", None),
             own.protocol if own.protocol is not None else base.protocol,
             own.cipher_suite or base.cipher_suite, own.tls13_ciphers or base.tls13_ciphers))
-    return ssl_startup.post_config(httpd, servers, main.session_cache)
+    return servers
+
+
+def init_module(httpd) -> bool:
+    """ssl_init_Module: each SSL server's certificates and keys loaded with OpenSSL, as
+    mod_ssl loads them when httpd starts (`-t` does not)."""
+    # Imported here: the OpenSSL bindings load only when a server starts.
+    from heartmonitor import ssl_startup
+
+    return ssl_startup.post_config(httpd, _ssl_servers(httpd, ssl_startup),
+                                   httpd.server_conf.module_config[MODULE].session_cache)
+
+
+def strict_check(httpd) -> list:
+    """`-t --strict`: the certificates and keys that would stop start-up."""
+    # Imported here: only strict mode (and a start) loads the OpenSSL bindings.
+    from heartmonitor import ssl_startup
+    from heartmonitor.strict import Finding
+
+    return [Finding("ssl", level, message) for level, message in
+            ssl_startup.strict_findings(httpd, _ssl_servers(httpd, ssl_startup))]
 
 
 MODULE = checks_module("mod_ssl", _HANDLERS, hooks={"test_config": Hook(dump_certs, MIDDLE),
-                                                    "post_config": Hook(init_module, MIDDLE)},
+                                                    "post_config": Hook(init_module, MIDDLE),
+                                                    "strict_check": strict_check},
                        create_server_config=SslServerConfig)

@@ -17,7 +17,7 @@ import sys
 import pytest
 
 from tests.conftest import need_apache2
-from tests.helpers import ROOT, write
+from tests.helpers import ROOT, heartmonitor, write
 from tests.live import (
     APACHE_MODULES,
     PrivateNetwork,
@@ -245,6 +245,13 @@ def test_ssl_startup_as_apache2(tmp_path, certs, case):
     # heartmonitor's terminal also shows why start-up failed, as for every failure.
     shown = [line for line in real[3] if line.startswith(FAILURE_LEVELS)] + real[3][-1:]
     assert [line for line in _log(ours[2]) if line] == (shown if status == 1 else [])
+    # -t --strict finds the same before starting (it asks no pass phrase on a terminal).
+    strict = heartmonitor("-t", "--strict", "-f", str(tmp_path / f"{case}-ours" / "httpd.conf"),
+                          stdin=subprocess.DEVNULL)
+    if status == 1 and case != "phrase-none":
+        assert (strict.returncode, _log(strict.stderr)) == (1, real[3])
+    else:
+        assert (strict.returncode, strict.stderr) == (0, "Syntax OK\n")
 
 
 def test_start_detached_with_a_bad_key(tmp_path, certs):
