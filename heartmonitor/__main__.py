@@ -1,7 +1,5 @@
 """python -m heartmonitor: the same as the heartmonitor command."""
 
-import sys
+from .cli import command
 
-from .cli import main
-
-sys.exit(main())
+command()
