@@ -111,6 +111,8 @@ _START_UP: dict[str, tuple[Any, list[Any]]] = {
     "SSL_CTX_set_cipher_list": (_I, [_P, _S]), "SSL_CTX_set_ciphersuites": (_I, [_P, _S]),
     "PEM_read_bio_X509": (_P, [_P, _P, _P, _P]), "X509_free": (None, [_P]),
     "ERR_peek_error": (_UL, []),
+    "i2d_PrivateKey": (_I, [_P, ctypes.POINTER(ctypes.c_void_p)]),
+    "d2i_AutoPrivateKey": (_P, [_P, ctypes.POINTER(ctypes.c_void_p), ctypes.c_long]),
     "ERR_clear_error": (None, []), "ERR_peek_last_error": (_UL, []),
     "ERR_peek_error_data": (_UL, [ctypes.POINTER(_S), ctypes.POINTER(_I)]),
     "ERR_get_error": (_UL, []), "ERR_error_string_n": (None, [_UL, _P, ctypes.c_size_t]),

@@ -98,6 +98,9 @@ class SslStartup:
         self.callback = libssl.PASSWORD_CALLBACK(self._password)
         self.no_prompt = libssl.PASSWORD_CALLBACK(lambda buf, size, rwflag, data: 0)
         self.dialog: _Dialog | None = None
+        # key id -> (the key file's mtime, the key's DER): keys opened with a pass phrase,
+        # kept across post_config passes and restarts (httpd.retained).
+        self.keys: dict[str, tuple[int, bytes]] = httpd.retained.setdefault("mod_ssl_keys", {})
         # -t --strict: the lines kept instead of logged, and no terminal dialog (a key it
         # would open is left unchecked).
         self.findings: list[tuple[int, str]] | None = None
@@ -293,6 +296,14 @@ class SslStartup:
                                 f"{key_file}")
             self.die(server)
             return None
+        mtime = os.stat(key_file).st_mtime_ns
+        cached = self.keys.get(key_id)
+        if cached is not None and cached[0] == mtime:
+            # mod_ssl's tPrivateKey: a key opened with a pass phrase is not asked for again
+            # by the second post_config pass, nor by a restart, while the file is the same.
+            self.log(log.INFO, f"AH02575: Reusing existing private key from {key_file} on "
+                               "restart")
+            return self._key_from_der(cached[1])
         self.log(log.INFO, f"AH02576: Attempting to load encrypted (?) private key {key_id}")
         dialog = self.dialog = _Dialog(settings, key_id, key_file, self.phrases)
         known = len(self.phrases)
@@ -333,9 +344,28 @@ class SslStartup:
             return None
         if dialog.phrase is not None:
             self.phrases.append(dialog.phrase)
+        if dialog.dialogs and self.findings is None:
+            self.keys[key_id] = (mtime, self._key_der(key))
         if dialog.dialogs and dialog.phrase is not None:
             self._tty("\nOK: Pass Phrase Dialog successful.\n")
         return key
+
+    def _key_der(self, key: int) -> bytes:
+        """i2d_PrivateKey: the key as mod_ssl keeps it between passes."""
+        lib = self.lib
+        length = lib.i2d_PrivateKey(key, None)
+        if length <= 0:
+            return b""
+        buffer = ctypes.create_string_buffer(length)
+        cursor = ctypes.c_void_p(ctypes.addressof(buffer))
+        lib.i2d_PrivateKey(key, ctypes.byref(cursor))
+        return buffer.raw
+
+    def _key_from_der(self, der: bytes) -> int | None:
+        """d2i_AutoPrivateKey of a kept key."""
+        buffer = ctypes.create_string_buffer(der, len(der))
+        cursor = ctypes.c_void_p(ctypes.addressof(buffer))
+        return self.lib.d2i_AutoPrivateKey(None, ctypes.byref(cursor), len(der)) or None
 
     def _read_private_key(self, key_file: str) -> int | None:
         """modssl_read_privatekey: PEM, then base64 DER, then DER."""

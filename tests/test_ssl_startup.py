@@ -69,7 +69,9 @@ def certs(tmp_path_factory) -> str:
     with open(os.path.join(directory, "leaf.crt")) as cert, \
             open(os.path.join(directory, "leaf.key")) as key:
         write(os.path.join(directory, "combined.pem"), cert.read() + key.read())
-    write(os.path.join(directory, "right.sh"), f"#!/bin/sh\necho '{PASS}'\n")
+    # Each run of the dialog program leaves a line in "asked".
+    write(os.path.join(directory, "right.sh"),
+          f"#!/bin/sh\necho \"$1 $2\" >> {directory}/asked\necho '{PASS}'\n")
     write(os.path.join(directory, "wrong.sh"), "#!/bin/sh\necho 'not it'\n")
     for name in ("right.sh", "wrong.sh"):
         os.chmod(os.path.join(directory, name), 0o755)
@@ -231,9 +233,13 @@ CASES = {
 @pytest.mark.parametrize("case", list(CASES))
 def test_ssl_startup_as_apache2(tmp_path, certs, case):
     ssl, status, first_lines, *extra = CASES[case]
+    asked = len(read(os.path.join(certs, "asked")).splitlines())
     with PrivateNetwork():
         real, ours = _both(tmp_path, case, lambda directory: _conf(
             directory, certs, ssl, "".join(extra).replace("CERTS", certs)))
+    if case == "phrase-right":  # asked once by each server: the second pass reuses the key
+        assert read(os.path.join(certs, "asked")).splitlines()[asked:] == [
+            "www.example.org:443 RSA"] * 2
     expected = [line.replace("CERTS", certs) for line in first_lines]
     # What the first (preflight) post_config pass logged comes first; httpd's standard
     # error is its error log by then, so a failure ends the log with AH00016.
