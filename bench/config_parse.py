@@ -13,9 +13,9 @@ apache2 and to apacheconfig.
 
 heartmonitor is timed as users run it: the bench first installs this checkout, not
 editable, into a temporary venv (`pip install` of a copy of the tree; dependencies come
-from pip's cache or index) and runs that venv's `bin/heartmonitor` console script. A
-development venv's editable install adds its own path finder to every start (about 20 ms
-here), which no user pays.
+from pip's cache or index) and runs that venv's `bin/heartmonitor` script (the plain
+script pip installs from scripts/heartmonitor). A development venv's editable install adds
+its own path finder to every start (about 20 ms here), which no user pays.
 
     python bench/config_parse.py [--repeat N]
 
