@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import unquote_to_bytes
 
 from heartmonitor.apr.tables import Table
@@ -150,6 +151,8 @@ class Request:
         self.httpd.log_error(module, level, message, status, source, client=self.client)
 
 
+# Clients ask for the same few paths: each is worked out once.
+@lru_cache(maxsize=256)
 def normalise_path(raw: str) -> str | None:
     """The decoded, dot-segment-free path httpd matches sections against; None is 400.
 
