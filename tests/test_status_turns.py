@@ -160,6 +160,9 @@ def test_a_page_cut_short_frees_its_rows_a_few_slices_per_turn(monkeypatch):
         # a row holds the table's own text, not a copy of it
         assert all(row[0] is table.servers[row[0]].ip for chunk in rows.chunks
                    for row in chunk)
+        # each slice's rows were collected young, as they were read: none is left for
+        # the collector to walk, however many rows were freed meanwhile
+        assert not any(gc.is_tracked(row) for chunk in rows.chunks for row in chunk)
         gc.collect()
         gc.collect()  # a slice is untracked once its rows are
         assert not any(gc.is_tracked(chunk) for chunk in rows.chunks)

@@ -16,6 +16,7 @@ a few hundred slices, not 300,000 rows.
 
 from __future__ import annotations
 
+import gc
 import heapq
 import itertools
 import time
@@ -138,6 +139,12 @@ async def _read_runs(table: dict, now: float, expire: int, everything: bool, pub
                     state))
         run.sort()
         runs.append(tuple(run))
+        # Python starts a young collection when allocations outnumber frees by 700; a
+        # page freeing its sent rows (or an earlier page's) as this one gathers keeps
+        # that count at 0, and young rows piled up by the 10,000 until one collection
+        # walked them all (40-60 ms). Collected here, each slice's rows are untracked
+        # (a tuple of numbers and text) for a fraction of a millisecond.
+        gc.collect(0)
     return fresh, total, marked
 
 
