@@ -6,8 +6,10 @@ storage. A sender process beats for `--sources` addresses (127.16.0.1 ...) round
 `--rate` datagrams a second; every 10 s it retires the oldest 10,000 sources and brings
 in 10,000 new ones, so servers go stale and appear all the time. Meanwhile:
 
-- a probe asks for a missing page every 10 ms on a keep-alive connection: its longest
-  round trip (less the quietest) is the longest time the event loop kept a request waiting;
+- a probe (a process of its own) asks for a missing page every 10 ms on a keep-alive
+  connection: its longest round trip (less the quietest) is the longest time a request
+  waited, the event loop's turns and the machine's other load together; the five longest
+  are printed with the time since the last restart;
 - a scraper fetches /server-status?auto, ?json and ?metrics in turn, one a second;
 - SIGHUP (a restart) is sent every 10 s.
 
@@ -119,32 +121,54 @@ def config(directory: str) -> str:
     return path
 
 
-class Probe(threading.Thread):
-    """A missing page every 10 ms; each round trip recorded (a new connection after a
-    restart closed the old one)."""
-
-    def __init__(self) -> None:
-        super().__init__(daemon=True)
-        self.samples: list[float] = []
-        self.failures = 0
-        self.running = True
-
-    def run(self) -> None:
+# The probe runs in a process of its own: in this one the scraper's thread, reading pages
+# of 60 MB through http.client, would hold the GIL while a probe's answer waits.
+PROBE = """
+import http.client, sys, time
+port, seconds = int(sys.argv[1]), float(sys.argv[2])
+connection, failures, end = None, 0, time.monotonic() + seconds
+trips = []  # printed at the end: a full pipe would stop the probe
+while time.monotonic() < end:
+    try:
+        if connection is None:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            connection.connect()
+        started = time.perf_counter()
+        connection.request("GET", "/missing")
+        connection.getresponse().read()
+        trips.append((time.time(), time.perf_counter() - started))
+    except (OSError, http.client.HTTPException):
+        failures += 1
+        if connection is not None:
+            connection.close()
         connection = None
-        while self.running:
-            try:
-                if connection is None:
-                    connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
-                started = time.perf_counter()
-                connection.request("GET", "/missing")
-                connection.getresponse().read()
-                self.samples.append(time.perf_counter() - started)
-            except (OSError, http.client.HTTPException):
-                self.failures += 1
-                if connection is not None:
-                    connection.close()
-                connection = None
-            time.sleep(0.01)
+    time.sleep(0.01)
+print("\\n".join(f"{when:.4f} {trip:.6f}" for when, trip in trips))
+print(f"failures {failures}")
+"""
+
+
+class Probe:
+    """A missing page every 10 ms from a process of its own; each round trip recorded
+    with its time (a new connection after a restart closed the old one: connecting is
+    not counted)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.process = subprocess.Popen([sys.executable, "-c", PROBE, str(PORT), str(seconds)],
+                                        stdout=subprocess.PIPE, text=True)
+        self.samples: list[float] = []
+        self.times: list[tuple[float, float]] = []  # (when, round trip)
+        self.failures = 0
+
+    def join(self, timeout: float) -> None:
+        out = self.process.communicate(timeout=timeout)[0]
+        for line in filter(None, out.splitlines()):
+            first, second = line.split()
+            if first == "failures":
+                self.failures = int(second)
+            else:
+                self.times.append((float(first), float(second)))
+                self.samples.append(float(second))
 
 
 class Scraper(threading.Thread):
@@ -212,27 +236,28 @@ def main() -> None:
             [sys.executable, "-c", SENDER, str(args.sources), str(args.rate),
              str(args.seconds), str(CHURN_EVERY), str(CHURN)],
             stdout=subprocess.PIPE, text=True)
-        probe, scraper = Probe(), Scraper(args.scrape_every)
-        probe.start()
+        probe, scraper = Probe(args.seconds), Scraper(args.scrape_every)
         if args.scrape_every:
             scraper.start()
         started = time.monotonic()
         rss: list[tuple[int, float, int]] = []
         hups = 0
+        hup_times: list[float] = []
         next_hup = started + args.hup_every if args.hup_every else float("inf")
         while time.monotonic() - started < args.seconds and process.poll() is None:
             time.sleep(1)
             elapsed = time.monotonic() - started
             if time.monotonic() >= next_hup:
                 process.send_signal(signal.SIGUSR1 if args.graceful else signal.SIGHUP)
+                hup_times.append(time.time())
                 hups += 1
                 next_hup += args.hup_every
             if int(elapsed) % 10 == 0 or not rss:
                 lines = read(os.path.join(directory, "hb.dat")).count("\n")
                 rss.append((int(elapsed), rss_mb(process.pid), lines))
         sent_text = sender.communicate(timeout=60)[0].split()
-        probe.running = scraper.running = False
-        probe.join(30)
+        scraper.running = False
+        probe.join(60)
         if scraper.is_alive():
             scraper.join(90)
         lost = drops() - dropped_before
@@ -260,6 +285,10 @@ def main() -> None:
                   f"p99 {(samples[int(len(samples) * 0.99)] - base) * 1000:.1f} ms "
                   f"({len(samples)} probes, {probe.failures} failed: restarts close "
                   "connections)")
+            for when, trip in sorted(probe.times, key=lambda t: -t[1])[:5]:
+                since = [when - hup for hup in hup_times if hup <= when]
+                after = f"{since[-1]:.2f} s after a restart" if since else "before any restart"
+                print(f"    probe of {(trip - base) * 1000:.1f} ms, {after}")
         print(f"longest turn of the server's loop in its own CPU time {cpu_longest:.1f} ms, "
               f"p99 {cpu_p99:.1f} ms (bench/loop_turns.py: the machine's other load left "
               "out)")
