@@ -98,6 +98,17 @@ def slot_ips(run_dir: str) -> list[str]:
         table.close()
 
 
+def converse(port: int, data: bytes, timeout: float = 10.0) -> bytes:
+    """Everything the server at 127.0.0.1:port answers to the raw bytes `data`, up to its
+    closing the connection (the client does not half-close)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+        sock.sendall(data)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return answer
+
+
 def request(port: int, method: str = "GET", path: str = "/", body: bytes | None = None,
             headers: dict | None = None, host: str = "127.0.0.1", timeout: float = 10.0):
     """(status, headers as a list, body) of one request."""

@@ -5,14 +5,13 @@ module adds one: only ServerTokens Full shows it, as it shows modules' component
 
 from __future__ import annotations
 
-import socket
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from heartmonitor import VERSION_COMPONENT
 from tests.conftest import need_apache2
-from tests.live import PrivateNetwork, apache2_and_heartmonitor
+from tests.live import PrivateNetwork, apache2_and_heartmonitor, converse
 
 REAL_PORT, OUR_PORT = 8581, 8582
 MODULES = ["authz_core", "reqtimeout"]
@@ -40,11 +39,7 @@ PAGE = ('<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01//EN" '
 
 def _exchange(port: int, data: bytes) -> tuple[dict[str, str], str]:
     """(headers without Date, body) of the one response to data."""
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall(data)
-        answer = b""
-        while chunk := sock.recv(65536):
-            answer += chunk
+    answer = converse(port, data)
     head, _, body = answer.decode("latin-1").partition("\r\n\r\n")
     lines = head.split("\r\n")
     headers = dict(line.split(": ", 1) for line in lines[1:] if not line.startswith("Date: "))

@@ -6,13 +6,11 @@ Debian's apache2 on one configuration; only the banner differs, each server's ow
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from heartmonitor.http.signature import is_url
 from tests.conftest import need_apache2
-from tests.live import PrivateNetwork, apache2_and_heartmonitor, request
+from tests.live import PrivateNetwork, apache2_and_heartmonitor, converse, request
 
 REAL_PORT, OUR_PORT = 8571, 8572
 MODULES = ["authz_core", "status"]
@@ -141,11 +139,7 @@ def _fetch(port: int, path: str, host: str) -> tuple[int, str]:
 
 def _fetch_raw(port: int, data: bytes) -> str:
     """The page after its <h1> line, the banner written BANNER."""
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall(data)
-        answer = b""
-        while chunk := sock.recv(65536):
-            answer += chunk
+    answer = converse(port, data)
     head, _, body = answer.decode("latin-1").partition("\r\n\r\n")
     banner = next(line[8:] for line in head.split("\r\n") if line.startswith("Server: "))
     return body[body.find("</h1>\n") + 6:].replace(banner, "BANNER")

@@ -6,11 +6,10 @@ configuration, and a few with the exact bytes expected."""
 from __future__ import annotations
 
 import re
-import socket
 from concurrent.futures import ThreadPoolExecutor
 
 from tests.conftest import need_apache2
-from tests.live import PrivateNetwork, apache2_and_heartmonitor
+from tests.live import PrivateNetwork, apache2_and_heartmonitor, converse
 
 REAL_PORT, OUR_PORT = 8591, 8592
 MODULES = ["authz_core", "reqtimeout"]
@@ -71,11 +70,7 @@ STALLED = b"TRACE / HTTP/1.1\r\nHost: ext.example\r\nContent-Length: 5\r\n\r\nab
 
 def _exchange(port: int, data: bytes) -> bytes:
     """The whole answer, its Date headers left out."""
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall(data)
-        answer = b""
-        while chunk := sock.recv(65536):
-            answer += chunk
+    answer = converse(port, data)
     return re.sub(rb"\r\nDate: [^\r]*", b"", answer)
 
 
