@@ -16,7 +16,7 @@ import errno
 import os
 import stat
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from heartmonitor.cstr import as_unsigned32, atoi, to_int32
@@ -103,7 +103,11 @@ def format_line(ip: str, ready: int, busy: int, lastseen: int, port: int) -> str
 def render(servers: Iterable[Server], now: float, expire: int = SEEN_TIMEOUT,
            publish: Publish | None = None) -> bytes:
     """hm_file_update_stats: every server seen within `expire` (SEEN_TIMEOUT) seconds,
-    with its published values when a publisher is given."""
+    with its published values when a publisher is given.
+
+    A pass over a large table is rendered a slice at a time while the table goes on
+    changing: a server heard again after `now` is written as seen 0 seconds ago, never as
+    a negative age (4294967295 once made unsigned)."""
     lines: list[str] = []
     out_of_sight(lines)  # 300,000 lines that young collections would walk, in any thread
     mask = 0xFFFFFFFF  # as_unsigned32, inline: this runs for every server every 5 s
@@ -113,11 +117,11 @@ def render(servers: Iterable[Server], now: float, expire: int = SEEN_TIMEOUT,
             continue
         if publish is None:
             lines.append(f"{server.ip} &ready={server.ready & mask}&busy={server.busy & mask}"
-                         f"&lastseen={seen & mask}&port={server.port & mask}\n")
+                         f"&lastseen={seen & mask if seen > 0 else 0}&port={server.port & mask}\n")
         else:
             shown = publish(server, now)
-            lines.append(format_line(server.ip, shown.ready, shown.busy, shown.lastseen(now),
-                                     server.port))
+            lines.append(format_line(server.ip, shown.ready, shown.busy,
+                                     max(shown.lastseen(now), 0), server.port))
     return "".join(lines).encode("utf-8", "surrogateescape")
 
 
@@ -135,9 +139,10 @@ def _create_temporary(path: str) -> tuple[int, str]:
     raise FileExistsError(errno.EEXIST, "no free temporary name", template)
 
 
-def write_atomically(path: str, data: bytes, codes=("AH02081", "AH02082", "AH02083",
-                                                     "AH02084", "AH02085")) -> None:
-    """Replace path with data (mode 0444) or raise WriteError with httpd's message."""
+def write_atomically(path: str, data: bytes | Sequence[bytes],
+                     codes=("AH02081", "AH02082", "AH02083", "AH02084", "AH02085")) -> None:
+    """Replace path with data, or the concatenation of its parts (mode 0444), or raise
+    WriteError with httpd's message."""
     open_code, flush_code, close_code, perms_code, move_code = codes
     shown = f"{path}.tmp.XXXXXX"
     try:
@@ -147,9 +152,10 @@ def write_atomically(path: str, data: bytes, codes=("AH02081", "AH02082", "AH020
                          error.errno or errno.EIO) from None
     step = (flush_code, f"Unable to flush file: {temporary}")
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
+        for part in (data,) if isinstance(data, bytes) else data:
+            view = memoryview(part)
+            while view:
+                view = view[os.write(fd, view):]
         os.fsync(fd)
         step = (close_code, f"Unable to close file: {temporary}")
         os.close(fd)
@@ -211,16 +217,18 @@ def split_lines(data: bytes) -> list[bytes]:
     Each piece ends at a newline or after 4096 bytes, and loses its last byte: the
     newline normally, a real character on a final line without one.
     """
-    pieces = []
+    return list(iter_lines(data))
+
+
+def iter_lines(data: bytes) -> Iterator[bytes]:
+    """split_lines one line at a time."""
     pos = 0
     n = len(data)
     while pos < n:
         newline = data.find(b"\n", pos, pos + LINE_MAX)
         end = newline + 1 if newline >= 0 else min(pos + LINE_MAX, n)
-        piece = data[pos:end]
-        pieces.append(piece[:-1])
+        yield data[pos : end - 1].split(b"\0", 1)[0]
         pos = end
-    return [piece.split(b"\0", 1)[0] for piece in pieces]
 
 
 def parse_line(raw: bytes, from_space: bool = False) -> tuple[str, dict[str, str]] | None:
@@ -291,25 +299,38 @@ def load(path: str, now: float | None = None) -> list[Server]:
 
 def merge(data: bytes, mtime: float, servers: list[Server], now: float,
           publish: Publish | None = None) -> bytes:
+    """hm_file_update_stat for each of servers in turn (merge_parts, at once)."""
+    return b"".join(merge_parts(data, mtime, servers, now, publish))
+
+
+def merge_parts(data: bytes, mtime: float, servers: list[Server], now: float,
+                publish: Publish | None = None, lines_per_part: int = 4000
+                ) -> Iterator[bytes]:
     """hm_file_update_stat for each of servers in turn: the old file (read at mtime), its
     other lines aged by the file's age, the lines of these servers replaced or appended.
+    The new file comes `lines_per_part` lines at a time, so a large one can be merged a
+    slice per turn of the event loop.
 
     Lines without a space and comments are kept as they are; a missing lastseen counts
     as SEEN_TIMEOUT, a missing port as 80, as in httpd.
     """
     file_age = int(now - mtime)
     if publish is None:
-        mine = {server.ip: format_line(server.ip, server.ready, server.busy, server.age(now),
-                                       server.port) for server in servers}
+        mine = {server.ip: format_line(server.ip, server.ready, server.busy,
+                                       max(server.age(now), 0), server.port)
+                for server in servers}
     else:
         mine = {}
         for server in servers:
             shown = publish(server, now)
             mine[server.ip] = format_line(server.ip, shown.ready, shown.busy,
-                                          shown.lastseen(now), server.port)
+                                          max(shown.lastseen(now), 0), server.port)
     written: set[str] = set()
-    out = []
-    for raw in split_lines(data):
+    out: list[str] = []
+    for raw in iter_lines(data):
+        if len(out) >= lines_per_part:
+            yield "".join(out).encode("latin-1", "replace")
+            out = []
         parsed = parse_line(raw, from_space=True)
         if parsed is None:
             out.append(raw.decode("latin-1") + "\n")
@@ -325,4 +346,4 @@ def merge(data: bytes, mtime: float, servers: list[Server], now: float,
         port = atoi(fields["port"]) if "port" in fields else 80
         out.append(format_line(ip, ready, busy, to_int32(file_age + lastseen), port))
     out.extend(line for ip, line in mine.items() if ip not in written)
-    return "".join(out).encode("latin-1", "replace")
+    yield "".join(out).encode("latin-1", "replace")
