@@ -133,7 +133,10 @@ def test_a_graceful_restart_lets_a_large_page_finish(tmp_path):
             lines = head.split(b"\r\n")
             length = int(next(line for line in lines if line.startswith(b"Content-Length: "))
                          .split(b": ")[1])
-            assert len(expected_rows()) < length < len(expected_rows()) + 2000
+            # Every row has the same LastSeen (the table came from one hb.dat): one,
+            # two or three digits on a machine slow enough, where expected_rows has one.
+            extra = length - len(expected_rows())
+            assert any(0 < extra - SERVERS * more_digits < 2000 for more_digits in range(3))
             assert b"Transfer-Encoding" not in head
             assert rest.startswith(b"HTTP/1.1 404 Not Found\r\n")
         finally:
