@@ -16,7 +16,7 @@ from heartmonitor.strict import Finding
 from .checks import writable_directory
 from .publish import Publisher
 from .reader import read_slotmem
-from .slices import in_slices
+from .slices import in_slices, let_go
 from .slotmem import SLOT_SIZE, TYPE_PREGRAB, Slotmem, pack_slot, slotmem_filename, unpack_slot
 from .storage import SLOTMEM_NAME, HeartbeatStorage, StorageContents
 from .table import Server, ServerTable
@@ -125,13 +125,19 @@ class SlotmemStorage(HeartbeatStorage):
         expire = table.expire
         slot_of = self.opened.slot_of
         publish = self.active_publisher()
-        async for servers in in_slices(list(table.servers.values())):
-            for server in servers:
-                if server.age(now) > expire:
-                    if server.ip in slot_of:
-                        self._release(server.ip)
-                else:
-                    self._put(server, now, publish)
+        # The keys only, out of the collector's sight and freed a slice per turn (as
+        # hb.dat's pass takes them): a server gone meanwhile is skipped.
+        addresses = table.addresses()
+        try:
+            async for some in in_slices(addresses):
+                for server in table.present(some):
+                    if server.age(now) > expire:
+                        if server.ip in slot_of:
+                            self._release(server.ip)
+                    else:
+                        self._put(server, now, publish)
+        finally:
+            let_go([addresses])
         async for ips in in_slices([ip for ip in slot_of if ip not in table.servers]):
             for ip in ips:
                 if ip not in table.servers:

@@ -7,8 +7,9 @@ HeartbeatMaxServers 0 names "file", anything else "slotmem" (MonitorConfig.stora
 
 Every method that touches storage while the server runs is a coroutine and never blocks
 the event loop for long: the file's text is made in slices of the loop and written in a
-thread, the slotmem is updated in slices. Failures are logged with httpd's messages and never raised: the next
-pass retries, and identical failures are logged once a minute, not every 5 s.
+thread, the slotmem is updated in slices. Failures are logged with httpd's messages and
+never raised: the next pass retries, and identical failures are logged once a minute,
+not every 5 s.
 """
 
 from __future__ import annotations
